@@ -1,0 +1,18 @@
+import type { Identity } from './identity';
+
+/** A key that can tell whether it makes another one obsolete (a newer version of the same thing). */
+export interface Invalidates {
+  invalidates(other: this): boolean;
+}
+
+/**
+ * Receives the application's custom broadcasts, as foca's `BroadcastHandler`.
+ * `receiveItem` is called once per item received (and once by `addBroadcast`, with no sender):
+ * return a key to keep disseminating the item, `undefined` when it is stale or already known.
+ * Throwing means the item is malformed: the core reports a `custom-broadcast` error and keeps going.
+ */
+export interface BroadcastHandler<T extends Identity, K extends Invalidates = Invalidates> {
+  receiveItem(item: Uint8Array, sender: T | undefined): K | undefined;
+  /** Whether to attach custom broadcasts to a message for `member`. Defaults to true. */
+  shouldAddBroadcastData?(member: T): boolean;
+}

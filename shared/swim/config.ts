@@ -1,0 +1,146 @@
+import { InvalidConfigError } from './errors';
+
+/** How often to do something periodic, and with how many members. */
+export interface PeriodicParams {
+  readonly frequencyMs: number;
+  readonly numMembers: number;
+}
+
+/** Everything that tunes the protocol. Times are in milliseconds. Mirrors foca's `Config`. */
+export interface Config {
+  /** Length of one protocol period: a probe starts every period. */
+  readonly probePeriodMs: number;
+  /** How long to wait for a direct Ack before asking others to probe indirectly. Less than the period. */
+  readonly probeRttMs: number;
+  /** How many members are asked to probe indirectly. */
+  readonly numIndirectProbes: number;
+  /** How many times each update is sent before it leaves the backlog (1..255). */
+  readonly maxTransmissions: number;
+  /** How long a member stays Suspect before it is declared Down. */
+  readonly suspectToDownAfterMs: number;
+  /** How long a Down member is remembered (so its old identity stays refused). */
+  readonly removeDownAfterMs: number;
+  /** Largest packet sent or accepted, in bytes. */
+  readonly maxPacketSize: number;
+  /** Tell members we consider Down that they are (TurnUndead), so they can rejoin. */
+  readonly notifyDownMembers: boolean;
+  /** Announce to random active members now and then (heals partitions). */
+  readonly periodicAnnounce: PeriodicParams | undefined;
+  /** Announce to random Down members now and then (heals partitions that declared each other Down). */
+  readonly periodicAnnounceToDownMembers: PeriodicParams | undefined;
+  /** Send the update backlog to random members now and then, on top of piggybacking. */
+  readonly periodicGossip: PeriodicParams | undefined;
+}
+
+/** WebRTC data channels: stay well under the path MTU so SCTP never fragments an unreliable message. */
+export const DEFAULT_MAX_PACKET_SIZE = 1200;
+
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+
+function clampTransmissions(n: number): number {
+  return Math.min(255, Math.max(1, Math.floor(4 * Math.log10(n + 1))));
+}
+
+function suspicionFactor(n: number): number {
+  return Math.max(1, Math.log10(n));
+}
+
+/** foca's `Config::simple()`: a small, slow, safe default. */
+export function simple(): Config {
+  return {
+    probePeriodMs: 1.5 * SECOND,
+    probeRttMs: 0.5 * SECOND,
+    numIndirectProbes: 3,
+    maxTransmissions: 10,
+    suspectToDownAfterMs: 3 * SECOND,
+    removeDownAfterMs: 24 * HOUR,
+    maxPacketSize: DEFAULT_MAX_PACKET_SIZE,
+    notifyDownMembers: false,
+    periodicAnnounce: undefined,
+    periodicAnnounceToDownMembers: undefined,
+    periodicGossip: undefined,
+  };
+}
+
+/** foca's `Config::new_lan(n)`: tuned for a cluster of about `n` members on a LAN. */
+export function lan(clusterSize: number): Config {
+  const n = Math.max(1, clusterSize);
+  const period = 1 * SECOND;
+  return {
+    probePeriodMs: period,
+    probeRttMs: 0.5 * SECOND,
+    numIndirectProbes: 3,
+    maxTransmissions: clampTransmissions(n),
+    suspectToDownAfterMs: suspicionFactor(n) * 4 * period,
+    removeDownAfterMs: 24 * HOUR,
+    maxPacketSize: DEFAULT_MAX_PACKET_SIZE,
+    notifyDownMembers: true,
+    periodicAnnounce: { frequencyMs: 30 * SECOND, numMembers: 1 },
+    periodicAnnounceToDownMembers: { frequencyMs: 65 * SECOND, numMembers: 2 },
+    periodicGossip: { frequencyMs: 200, numMembers: 3 },
+  };
+}
+
+/** foca's `Config::new_wan(n)`: slower probes and longer suspicion for high-latency links. */
+export function wan(clusterSize: number): Config {
+  const n = Math.max(1, clusterSize);
+  const period = 5 * SECOND;
+  return {
+    probePeriodMs: period,
+    probeRttMs: 3 * SECOND,
+    numIndirectProbes: 3,
+    maxTransmissions: clampTransmissions(n),
+    suspectToDownAfterMs: suspicionFactor(n) * 6 * period,
+    removeDownAfterMs: 24 * HOUR,
+    maxPacketSize: DEFAULT_MAX_PACKET_SIZE,
+    notifyDownMembers: true,
+    periodicAnnounce: { frequencyMs: 60 * SECOND, numMembers: 2 },
+    periodicAnnounceToDownMembers: { frequencyMs: 125 * SECOND, numMembers: 3 },
+    periodicGossip: { frequencyMs: 500, numMembers: 4 },
+  };
+}
+
+/** Throws `InvalidConfigError` naming the first field that can't work. Doesn't affect any state. */
+export function validateConfig(config: Config): void {
+  const positive = (name: keyof Config, v: number) => {
+    if (!Number.isFinite(v) || v <= 0)
+      throw new InvalidConfigError(`${name} must be a positive number, got ${v}`);
+  };
+  positive('probePeriodMs', config.probePeriodMs);
+  positive('probeRttMs', config.probeRttMs);
+  positive('suspectToDownAfterMs', config.suspectToDownAfterMs);
+  positive('removeDownAfterMs', config.removeDownAfterMs);
+  if (config.probeRttMs >= config.probePeriodMs) {
+    throw new InvalidConfigError(
+      `probeRttMs (${config.probeRttMs}) must be less than probePeriodMs (${config.probePeriodMs})`,
+    );
+  }
+  if (!Number.isInteger(config.numIndirectProbes) || config.numIndirectProbes < 1) {
+    throw new InvalidConfigError(`numIndirectProbes must be an integer ≥ 1, got ${config.numIndirectProbes}`);
+  }
+  if (
+    !Number.isInteger(config.maxTransmissions) ||
+    config.maxTransmissions < 1 ||
+    config.maxTransmissions > 255
+  ) {
+    throw new InvalidConfigError(
+      `maxTransmissions must be an integer in 1..255, got ${config.maxTransmissions}`,
+    );
+  }
+  if (!Number.isInteger(config.maxPacketSize) || config.maxPacketSize < 64 || config.maxPacketSize > 65_535) {
+    throw new InvalidConfigError(
+      `maxPacketSize must be an integer in 64..65535, got ${config.maxPacketSize}`,
+    );
+  }
+  for (const name of ['periodicAnnounce', 'periodicAnnounceToDownMembers', 'periodicGossip'] as const) {
+    const p = config[name];
+    if (p === undefined) continue;
+    if (!Number.isFinite(p.frequencyMs) || p.frequencyMs <= 0) {
+      throw new InvalidConfigError(`${name}.frequencyMs must be a positive number, got ${p.frequencyMs}`);
+    }
+    if (!Number.isInteger(p.numMembers) || p.numMembers < 1) {
+      throw new InvalidConfigError(`${name}.numMembers must be an integer ≥ 1, got ${p.numMembers}`);
+    }
+  }
+}
