@@ -1,0 +1,61 @@
+/**
+ * The socket.io contract between a tab and the signaling server, defined once and used by both sides
+ * (`Server<ClientToServerEvents, ServerToClientEvents>` / `Socket<ServerToClientEvents, ClientToServerEvents>`).
+ * The server only bootstraps: it never carries SWIM traffic.
+ */
+
+/** A member's address as the SWIM core stores it: 32 lowercase hex digits (128 bits). */
+export type PeerAddr = string;
+
+export interface JoinRequest {
+  readonly room: string;
+  readonly addr: PeerAddr;
+  /** Required when the server is configured with a secret; see the signaling server's auth. */
+  readonly token?: string;
+}
+
+export type ErrorReason =
+  | 'invalid-payload'
+  | 'payload-too-large'
+  | 'rate-limited'
+  | 'room-full'
+  | 'too-many-rooms'
+  | 'unauthorized'
+  | 'not-in-room'
+  | 'unknown-peer'
+  | 'internal';
+
+export type Ack<T> =
+  | ({ readonly ok: true } & T)
+  | { readonly ok: false; readonly reason: ErrorReason; readonly message: string };
+
+/** Up to K random members of the room (not including the joiner) to connect to first. */
+export type JoinResult = Ack<{ readonly room: string; readonly peers: readonly PeerAddr[] }>;
+
+/** Opaque WebRTC signaling data (simple-peer's offer/answer/candidate objects). */
+export type SignalData = unknown;
+
+export interface SignalRequest {
+  readonly room: string;
+  readonly to: PeerAddr;
+  /** Lets the receiver match answers to offers and drop duplicates. */
+  readonly sessionId: string;
+  readonly data: SignalData;
+}
+
+export interface SignalDelivery {
+  readonly room: string;
+  readonly from: PeerAddr;
+  readonly sessionId: string;
+  readonly data: SignalData;
+}
+
+export interface ClientToServerEvents {
+  join: (request: JoinRequest, ack: (result: JoinResult) => void) => void;
+  leave: (request: { readonly room: string }, ack: (result: Ack<object>) => void) => void;
+  signal: (request: SignalRequest, ack: (result: Ack<object>) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  signal: (delivery: SignalDelivery) => void;
+}
