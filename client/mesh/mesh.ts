@@ -1,0 +1,73 @@
+/**
+ * The contract between the browser runtime and the connection layer. The runtime speaks SWIM packets
+ * and app messages to member addrs; the mesh owns WebRTC (or in-memory) links, the connection budget,
+ * and signaling (through the mesh first, the server as fallback).
+ */
+
+/** A member's addr as the SWIM core stores it (32 lowercase hex digits). */
+export type PeerAddr = string;
+
+/** What goes on a data channel: a 1-byte kind, then the payload. */
+export type FrameKind = 'swim' | 'signal' | 'app';
+
+/**
+ * The bootstrap path through the signaling server, provided by the runtime (socket.io underneath).
+ * `send` resolves false when the server is unreachable or refused the relay.
+ */
+export interface ServerSignaling {
+  send(to: PeerAddr, sessionId: string, data: unknown): Promise<boolean>;
+  /** Registers the handler for signals the server delivers to us. Returns an unsubscribe function. */
+  onSignal(handler: (from: PeerAddr, sessionId: string, data: unknown) => void): () => void;
+}
+
+export interface MeshStats {
+  /** Links currently open. */
+  readonly open: number;
+  /** Links being negotiated. */
+  readonly pending: number;
+  readonly packetsIn: number;
+  readonly packetsOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Connections whose offer/answer went through other members. */
+  readonly signaledViaMesh: number;
+  /** Connections whose offer/answer went through the signaling server. */
+  readonly signaledViaServer: number;
+  /** SWIM packets dropped because their header src was not the channel's peer. */
+  readonly spoofedDropped: number;
+  /** Frames dropped on purpose by the simulated loss (demo slider). */
+  readonly lossDropped: number;
+  /** Frames dropped because they were malformed or too big. */
+  readonly malformedDropped: number;
+}
+
+export interface MeshEvents {
+  /** A SWIM packet from `from` (its src was checked against the channel's peer). */
+  swim: (from: PeerAddr, bytes: Uint8Array) => void;
+  /** An app message from `from`. */
+  app: (from: PeerAddr, bytes: Uint8Array) => void;
+  'peer-open': (addr: PeerAddr) => void;
+  'peer-close': (addr: PeerAddr) => void;
+}
+
+export interface Mesh {
+  readonly self: PeerAddr;
+  /**
+   * Asks for a link to `addr`. Idempotent; the mesh decides who initiates (one side per pair), retries
+   * with backoff, and refuses past `maxConnections`. Returns false when refused by the budget.
+   */
+  connect(addr: PeerAddr): boolean;
+  /** Drops the link to `addr` (e.g. the member is Down or left) and stops retrying. */
+  disconnect(addr: PeerAddr): void;
+  /** Sends a SWIM packet on the link to `to`; false when no link is open (the packet is dropped). */
+  sendSwim(to: PeerAddr, bytes: Uint8Array): boolean;
+  /** Sends an app message on the link to `to`; false when no link is open. */
+  sendApp(to: PeerAddr, bytes: Uint8Array): boolean;
+  isOpen(addr: PeerAddr): boolean;
+  openPeers(): PeerAddr[];
+  on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void;
+  stats(): MeshStats;
+  /** Drops this fraction (0–1) of outgoing and incoming frames, for the demo's loss slider. */
+  setLoss(fraction: number): void;
+  close(): void;
+}
