@@ -1,0 +1,140 @@
+import { type ByteReader, type ByteWriter, type Codec, DecodeError, type IdentityCodec } from './codec';
+import type { Identity } from './identity';
+import type { Member, MemberState } from './member';
+import type { Header, Message, MessageType } from './payload';
+
+/** The u8 tag of each message kind on the wire (PROTOCOL.md). Never renumber: append new kinds. */
+export const MESSAGE_TAGS: Readonly<Record<MessageType, number>> = {
+  ping: 0,
+  ack: 1,
+  'ping-req': 2,
+  'indirect-ping': 3,
+  'indirect-ack': 4,
+  'forwarded-ack': 5,
+  gossip: 6,
+  announce: 7,
+  feed: 8,
+  'feed-request': 9,
+  broadcast: 10,
+  'turn-undead': 11,
+};
+
+/** The u8 code of each member state on the wire. */
+export const MEMBER_STATE_CODES: Readonly<Record<MemberState, number>> = { alive: 0, suspect: 1, down: 2 };
+
+const STATES: readonly MemberState[] = ['alive', 'suspect', 'down'];
+
+/**
+ * Shoal's compact binary codec: big-endian, no padding, identities in their own wire form.
+ * Header: src, u16 srcIncarnation, dst, u8 tag, fields. Member: id, u16 incarnation, u8 state.
+ * Writes throw `RangeError` on a value that doesn't fit its field (nothing useful is left written:
+ * callers roll back to their mark); reads throw `DecodeError` on truncated input, unknown tags or states.
+ */
+export class BinaryCodec<T extends Identity> implements Codec<T> {
+  constructor(private readonly ids: IdentityCodec<T>) {}
+
+  writeHeader(w: ByteWriter, header: Header<T>): void {
+    this.ids.write(w, header.src);
+    w.u16(header.srcIncarnation);
+    this.ids.write(w, header.dst);
+    this.writeMessage(w, header.message);
+  }
+
+  readHeader(r: ByteReader): Header<T> {
+    const src = this.ids.read(r);
+    const srcIncarnation = r.u16();
+    const dst = this.ids.read(r);
+    const message = this.readMessage(r);
+    return { src, srcIncarnation, dst, message };
+  }
+
+  writeMember(w: ByteWriter, member: Member<T>): void {
+    const code = MEMBER_STATE_CODES[member.state];
+    if (code === undefined) throw new RangeError(`unknown member state ${String(member.state)}`);
+    this.ids.write(w, member.id);
+    w.u16(member.incarnation);
+    w.u8(code);
+  }
+
+  readMember(r: ByteReader): Member<T> {
+    const id = this.ids.read(r);
+    const incarnation = r.u16();
+    const code = r.u8();
+    const state = STATES[code];
+    if (state === undefined) throw new DecodeError(`unknown member state code ${code}`);
+    return { id, incarnation, state };
+  }
+
+  private writeMessage(w: ByteWriter, m: Message<T>): void {
+    const tag = MESSAGE_TAGS[m.type];
+    if (tag === undefined) throw new RangeError(`unknown message type ${String(m.type)}`);
+    w.u8(tag);
+    switch (m.type) {
+      case 'ping':
+      case 'ack':
+        w.u8(m.probeNumber);
+        return;
+      case 'ping-req':
+      case 'indirect-ack':
+        this.ids.write(w, m.target);
+        w.u8(m.probeNumber);
+        return;
+      case 'indirect-ping':
+      case 'forwarded-ack':
+        this.ids.write(w, m.origin);
+        w.u8(m.probeNumber);
+        return;
+      case 'feed':
+        w.u16(m.next);
+        return;
+      case 'feed-request':
+        w.u16(m.cursor);
+        return;
+      case 'gossip':
+      case 'announce':
+      case 'broadcast':
+      case 'turn-undead':
+        return;
+    }
+  }
+
+  private readMessage(r: ByteReader): Message<T> {
+    const tag = r.u8();
+    switch (tag) {
+      case 0:
+        return { type: 'ping', probeNumber: r.u8() };
+      case 1:
+        return { type: 'ack', probeNumber: r.u8() };
+      case 2: {
+        const target = this.ids.read(r);
+        return { type: 'ping-req', target, probeNumber: r.u8() };
+      }
+      case 3: {
+        const origin = this.ids.read(r);
+        return { type: 'indirect-ping', origin, probeNumber: r.u8() };
+      }
+      case 4: {
+        const target = this.ids.read(r);
+        return { type: 'indirect-ack', target, probeNumber: r.u8() };
+      }
+      case 5: {
+        const origin = this.ids.read(r);
+        return { type: 'forwarded-ack', origin, probeNumber: r.u8() };
+      }
+      case 6:
+        return { type: 'gossip' };
+      case 7:
+        return { type: 'announce' };
+      case 8:
+        return { type: 'feed', next: r.u16() };
+      case 9:
+        return { type: 'feed-request', cursor: r.u16() };
+      case 10:
+        return { type: 'broadcast' };
+      case 11:
+        return { type: 'turn-undead' };
+      default:
+        throw new DecodeError(`unknown message tag ${tag}`);
+    }
+  }
+}
