@@ -1,0 +1,29 @@
+import type { HandleResult } from '../swim/errors';
+import type { Identity } from '../swim/identity';
+import type { Notification, Runtime, Timer } from '../swim/runtime';
+
+/**
+ * What the simulator's host loop drives: the part of `Swim`'s API a browser tab's runtime uses.
+ * `Swim` satisfies it as is; tests of the simulator itself use small stand-ins.
+ */
+export interface SimNode<T extends Identity> {
+  readonly identity: T;
+  /** Active members, ourselves excluded. */
+  readonly numMembers: number;
+  announce(dst: T, runtime: Runtime<T>): void;
+  handleData(bytes: Uint8Array, runtime: Runtime<T>): HandleResult;
+  handleTimer(timer: Timer<T>, runtime: Runtime<T>): void;
+  leaveCluster(runtime: Runtime<T>): void;
+  addBroadcast(bytes: Uint8Array): boolean;
+  broadcast(runtime: Runtime<T>): void;
+}
+
+/** Receives every notification any member emits, with the member's index and the virtual time. */
+export type NotificationListener<T extends Identity> = (
+  member: number,
+  notification: Notification<T>,
+  now: number,
+) => void;
+
+/** Receives every packet a member sends, before the network decides its fate. */
+export type SendListener = (src: number, dst: number, bytes: Uint8Array, now: number) => void;

@@ -1,0 +1,265 @@
+import type { Identity } from '../swim/identity';
+import type { Rng } from '../swim/rng';
+import type { Notification } from '../swim/runtime';
+import { EventQueue } from './event-queue';
+import { LAN_LINK, type LinkParams, NetworkModel } from './network';
+import { type HostWorld, SimHost } from './sim-host';
+import type { NotificationListener, SendListener, SimNode } from './sim-node';
+
+const DELIVER = 1;
+const WAKE = 2;
+const ACTION = 3;
+
+type Payload = Uint8Array | (() => void);
+
+/** Options of a `Simulator`. */
+export interface SimulatorInit {
+  /** Randomness of the network (loss, jitter) and of the scenario helpers. Members bring their own. */
+  readonly rng: Rng;
+  /** Parameters of every link without an override. Defaults to `LAN_LINK`. */
+  readonly link?: LinkParams;
+}
+
+/** Counters over the whole run. */
+export interface SimStats {
+  packetsSent: number;
+  bytesSent: number;
+  packetsDelivered: number;
+  /** Packets that reached a crashed or hung member. */
+  packetsToDeadHosts: number;
+  /** Packets addressed to an addr no member has. */
+  packetsUnroutable: number;
+  /** `handleData` results that were errors, by kind. */
+  remoteErrors: Map<string, number>;
+  events: number;
+}
+
+/**
+ * A deterministic cluster on a virtual clock. Every packet, timer wake-up and scenario action is an
+ * event in one queue ordered by (time, insertion order); the network and every member draw from seeded
+ * generators, so the same seed and the same scenario replay the same run, byte for byte.
+ *
+ * Time only moves inside `runUntil`/`runFor`; between runs, a test may poke members and the network.
+ */
+export class Simulator<T extends Identity> implements HostWorld<T> {
+  readonly network: NetworkModel;
+  readonly rng: Rng;
+  readonly hosts: Array<SimHost<T>> = [];
+  readonly stats: SimStats = {
+    packetsSent: 0,
+    bytesSent: 0,
+    packetsDelivered: 0,
+    packetsToDeadHosts: 0,
+    packetsUnroutable: 0,
+    remoteErrors: new Map(),
+    events: 0,
+  };
+  private readonly queue = new EventQueue<Payload>();
+  private readonly byAddr = new Map<string, number>();
+  private readonly notificationListeners: Array<NotificationListener<T>> = [];
+  private readonly sendListeners: SendListener[] = [];
+  private clock = 0;
+
+  constructor(init: SimulatorInit) {
+    this.rng = init.rng;
+    this.network = new NetworkModel(init.rng, init.link ?? LAN_LINK);
+  }
+
+  /** Virtual time in ms since the simulation started. */
+  get now(): number {
+    return this.clock;
+  }
+
+  /** Number of members ever added (crashed ones included). */
+  get size(): number {
+    return this.hosts.length;
+  }
+
+  /** Adds a member running `node` and returns its index. It does nothing until it announces or is announced to. */
+  addMember(node: SimNode<T>): number {
+    const addr = node.identity.addr;
+    if (this.byAddr.has(addr)) throw new Error(`a member with addr ${addr} already exists`);
+    const index = this.hosts.length;
+    this.hosts.push(new SimHost(index, node, this));
+    this.byAddr.set(addr, index);
+    return index;
+  }
+
+  host(index: number): SimHost<T> {
+    const h = this.hosts[index];
+    if (h === undefined) throw new RangeError(`no member ${index}`);
+    return h;
+  }
+
+  node(index: number): SimNode<T> {
+    return this.host(index).node;
+  }
+
+  /** Index of the member whose addr is `addr`, or `undefined`. */
+  indexOf(addr: string): number | undefined {
+    return this.byAddr.get(addr);
+  }
+
+  /** Whether the member runs (not crashed; a hung member counts as running). */
+  isAlive(index: number): boolean {
+    return this.host(index).status !== 'crashed';
+  }
+
+  onNotification(listener: NotificationListener<T>): void {
+    this.notificationListeners.push(listener);
+  }
+
+  onSend(listener: SendListener): void {
+    this.sendListeners.push(listener);
+  }
+
+  /** Runs `action` at virtual time `at` (now, if `at` is in the past). */
+  at(at: number, action: () => void): void {
+    this.queue.push(Math.max(at, this.clock), ACTION, -1, -1, action);
+  }
+
+  /** Runs `action` after `ms` of virtual time. */
+  after(ms: number, action: () => void): void {
+    this.at(this.clock + ms, action);
+  }
+
+  /** Makes member `index` announce itself to each of `seeds` (bootstrap through known members). */
+  announce(index: number, seeds: Iterable<number>): void {
+    const host = this.host(index);
+    if (host.status !== 'running') return;
+    for (const s of seeds) {
+      if (s !== index) host.node.announce(this.node(s).identity, host);
+    }
+  }
+
+  /** Crashes member `index`: it stops for good, sending and receiving nothing. */
+  crash(index: number): void {
+    this.host(index).crash();
+  }
+
+  /** Leaves gracefully (the core tells a few members) and then stops, as a closing tab does. */
+  leave(index: number): void {
+    const host = this.host(index);
+    if (host.status !== 'running') return;
+    host.node.leaveCluster(host);
+    host.crash();
+  }
+
+  /**
+   * Hangs member `index` for `ms`: it runs nothing (no timers, no packets). On resume it keeps its
+   * state and its timers that came due meanwhile fire at once, in due order. Packets that arrived
+   * meanwhile are dropped, or delivered on resume with `queueInbound` (like a paused page's channel).
+   */
+  hang(index: number, ms: number, options: { queueInbound?: boolean } = {}): void {
+    const host = this.host(index);
+    if (host.status === 'crashed') return;
+    host.status = 'hung';
+    host.hungUntil = Math.max(host.hungUntil, this.clock + ms);
+    host.queueWhileHung = options.queueInbound === true;
+    const until = host.hungUntil;
+    this.at(until, () => {
+      if (host.status !== 'hung' || host.hungUntil !== until) return;
+      host.status = 'running';
+      host.rescheduleNext();
+    });
+  }
+
+  /**
+   * Throttles member `index` like a hidden tab: its timers run only on a grid of `gridMs` (late by up
+   * to `gridMs`), with a phase drawn at random; packets are still handled at once. `gridMs` 0 undoes it.
+   */
+  throttle(index: number, gridMs = 1000): void {
+    const host = this.host(index);
+    host.setThrottle(gridMs, gridMs > 0 ? Math.floor(this.rng.next() * gridMs) : 0);
+  }
+
+  /** Adds `bytes` as a custom broadcast at member `index` and sends it out at once. Returns whether the handler took it. */
+  addBroadcast(index: number, bytes: Uint8Array): boolean {
+    const host = this.host(index);
+    const taken = host.node.addBroadcast(bytes);
+    if (taken && host.status === 'running') host.node.broadcast(host);
+    return taken;
+  }
+
+  /** Runs every event due up to and including `time`, then sets the clock to `time`. */
+  runUntil(time: number): void {
+    const q = this.queue;
+    while (q.size > 0 && q.peekTime() <= time) {
+      q.pop();
+      this.clock = q.lastTime;
+      this.stats.events++;
+      const kind = q.lastKind;
+      const payload = q.lastPayload;
+      if (kind === DELIVER) this.deliver(q.lastTarget, payload as Uint8Array);
+      else if (kind === WAKE) this.hosts[q.lastTarget]!.wake(this.clock);
+      else (payload as () => void)();
+    }
+    if (time > this.clock) this.clock = time;
+  }
+
+  /** Runs for `ms` of virtual time. */
+  runFor(ms: number): void {
+    this.runUntil(this.clock + ms);
+  }
+
+  /**
+   * Runs until `done()` holds, checking every `stepMs`, for at most `maxMs`. Returns the virtual time at
+   * which it held, or `undefined` if it never did.
+   */
+  runUntilTrue(done: () => boolean, maxMs: number, stepMs = 100): number | undefined {
+    const end = this.clock + maxMs;
+    if (done()) return this.clock;
+    while (this.clock < end) {
+      this.runUntil(Math.min(end, this.clock + stepMs));
+      if (done()) return this.clock;
+    }
+    return undefined;
+  }
+
+  // HostWorld
+
+  send(src: number, to: T, bytes: Uint8Array): void {
+    const stats = this.stats;
+    stats.packetsSent++;
+    stats.bytesSent += bytes.length;
+    const dst = this.byAddr.get(to.addr);
+    if (dst === undefined) {
+      stats.packetsUnroutable++;
+      return;
+    }
+    for (const l of this.sendListeners) l(src, dst, bytes, this.clock);
+    const delay = this.network.transit(src, dst);
+    if (delay < 0) return;
+    // The core may reuse its buffer after sendTo returns.
+    this.queue.push(this.clock + delay, DELIVER, dst, src, bytes.slice());
+  }
+
+  scheduleWake(member: number, at: number): void {
+    this.queue.push(at, WAKE, member, -1, undefined);
+  }
+
+  dispatch(member: number, notification: Notification<T>): void {
+    const listeners = this.notificationListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(member, notification, this.clock);
+  }
+
+  private deliver(dst: number, bytes: Uint8Array): void {
+    const host = this.hosts[dst]!;
+    if (host.status !== 'running') {
+      if (host.status === 'hung' && host.queueWhileHung) {
+        // Delivered after the resume action, which was queued first at that instant.
+        this.queue.push(host.hungUntil, DELIVER, dst, -1, bytes);
+      } else {
+        this.stats.packetsToDeadHosts++;
+      }
+      return;
+    }
+    this.stats.packetsDelivered++;
+    host.packetsReceived++;
+    const result = host.node.handleData(bytes, host);
+    if (!result.ok) {
+      const errors = this.stats.remoteErrors;
+      errors.set(result.error.kind, (errors.get(result.error.kind) ?? 0) + 1);
+    }
+  }
+}
