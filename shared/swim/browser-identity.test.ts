@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BROWSER_IDENTITY_WIRE_SIZE,
   BrowserIdentity,
+  BrowserIdentityCodec,
   browserIdentityCodec,
   MAX_GENERATION,
 } from './browser-identity';
@@ -97,5 +98,54 @@ describe('browserIdentityCodec', () => {
 
   it('throws_decode_error_on_a_truncated_identity', () => {
     expect(() => browserIdentityCodec.read(new BufferReader(new Uint8Array(17)))).toThrow(DecodeError);
+  });
+});
+
+describe('BrowserIdentityCodec cache', () => {
+  function roundTrip(codec: BrowserIdentityCodec, id: BrowserIdentity): BrowserIdentity {
+    const w = new BufferWriter();
+    codec.write(w, id);
+    return codec.read(new BufferReader(w.view()));
+  }
+
+  it('returns_the_same_object_for_an_identity_decoded_twice', () => {
+    const codec = new BrowserIdentityCodec();
+    const id = BrowserIdentity.fromHex(ADDR, 1);
+    const first = roundTrip(codec, id);
+    expect(roundTrip(codec, id)).toBe(first);
+    expect(first.equals(id)).toBe(true);
+  });
+
+  it('never_returns_a_cached_identity_with_another_generation', () => {
+    const codec = new BrowserIdentityCodec();
+    roundTrip(codec, BrowserIdentity.fromHex(ADDR, 1));
+    expect(roundTrip(codec, BrowserIdentity.fromHex(ADDR, 2)).generation).toBe(2);
+  });
+
+  it('decodes_correctly_when_two_identities_share_a_cache_slot', () => {
+    const codec = new BrowserIdentityCodec();
+    // Same first and last word and generation: same slot, different middle words.
+    const x = BrowserIdentity.fromHex('11111111aaaaaaaaaaaaaaaa22222222', 5);
+    const y = BrowserIdentity.fromHex('11111111bbbbbbbbbbbbbbbb22222222', 5);
+    for (let i = 0; i < 3; i++) {
+      expect(roundTrip(codec, x).addr).toBe(x.addr);
+      expect(roundTrip(codec, y).addr).toBe(y.addr);
+    }
+  });
+
+  it('stays_bounded_and_correct_past_its_size', () => {
+    const codec = new BrowserIdentityCodec({ cacheSize: 4 });
+    const rng = seededRng(5);
+    const ids = Array.from({ length: 20 }, () => BrowserIdentity.random(rng));
+    for (const id of [...ids, ...ids]) expect(roundTrip(codec, id).equals(id)).toBe(true);
+  });
+
+  it('builds_a_fresh_object_each_time_with_the_cache_off', () => {
+    const codec = new BrowserIdentityCodec({ cacheSize: 0 });
+    const id = BrowserIdentity.fromHex(ADDR, 1);
+    const first = roundTrip(codec, id);
+    const second = roundTrip(codec, id);
+    expect(second).not.toBe(first);
+    expect(second.equals(first)).toBe(true);
   });
 });

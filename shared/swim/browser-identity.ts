@@ -6,20 +6,26 @@ import type { Rng } from './rng';
 export const ADDR_BYTES = 16;
 /** Largest generation: `renew()` stops here (auto-rejoin is then disabled). */
 export const MAX_GENERATION = 0xffff;
+/** Bytes one `BrowserIdentity` takes on the wire: the address, then a u16 generation. */
+export const BROWSER_IDENTITY_WIRE_SIZE = ADDR_BYTES + 2;
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const HEX_RE = /^[0-9a-f]{32}$/;
 
-function toHex(raw: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < ADDR_BYTES; i++) s += HEX[raw[i]!];
-  return s;
+type Words = readonly [number, number, number, number];
+
+function wordHex(w: number): string {
+  return HEX[w >>> 24]! + HEX[(w >>> 16) & 0xff]! + HEX[(w >>> 8) & 0xff]! + HEX[w & 0xff]!;
 }
 
-function fromHexUnchecked(addr: string): Uint8Array {
-  const raw = new Uint8Array(ADDR_BYTES);
-  for (let i = 0; i < ADDR_BYTES; i++) raw[i] = Number.parseInt(addr.slice(2 * i, 2 * i + 2), 16);
-  return raw;
+function wordsOfBytes(raw: Uint8Array): Words {
+  const at = (i: number) => ((raw[i]! << 24) | (raw[i + 1]! << 16) | (raw[i + 2]! << 8) | raw[i + 3]!) >>> 0;
+  return [at(0), at(4), at(8), at(12)];
+}
+
+function wordsOfHex(addr: string): Words {
+  const at = (i: number) => Number.parseInt(addr.slice(8 * i, 8 * i + 8), 16) >>> 0;
+  return [at(0), at(1), at(2), at(3)];
 }
 
 function checkGeneration(generation: number): void {
@@ -38,21 +44,22 @@ export class BrowserIdentity implements Identity {
   readonly addr: string;
   /** 0..65535; higher wins an address conflict. */
   readonly generation: number;
-  /** The address as 16 raw bytes, for the codec. Never mutated. */
-  readonly raw: Uint8Array;
+  /** The address as four big-endian u32 words: how the codec reads, writes and compares it. */
+  readonly words: Words;
+  // Filled on first encode; a # field stays out of deep equality and of the object's shape changes.
+  #wire: Uint8Array | undefined = undefined;
 
-  private constructor(addr: string, raw: Uint8Array, generation: number) {
-    this.addr = addr;
-    this.raw = raw;
+  private constructor(words: Words, generation: number, addr?: string) {
+    this.words = words;
     this.generation = generation;
+    this.addr = addr ?? wordHex(words[0]) + wordHex(words[1]) + wordHex(words[2]) + wordHex(words[3]);
   }
 
   /** A fresh random address from `rng`. Throws `TypeError` on a bad generation. */
   static random(rng: Rng, generation = 0): BrowserIdentity {
     checkGeneration(generation);
-    const raw = new Uint8Array(ADDR_BYTES);
-    for (let i = 0; i < ADDR_BYTES; i++) raw[i] = Math.floor(rng.next() * 256) & 0xff;
-    return new BrowserIdentity(toHex(raw), raw, generation);
+    const word = () => Math.floor(rng.next() * 0x1_0000_0000) >>> 0;
+    return new BrowserIdentity([word(), word(), word(), word()], generation);
   }
 
   /**
@@ -64,14 +71,41 @@ export class BrowserIdentity implements Identity {
     const lower = addr.toLowerCase();
     if (!HEX_RE.test(lower)) throw new TypeError(`addr must be 32 hex chars, got ${JSON.stringify(addr)}`);
     checkGeneration(generation);
-    return new BrowserIdentity(lower, fromHexUnchecked(lower), generation);
+    return new BrowserIdentity(wordsOfHex(lower), generation, lower);
   }
 
-  /** The identity for 16 raw address bytes (copied). Throws `TypeError` on a bad length or generation. */
+  /** The identity for 16 raw address bytes. Throws `TypeError` on a bad length or generation. */
   static fromBytes(raw: Uint8Array, generation: number): BrowserIdentity {
     if (raw.length !== ADDR_BYTES) throw new TypeError(`addr must be ${ADDR_BYTES} bytes, got ${raw.length}`);
     checkGeneration(generation);
-    return new BrowserIdentity(toHex(raw), raw.slice(), generation);
+    return new BrowserIdentity(wordsOfBytes(raw), generation);
+  }
+
+  /** For the codec: words straight off the wire (a u32 and a u16 are always in range). */
+  static fromWords(w0: number, w1: number, w2: number, w3: number, generation: number): BrowserIdentity {
+    checkGeneration(generation);
+    return new BrowserIdentity([w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0], generation);
+  }
+
+  /** The address as 16 raw bytes (a fresh array). */
+  get raw(): Uint8Array {
+    const out = new Uint8Array(ADDR_BYTES);
+    const dv = new DataView(out.buffer);
+    for (let i = 0; i < 4; i++) dv.setUint32(4 * i, this.words[i]!);
+    return out;
+  }
+
+  /** Appends the 18-byte wire form to `w`. */
+  static write(w: ByteWriter, id: BrowserIdentity): void {
+    let wire = id.#wire;
+    if (wire === undefined) {
+      wire = new Uint8Array(BROWSER_IDENTITY_WIRE_SIZE);
+      const dv = new DataView(wire.buffer);
+      for (let i = 0; i < 4; i++) dv.setUint32(4 * i, id.words[i]!);
+      dv.setUint16(ADDR_BYTES, id.generation);
+      id.#wire = wire;
+    }
+    w.bytes(wire);
   }
 
   /** Same address and same generation. */
@@ -82,7 +116,7 @@ export class BrowserIdentity implements Identity {
   /** The same address one generation later; `undefined` at 65535 (no more automatic rejoins). */
   renew(): this | undefined {
     if (this.generation >= MAX_GENERATION) return undefined;
-    return new BrowserIdentity(this.addr, this.raw, this.generation + 1) as this;
+    return new BrowserIdentity(this.words, this.generation + 1, this.addr) as this;
   }
 
   /** The higher generation stays (the newer life of the tab); `this` stays on a tie. */
@@ -96,18 +130,52 @@ export class BrowserIdentity implements Identity {
   }
 }
 
-/** Wire form of a `BrowserIdentity`: 16 raw address bytes, then the u16 generation (18 bytes). */
-export const browserIdentityCodec: IdentityCodec<BrowserIdentity> = {
-  write(w: ByteWriter, id: BrowserIdentity): void {
-    w.bytes(id.raw);
-    w.u16(id.generation);
-  },
-  read(r: ByteReader): BrowserIdentity {
-    const raw = r.bytes(ADDR_BYTES);
-    const generation = r.u16();
-    return BrowserIdentity.fromBytes(raw, generation);
-  },
-};
+/** Options of a `BrowserIdentityCodec`. */
+export interface BrowserIdentityCodecInit {
+  /** Identities remembered so a known one is decoded without building a new string. 0 disables. */
+  readonly cacheSize?: number;
+}
 
-/** Bytes one `BrowserIdentity` takes on the wire. */
-export const BROWSER_IDENTITY_WIRE_SIZE = ADDR_BYTES + 2;
+/**
+ * Wire form of a `BrowserIdentity`: 16 raw address bytes, then the u16 generation (18 bytes).
+ * Decoding returns the same object for an identity it decoded recently: most identities in a packet
+ * are known members, and reusing them skips the hex string (and its hashing in every `Map` lookup).
+ * The cache is direct-mapped and bounded; it holds only immutable values, so sharing it is safe.
+ */
+export class BrowserIdentityCodec implements IdentityCodec<BrowserIdentity> {
+  private readonly cache = new Map<number, BrowserIdentity>();
+  private readonly cacheSize: number;
+
+  constructor(init: BrowserIdentityCodecInit = {}) {
+    this.cacheSize = init.cacheSize ?? 16_384;
+  }
+
+  write(w: ByteWriter, id: BrowserIdentity): void {
+    BrowserIdentity.write(w, id);
+  }
+
+  read(r: ByteReader): BrowserIdentity {
+    const w0 = r.u32();
+    const w1 = r.u32();
+    const w2 = r.u32();
+    const w3 = r.u32();
+    const generation = r.u16();
+    if (this.cacheSize === 0) return BrowserIdentity.fromWords(w0, w1, w2, w3, generation);
+    // A small-integer key keeps the Map lookup cheap; a collision only costs a miss.
+    const key = (w0 ^ w3 ^ Math.imul(generation, 0x9e3779b1)) & 0x3fffffff;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      const hw = hit.words;
+      if (hw[0] === w0 && hw[1] === w1 && hw[2] === w2 && hw[3] === w3 && hit.generation === generation) {
+        return hit;
+      }
+    }
+    const id = BrowserIdentity.fromWords(w0, w1, w2, w3, generation);
+    if (this.cache.size >= this.cacheSize) this.cache.clear();
+    this.cache.set(key, id);
+    return id;
+  }
+}
+
+/** The default `BrowserIdentityCodec`, shared. */
+export const browserIdentityCodec: IdentityCodec<BrowserIdentity> = new BrowserIdentityCodec();

@@ -46,9 +46,14 @@ export class BufferWriter implements ByteWriter {
 
   /** Appends raw bytes (copied). */
   bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
+    const n = b.length;
+    this.ensure(n);
+    const buf = this.buf;
+    const at = this.len;
+    // A loop beats TypedArray#set for identity-sized copies.
+    if (n <= 32) for (let i = 0; i < n; i++) buf[at + i] = b[i]!;
+    else buf.set(b, at);
+    this.len = at + n;
   }
 
   /**
@@ -90,13 +95,12 @@ export class BufferWriter implements ByteWriter {
 
 /** A big-endian `ByteReader` over a byte array. Every read past the end throws `DecodeError`. */
 export class BufferReader implements ByteReader {
+  // No DataView: creating one per packet costs more than shifting a few bytes.
   private readonly buf: Uint8Array;
-  private readonly dv: DataView;
   private pos = 0;
 
   constructor(bytes: Uint8Array) {
     this.buf = bytes;
-    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** Bytes consumed so far. */
@@ -116,16 +120,18 @@ export class BufferReader implements ByteReader {
 
   u16(): number {
     this.need(2, 'u16');
-    const v = this.dv.getUint16(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 2;
+    return (b[p]! << 8) | b[p + 1]!;
   }
 
   u32(): number {
     this.need(4, 'u32');
-    const v = this.dv.getUint32(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
   }
 
   /** The next `n` bytes as a view of the input (no copy: slice it to keep it past the input's life). */
