@@ -48,6 +48,7 @@ export class BrowserIdentity implements Identity {
   readonly words: Words;
   // Filled on first encode; a # field stays out of deep equality and of the object's shape changes.
   #wire: Uint8Array | undefined = undefined;
+  #raw: Uint8Array | undefined = undefined;
 
   private constructor(words: Words, generation: number, addr?: string) {
     this.words = words;
@@ -87,16 +88,22 @@ export class BrowserIdentity implements Identity {
     return new BrowserIdentity([w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0], generation);
   }
 
-  /** The address as 16 raw bytes (a fresh array). */
+  /** The address as 16 raw bytes: shared and cached, never mutate it. */
   get raw(): Uint8Array {
-    const out = new Uint8Array(ADDR_BYTES);
-    const dv = new DataView(out.buffer);
-    for (let i = 0; i < 4; i++) dv.setUint32(4 * i, this.words[i]!);
-    return out;
+    let raw = this.#raw;
+    if (raw === undefined) {
+      raw = BrowserIdentity.wireOf(this).subarray(0, ADDR_BYTES);
+      this.#raw = raw;
+    }
+    return raw;
   }
 
   /** Appends the 18-byte wire form to `w`. */
   static write(w: ByteWriter, id: BrowserIdentity): void {
+    w.bytes(BrowserIdentity.wireOf(id));
+  }
+
+  private static wireOf(id: BrowserIdentity): Uint8Array {
     let wire = id.#wire;
     if (wire === undefined) {
       wire = new Uint8Array(BROWSER_IDENTITY_WIRE_SIZE);
@@ -105,7 +112,7 @@ export class BrowserIdentity implements Identity {
       dv.setUint16(ADDR_BYTES, id.generation);
       id.#wire = wire;
     }
-    w.bytes(wire);
+    return wire;
   }
 
   /** Same address and same generation. */
