@@ -23,6 +23,8 @@ export type ErrorReason =
   | 'unauthorized'
   | 'not-in-room'
   | 'unknown-peer'
+  /** The server holds as many rooms or connections as it is configured for. */
+  | 'server-full'
   | 'internal';
 
 export type Ack<T> =

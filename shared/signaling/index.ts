@@ -1,0 +1,3 @@
+export type * from './events';
+export * from './limits';
+export * from './schemas';

@@ -1,0 +1,58 @@
+/**
+ * The signaling server's named limits, shared so that clients can stay under them and tests can
+ * name them. Every limit is configurable on the server; these are the defaults.
+ */
+
+/** A token bucket: `ratePerSecond` tokens refill continuously, at most `burst` are banked. */
+export interface RateLimit {
+  readonly ratePerSecond: number;
+  readonly burst: number;
+}
+
+export interface SignalingLimits {
+  /** Largest accepted event payload, measured as the JSON size of its arguments. */
+  readonly maxPayloadBytes: number;
+  /** Deepest accepted nesting of objects and arrays inside a payload. */
+  readonly maxPayloadDepth: number;
+  /** All inbound events of one socket, whatever their name. */
+  readonly events: RateLimit;
+  /** `join` events of one socket. */
+  readonly joins: RateLimit;
+  /** `signal` events (relays) of one socket. */
+  readonly relays: RateLimit;
+  /** Rooms one socket may be a member of at once. */
+  readonly maxRoomsPerSocket: number;
+  /** Members of one room; a join beyond it is refused with `room-full`. */
+  readonly maxMembersPerRoom: number;
+  /** Rooms held by one server process; a join that would open one more is refused with `server-full`. */
+  readonly maxRooms: number;
+  /** Sockets held by one server process; further connections are refused. */
+  readonly maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: SignalingLimits = {
+  maxPayloadBytes: 16 * 1024,
+  maxPayloadDepth: 8,
+  events: { ratePerSecond: 50, burst: 100 },
+  joins: { ratePerSecond: 2, burst: 10 },
+  relays: { ratePerSecond: 40, burst: 80 },
+  maxRoomsPerSocket: 8,
+  maxMembersPerRoom: 5_000,
+  maxRooms: 20_000,
+  maxConnections: 20_000,
+};
+
+/** How many random members a join answers with by default (K). */
+export const DEFAULT_BOOTSTRAP_PEERS = 4;
+
+/** Room names: 1–64 characters of `[A-Za-z0-9_.-]`. */
+export const ROOM_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Peer addresses: 128 bits as 32 lowercase hex digits. */
+export const PEER_ADDR_PATTERN = /^[0-9a-f]{32}$/;
+
+/** Longest session id (the client's handle tying an answer to its offer). */
+export const MAX_SESSION_ID_LENGTH = 128;
+
+/** Object keys that could reach a prototype if some code copied them; payloads holding them are refused. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);

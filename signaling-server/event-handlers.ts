@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import {
+  type Ack,
+  describeIssues,
+  type ErrorReason,
+  eventArgsEnvelopeSchema,
+  inboundEventNameSchema,
+  inboundEventSchemas,
+  type SignalingLimits,
+} from '../shared/signaling/index';
+import type { EventLabel, SignalingMetrics } from './metrics';
+import type { RoomDirectory } from './room-directory';
+import type { RoomAuthorizer } from './tokens';
+import type { SignalingSocket } from './types';
+
+export interface HandlerContext {
+  readonly limits: SignalingLimits;
+  readonly bootstrapPeers: number;
+  readonly directory: RoomDirectory;
+  readonly authorize: RoomAuthorizer;
+  readonly metrics: SignalingMetrics;
+  readonly logger: Logger;
+}
+
+type AckFn = (result: Ack<object>) => void;
+
+/**
+ * Wires one socket: a guard that refuses any inbound event that is over a rate, too big, too deep,
+ * holds a forbidden key, has an unknown name or fails its schema (an error ack when one was asked
+ * for, a metric, no state change), then the join/leave/signal handlers, then cleanup on disconnect.
+ */
+export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext): void {
+  const envelope = eventArgsEnvelopeSchema(ctx.limits);
+  const log = ctx.logger.child({ socket: socket.id });
+
+  const refuse = (event: EventLabel, reason: ErrorReason, message: string, ack: unknown): void => {
+    ctx.metrics.reject(event, reason);
+    log.debug({ event, reason, message }, 'event refused');
+    if (typeof ack === 'function') (ack as AckFn)({ ok: false, reason, message });
+  };
+
+  socket.use((packet, next) => {
+    const [name, ...args] = packet as unknown[];
+    const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
+    const known = inboundEventNameSchema.safeParse(name);
+    const label: EventLabel = known.success ? known.data : 'unknown';
+    if (!socket.data.events.take()) {
+      return refuse(label, 'rate-limited', 'over the events-per-second limit', ack);
+    }
+    const bounded = envelope.safeParse(args);
+    if (!bounded.success) {
+      const reason = (bounded.error.issues[0] as { params?: { reason?: ErrorReason } }).params?.reason;
+      return refuse(label, reason ?? 'invalid-payload', describeIssues(bounded.error), ack);
+    }
+    if (!known.success) {
+      return refuse(
+        'unknown',
+        'invalid-payload',
+        `unknown event ${JSON.stringify(String(name).slice(0, 40))}`,
+        ack,
+      );
+    }
+    const payload = (inboundEventSchemas[known.data] as z.ZodType).safeParse(args[0]);
+    if (!payload.success) return refuse(label, 'invalid-payload', describeIssues(payload.error), ack);
+    // Handlers see only the parsed payload (unknown keys stripped) and an ack that is always callable.
+    packet.length = 0;
+    packet.push(known.data, payload.data, typeof ack === 'function' ? ack : () => {});
+    next();
+  });
+
+  // A failing dependency (Redis, a custom authorizer) answers `internal` instead of an unhandled rejection.
+  const safely =
+    <A extends unknown[]>(event: EventLabel, handler: (...args: A) => Promise<void>) =>
+    (...args: A): void => {
+      handler(...args).catch((error: unknown) => {
+        log.error({ err: error, event }, 'event handler failed');
+        refuse(event, 'internal', 'internal server error', args.at(-1));
+      });
+    };
+
+  socket.on(
+    'join',
+    safely('join', async (request, ack) => {
+      const { room, addr, token } = request;
+      if (!socket.data.joins.take())
+        return refuse('join', 'rate-limited', 'over the joins-per-second limit', ack);
+      const alreadyIn = ctx.directory.addrOf(socket, room) !== undefined;
+      if (!alreadyIn && ctx.directory.roomCountOf(socket) >= ctx.limits.maxRoomsPerSocket) {
+        const message = `a socket may be in at most ${ctx.limits.maxRoomsPerSocket} rooms`;
+        return refuse('join', 'too-many-rooms', message, ack);
+      }
+      const denied = await ctx.authorize({ room, token });
+      if (denied !== undefined) return refuse('join', 'unauthorized', denied, ack);
+      // The socket may have gone while the token was checked: a join now would leave a ghost.
+      if (!socket.connected) return;
+      const outcome = await ctx.directory.join(socket, room, addr, {
+        maxMembersPerRoom: ctx.limits.maxMembersPerRoom,
+        maxRooms: ctx.limits.maxRooms,
+        bootstrapPeers: ctx.bootstrapPeers,
+      });
+      if (!outcome.ok) return refuse('join', outcome.reason, outcome.message, ack);
+      if (!socket.connected) {
+        ctx.directory.leaveAll(socket);
+        return;
+      }
+      ctx.metrics.joins.inc();
+      log.debug({ room, addr, peers: outcome.peers.length, replaced: outcome.replaced }, 'joined');
+      ack({ ok: true, room, peers: outcome.peers });
+    }),
+  );
+
+  socket.on(
+    'leave',
+    safely('leave', async ({ room }, ack) => {
+      if (!(await ctx.directory.leave(socket, room))) {
+        return refuse('leave', 'not-in-room', `not a member of room ${room}`, ack);
+      }
+      ctx.metrics.leaves.inc();
+      log.debug({ room }, 'left');
+      ack({ ok: true });
+    }),
+  );
+
+  socket.on(
+    'signal',
+    safely('signal', async ({ room, to, sessionId, data }, ack) => {
+      if (!socket.data.relays.take())
+        return refuse('signal', 'rate-limited', 'over the relays-per-second limit', ack);
+      const from = ctx.directory.addrOf(socket, room);
+      if (from === undefined)
+        return refuse('signal', 'not-in-room', `join room ${room} before signaling`, ack);
+      if (to === from) return refuse('signal', 'invalid-payload', 'a member cannot signal itself', ack);
+      if (!(await ctx.directory.deliver(room, to, { room, from, sessionId, data }))) {
+        return refuse('signal', 'unknown-peer', `no member ${to} in room ${room}`, ack);
+      }
+      ctx.metrics.relayedSignals.inc();
+      ack({ ok: true });
+    }),
+  );
+
+  socket.on('disconnect', (reason) => {
+    ctx.directory.leaveAll(socket);
+    // A packet socket.io could not parse closes the connection before any handler sees it.
+    if (reason === 'parse error') ctx.metrics.reject('unknown', 'invalid-payload');
+    log.debug({ reason }, 'disconnected');
+  });
+}

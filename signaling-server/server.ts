@@ -1,0 +1,174 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { Server } from 'socket.io';
+import { type ClusterConnection, connectCluster } from './cluster';
+import { ClusterRoomDirectory } from './cluster-room-directory';
+import { attachEventHandlers } from './event-handlers';
+import { LocalRoomDirectory } from './local-room-directory';
+import { SignalingMetrics } from './metrics';
+import type { RoomDirectory } from './room-directory';
+import { type ResolvedOptions, resolveOptions, type StartServerOptions } from './server-options';
+import { serveStatic } from './static-files';
+import { TokenBucket } from './token-bucket';
+import { hmacRoomAuthorizer, openRooms } from './tokens';
+import type { SignalingIo } from './types';
+
+export interface RunningServer {
+  /** The bound port (the real one when 0 was asked for). */
+  readonly port: number;
+  readonly host: string;
+  /** http://host:port, with 127.0.0.1 in place of a wildcard host. */
+  readonly url: string;
+  readonly options: ResolvedOptions;
+  readonly io: SignalingIo;
+  readonly metrics: SignalingMetrics;
+  /** Disconnects every socket (clients see a transport close and reconnect), stops listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the signaling server: socket.io, /healthz, /metrics and the built demo page on one port.
+ * Resolves once listening; rejects on bad options or when the port cannot be bound.
+ */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const resolved = resolveOptions(options);
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const clock = options.clock ?? (() => performance.now());
+  const random = options.random ?? Math.random;
+  const authorize =
+    options.authorize ??
+    (resolved.tokenSecret !== undefined ? hmacRoomAuthorizer(resolved.tokenSecret) : openRooms);
+  const { limits } = resolved;
+  const startedAt = clock();
+
+  const cluster: ClusterConnection | undefined =
+    resolved.redisUrl !== undefined ? await connectCluster(resolved.redisUrl, logger) : undefined;
+
+  const httpServer = createServer();
+  const io: SignalingIo = new Server(httpServer, {
+    // Room for the payload limit plus JSON escaping; a bigger message closes the connection unread.
+    maxHttpBufferSize: limits.maxPayloadBytes * 2 + 4096,
+    cors: {
+      origin: resolved.corsOrigins.includes('*') ? true : [...resolved.corsOrigins],
+      methods: ['GET', 'POST'],
+    },
+    allowRequest: (req, callback) => {
+      if (io.engine.clientsCount >= limits.maxConnections) return callback('server-full', false);
+      if (!originAllowed(req, resolved.corsOrigins)) return callback('origin not allowed', false);
+      callback(null, true);
+    },
+    ...(cluster !== undefined ? { adapter: cluster.adapter } : {}),
+  });
+
+  const directory: RoomDirectory =
+    cluster !== undefined ? new ClusterRoomDirectory(io, random) : new LocalRoomDirectory(random);
+  const metrics = new SignalingMetrics(() => ({
+    connections: io.of('/').sockets.size,
+    ...directory.localStats(),
+  }));
+
+  io.on('connection', (socket) => {
+    socket.data.events = new TokenBucket(limits.events, clock);
+    socket.data.joins = new TokenBucket(limits.joins, clock);
+    socket.data.relays = new TokenBucket(limits.relays, clock);
+    metrics.connectionsTotal.inc();
+    attachEventHandlers(socket, {
+      limits,
+      bootstrapPeers: resolved.bootstrapPeers,
+      directory,
+      authorize,
+      metrics,
+      logger,
+    });
+  });
+  io.engine.on('connection_error', (error: { code?: number; message?: string; context?: unknown }) => {
+    if (error.message === 'server-full') metrics.reject('connection', 'server-full');
+    logger.debug({ code: error.code, message: error.message }, 'connection refused');
+  });
+
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // socket.io answers its own path; everything else is ours.
+    if (req.url?.startsWith('/socket.io/')) return;
+    handleHttp(req, res).catch((error: unknown) => {
+      logger.error({ err: error, url: req.url }, 'http handler failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('internal error\n');
+    });
+  });
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+      res.end('method not allowed\n');
+      return;
+    }
+    if (path === '/healthz') {
+      const body = JSON.stringify({
+        status: 'ok',
+        uptimeSeconds: Math.round((clock() - startedAt) / 1000),
+        connections: io.of('/').sockets.size,
+        ...directory.localStats(),
+        cluster: cluster !== undefined,
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    if (path === '/metrics') {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
+    await serveStatic(resolved.staticDir, req, res);
+  }
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(resolved.port, resolved.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await io.close();
+    await cluster?.close();
+    throw error;
+  }
+  const address = httpServer.address() as AddressInfo;
+  const urlHost = resolved.host === '0.0.0.0' || resolved.host === '::' ? '127.0.0.1' : resolved.host;
+  const url = `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${address.port}`;
+  logger.info({ port: address.port, host: resolved.host, url, cluster: cluster !== undefined }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      logger.info('shutting down');
+      const closed = io.close();
+      // Keep-alive HTTP connections would hold close() open.
+      httpServer.closeAllConnections();
+      await closed;
+      await cluster?.close();
+      logger.info('closed');
+    })();
+    return closing;
+  };
+
+  return { port: address.port, host: resolved.host, url, options: resolved, io, metrics, close };
+}
+
+function originAllowed(req: IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  // No Origin header: not a browser page (bots, tests, the Node member); CORS does not apply.
+  if (origin === undefined || allowed.includes('*')) return true;
+  if (allowed.includes(origin)) return true;
+  // The demo page served by this same process.
+  return (
+    req.headers.host !== undefined &&
+    (origin === `http://${req.headers.host}` || origin === `https://${req.headers.host}`)
+  );
+}

@@ -1,0 +1,96 @@
+/** Helpers for the signaling server's tests: real socket.io clients against a real server. */
+import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
+import type {
+  ClientToServerEvents,
+  JoinResult,
+  ServerToClientEvents,
+  SignalDelivery,
+} from '../shared/signaling/index';
+import type { RunningServer } from './server';
+
+export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A seeded PRNG (mulberry32) so random tests replay from their printed seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The i-th test address: 32 lowercase hex digits. */
+export function addr(i: number): string {
+  return i.toString(16).padStart(32, '0');
+}
+
+/** Connects a websocket-only client and resolves once connected. */
+export async function connectClient(
+  url: string,
+  options: { reconnection?: boolean } = {},
+): Promise<TestClient> {
+  const client: TestClient = connect(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: options.reconnection ?? false,
+    reconnectionDelay: 20,
+    reconnectionDelayMax: 50,
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('connect_error', (error) => {
+      client.close();
+      reject(error);
+    });
+  });
+  return client;
+}
+
+export function join(client: TestClient, room: string, address: string, token?: string): Promise<JoinResult> {
+  return client.emitWithAck(
+    'join',
+    token === undefined ? { room, addr: address } : { room, addr: address, token },
+  );
+}
+
+/** Emits any event with any arguments and waits for its ack (for malformed input). */
+export function emitRaw(client: TestClient, event: string, ...args: unknown[]): Promise<unknown> {
+  const untyped = client as unknown as { emitWithAck(event: string, ...args: unknown[]): Promise<unknown> };
+  return untyped.emitWithAck(event, ...args);
+}
+
+/** Resolves with the next `signal` delivered to `client`. */
+export function nextSignal(client: TestClient): Promise<SignalDelivery> {
+  return new Promise((resolve) => client.once('signal', resolve));
+}
+
+/** Collects every `signal` delivered to `client`, in order. */
+export function collectSignals(client: TestClient): SignalDelivery[] {
+  const received: SignalDelivery[] = [];
+  client.on('signal', (delivery) => received.push(delivery));
+  return received;
+}
+
+/** Disconnects `client` and resolves once the server has run its disconnect cleanup. */
+export async function disconnectAndSettle(server: RunningServer, client: TestClient): Promise<void> {
+  const serverSide = server.io.of('/').sockets.get(client.id ?? '');
+  if (serverSide === undefined) throw new Error('client has no socket on this server');
+  const gone = new Promise<void>((resolve) => serverSide.once('disconnect', () => resolve()));
+  client.disconnect();
+  await gone;
+}
+
+/** The value of one Prometheus sample line, or 0 when absent. */
+export async function metricValue(server: RunningServer, name: string, labels = ''): Promise<number> {
+  const text = await server.metrics.registry.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+  return line === undefined ? 0 : Number(line.split(' ')[1]);
+}
+
+export async function getJson(url: string): Promise<unknown> {
+  const response = await fetch(url);
+  return response.json();
+}
