@@ -1,11 +1,27 @@
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
-import type { Config } from './config';
-import type { HandleResult } from './errors';
+import { type Config, validateConfig } from './config';
+import { CustomBroadcasts } from './custom-broadcasts';
+import {
+  BroadcastError,
+  EncodeError,
+  type HandleResult,
+  InvalidConfigError,
+  NotConnectedError,
+  NotUndeadError,
+  type RemoteErrorKind,
+  SameIdentityError,
+} from './errors';
+import { feedCandidates, type KeyedRecord, nextCursor } from './feed-page';
 import type { Identity } from './identity';
-import type { Incarnation, Member } from './member';
+import type { Incarnation, Member, MemberState } from './member';
+import { type ApplySummary, type MemberRecord, Members } from './members';
+import { decodePacket, PacketEncoder } from './packet';
+import type { Header, Message, MessageType } from './payload';
+import { Probe } from './probe';
 import type { Rng } from './rng';
 import type { Runtime, Timer } from './runtime';
+import { UpdateBacklog } from './update-backlog';
 
 /** Our own standing in the cluster, as foca's connection state. */
 export type ConnectionState = 'disconnected' | 'connected' | 'undead';
@@ -17,128 +33,736 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
   readonly rng: Rng;
   readonly codec: Codec<T>;
   readonly broadcastHandler?: BroadcastHandler<T, K>;
+  /**
+   * Whether to emit `data-sent` / `data-received` for every packet (foca's "unstable
+   * notifications"). Default true; turn off in large simulations to save the allocations.
+   */
+  readonly dataNotifications?: boolean;
+}
+
+const OK: HandleResult = { ok: true };
+const MAX_INCARNATION = 0xffff;
+
+function fail(kind: RemoteErrorKind, message: string): HandleResult {
+  return { ok: false, error: { kind, message } };
+}
+
+/** Messages that carry the update backlog (or, for a Feed, active members). */
+function carriesMembers(type: MessageType): boolean {
+  return type !== 'announce' && type !== 'turn-undead' && type !== 'broadcast';
+}
+
+function allowsCustomBroadcasts(type: MessageType): boolean {
+  return type !== 'announce' && type !== 'turn-undead';
+}
+
+function asEncodeError(e: unknown): unknown {
+  if (e instanceof RangeError) return new EncodeError(e.message);
+  return e;
 }
 
 /**
  * The SWIM core: a sans-IO port of foca 1.0. It never sends, reads a clock or sets a timer; every
- * output goes to the `Runtime` passed to each call.
- *
- * SKELETON: the public API is fixed here; the bodies are being written.
+ * output goes to the `Runtime` passed to each call. All state transitions live in this file; the
+ * tables it keeps are in members.ts, probe.ts, update-backlog.ts and custom-broadcasts.ts.
  */
 export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
+  private _identity: T;
+  private _incarnation: Incarnation = 0;
+  private _config: Config;
+  private state: ConnectionState = 'disconnected';
+  private token = 0;
+  private readonly rng: Rng;
+  private readonly codec: Codec<T>;
+  private readonly handler: BroadcastHandler<T, K> | undefined;
+  private readonly dataNotifications: boolean;
+  private readonly table = new Members<T>();
+  private readonly probe = new Probe<T>();
+  private readonly updates: UpdateBacklog<T>;
+  private readonly customs = new CustomBroadcasts<K>();
+  private encoder: PacketEncoder<T>;
+  private readonly choice: T[] = [];
+
+  /** Throws `InvalidConfigError` for a config that can't work. */
   constructor(init: SwimInit<T, K>) {
-    void init;
-    throw new Error('not implemented');
+    validateConfig(init.config);
+    this._identity = init.identity;
+    this._config = init.config;
+    this.rng = init.rng;
+    this.codec = init.codec;
+    this.handler = init.broadcastHandler;
+    this.dataNotifications = init.dataNotifications ?? true;
+    this.updates = new UpdateBacklog(init.codec);
+    this.encoder = new PacketEncoder(init.codec, init.config.maxPacketSize);
   }
 
   /** Our current identity. */
   get identity(): T {
-    throw new Error('not implemented');
+    return this._identity;
   }
 
+  /** Our incarnation: raised to refute a suspicion, reset to 0 by a new identity. */
   get incarnation(): Incarnation {
-    throw new Error('not implemented');
+    return this._incarnation;
   }
 
   get connectionState(): ConnectionState {
-    throw new Error('not implemented');
+    return this.state;
   }
 
   get config(): Config {
-    throw new Error('not implemented');
+    return this._config;
   }
 
-  /** Active (Alive or Suspect) members, ourselves excluded. */
+  /** The current timer token (u8, wraps): timers carrying another one are ignored. */
+  get timerToken(): number {
+    return this.token;
+  }
+
+  /** The current probe number (u8, wraps). */
+  get probeNumber(): number {
+    return this.probe.probeNumber;
+  }
+
+  /** The member being probed in the current cycle, if any. */
+  get probedMember(): T | undefined {
+    return this.probe.probed;
+  }
+
+  /**
+   * Active (Alive or Suspect) members, ourselves excluded. The objects are the core's own records,
+   * valid until the next call into the core: copy what you keep.
+   */
   members(): IterableIterator<Member<T>> {
-    throw new Error('not implemented');
+    return this.table.iterActive();
   }
 
-  /** Every member we hold, Down ones included, ourselves excluded. */
+  /** Every member we hold, Down ones included, ourselves excluded. Same caveat as `members()`. */
   membershipState(): IterableIterator<Member<T>> {
-    throw new Error('not implemented');
+    return this.table.iterAll();
+  }
+
+  /** What we know of the member with `addr` (a live record, see `members()`), if anything. */
+  member(addr: string): Member<T> | undefined {
+    return this.table.get(addr);
   }
 
   /** Number of active members, ourselves excluded. */
   get numMembers(): number {
-    throw new Error('not implemented');
+    return this.table.numActive;
   }
 
+  /** Membership updates waiting to be disseminated. */
   get updatesBacklog(): number {
-    throw new Error('not implemented');
+    return this.updates.size;
   }
 
+  /** Custom broadcasts waiting to be disseminated. */
   get customBroadcastBacklog(): number {
-    throw new Error('not implemented');
+    return this.customs.size;
   }
 
-  /** Sends an Announce to `dst`, asking to join its cluster. Doesn't affect state. */
+  /**
+   * Sends an Announce to `dst`, asking to join its cluster (it answers with a Feed). Doesn't affect
+   * state. Throws `EncodeError` if our header can't be encoded.
+   */
   announce(dst: T, runtime: Runtime<T>): void {
-    void dst;
-    void runtime;
-    throw new Error('not implemented');
+    this.send(dst, { type: 'announce' }, runtime);
   }
 
-  /** Handles one packet from the network. Never throws on bad input. */
+  /**
+   * Handles one packet from the network. Never throws on bad input: returns the error kind, and
+   * (except for `custom-broadcast`) nothing changed.
+   */
   handleData(bytes: Uint8Array, runtime: Runtime<T>): HandleResult {
-    void bytes;
-    void runtime;
-    throw new Error('not implemented');
+    if (bytes.length > this._config.maxPacketSize) {
+      return fail('data-too-big', `${bytes.length} bytes > maxPacketSize ${this._config.maxPacketSize}`);
+    }
+    const decoded = decodePacket(this.codec, bytes);
+    if (!decoded.ok) return fail(decoded.kind, decoded.message);
+    const { header, members, broadcasts } = decoded.packet;
+    const src = header.src;
+    const msg = header.message;
+    if (src.addr === this._identity.addr) {
+      return fail('data-from-ourselves', `src ${src.toString()} has our addr`);
+    }
+    if (this.state === 'undead') return fail('not-for-us', 'we are undead: packets are dropped');
+    if (!this.acceptsPayload(header)) {
+      return fail('not-for-us', `dst ${header.dst.toString()} is not us (${this._identity.toString()})`);
+    }
+    const ours = this._identity.addr;
+    if (
+      ((msg.type === 'ping-req' || msg.type === 'indirect-ack') && msg.target.addr === ours) ||
+      ((msg.type === 'indirect-ping' || msg.type === 'forwarded-ack') && msg.origin.addr === ours)
+    ) {
+      return fail('indirect-for-ourselves', `${msg.type} names us`);
+    }
+
+    if (this.dataNotifications) runtime.notify({ type: 'data-received', header });
+
+    const senderIsActive = this.applyUpdate(src, header.srcIncarnation, 'alive', true, runtime);
+    if (!senderIsActive) {
+      // The sender is Down to us (or an old identity): its data can't be trusted. A TurnUndead from it
+      // still counts, or two members that think each other Down would bounce TurnUndeads forever.
+      if (msg.type === 'turn-undead') this.handleSelfUpdate(0, 'down', runtime);
+      if (this._config.notifyDownMembers) this.send(src, { type: 'turn-undead' }, runtime);
+      return OK;
+    }
+
+    const knownBefore = this.table.insertedActive;
+    this.applyManyInner(members, true, runtime);
+    const learnedNew = this.table.insertedActive !== knownBefore;
+
+    const result = broadcasts.length > 0 ? this.receiveBroadcasts(broadcasts, src) : OK;
+
+    if (this.state !== 'connected') return result;
+
+    switch (msg.type) {
+      case 'ping':
+        this.send(src, { type: 'ack', probeNumber: msg.probeNumber }, runtime);
+        break;
+      case 'ack':
+        this.probe.receiveAck(src, msg.probeNumber);
+        break;
+      case 'ping-req':
+        this.send(msg.target, { type: 'indirect-ping', origin: src, probeNumber: msg.probeNumber }, runtime);
+        break;
+      case 'indirect-ping':
+        this.send(src, { type: 'indirect-ack', target: msg.origin, probeNumber: msg.probeNumber }, runtime);
+        break;
+      case 'indirect-ack':
+        this.send(msg.target, { type: 'forwarded-ack', origin: src, probeNumber: msg.probeNumber }, runtime);
+        break;
+      case 'forwarded-ack':
+        this.probe.receiveIndirectAck(src, msg.probeNumber);
+        break;
+      case 'announce':
+        this.sendFeed(src, 0, runtime);
+        break;
+      case 'feed':
+        // Pull the next page only while pages teach us something: a joiner walks the whole
+        // membership, a periodic announce into a cluster we already know costs one Feed.
+        if (msg.next !== 0 && learnedNew) {
+          this.send(src, { type: 'feed-request', cursor: msg.next }, runtime);
+        }
+        break;
+      case 'feed-request':
+        this.sendFeed(src, Math.max(1, msg.cursor), runtime);
+        break;
+      case 'turn-undead':
+        this.handleSelfUpdate(0, 'down', runtime);
+        break;
+      case 'gossip':
+      case 'broadcast':
+        break;
+    }
+    return result;
   }
 
-  /** Handles a timer the host was asked to submit. Stale timers (old token) are ignored. */
+  /**
+   * Handles a timer the host was asked to submit. Timers with a stale token are ignored. Throws
+   * `NotConnectedError` for a current probe timer while we are not connected (a host bug: going idle
+   * changes the token).
+   */
   handleTimer(timer: Timer<T>, runtime: Runtime<T>): void {
-    void timer;
-    void runtime;
-    throw new Error('not implemented');
+    switch (timer.type) {
+      case 'probe-random-member':
+        if (timer.token !== this.token) return;
+        if (this.state !== 'connected') {
+          throw new NotConnectedError('probe timer delivered while not connected');
+        }
+        this.probeRandomMember(runtime);
+        return;
+      case 'send-indirect-probe':
+        if (timer.token !== this.token) return;
+        this.sendIndirectProbe(timer.probedId, runtime);
+        return;
+      case 'change-suspect-to-down':
+        if (timer.token !== this.token) return;
+        this.changeSuspectToDown(timer.memberId, timer.incarnation, runtime);
+        return;
+      case 'remove-down':
+        this.table.removeIfDown(timer.id);
+        return;
+      case 'periodic-announce': {
+        const params = this._config.periodicAnnounce;
+        if (timer.token !== this.token || this.state !== 'connected' || params === undefined) return;
+        runtime.submitAfter({ type: 'periodic-announce', token: this.token }, params.frequencyMs);
+        this.chooseAndSend(params.numMembers, { type: 'announce' }, runtime);
+        return;
+      }
+      case 'periodic-gossip': {
+        const params = this._config.periodicGossip;
+        if (timer.token !== this.token || this.state !== 'connected' || params === undefined) return;
+        runtime.submitAfter({ type: 'periodic-gossip', token: this.token }, params.frequencyMs);
+        if (this.updates.size > 0 || this.customs.size > 0) {
+          this.chooseAndSend(params.numMembers, { type: 'gossip' }, runtime);
+        }
+        return;
+      }
+      case 'periodic-announce-down': {
+        const params = this._config.periodicAnnounceToDownMembers;
+        if (timer.token !== this.token || this.state !== 'connected' || params === undefined) return;
+        runtime.submitAfter({ type: 'periodic-announce-down', token: this.token }, params.frequencyMs);
+        this.table.chooseDown(params.numMembers, this.choice, this.rng);
+        const chosen = this.choice.splice(0);
+        for (const id of chosen) this.send(id, { type: 'announce' }, runtime);
+        return;
+      }
+    }
   }
 
-  /** Sends the update backlog to `periodicGossip.numMembers` (or a few) random active members. */
+  /**
+   * Sends a Gossip (the update backlog and custom broadcasts) to `numIndirectProbes` random active
+   * members, as foca. Sends nothing when no member is active.
+   */
   gossip(runtime: Runtime<T>): void {
-    void runtime;
-    throw new Error('not implemented');
+    this.chooseAndSend(this._config.numIndirectProbes, { type: 'gossip' }, runtime);
   }
 
-  /** Sends pending custom broadcasts to a few random active members. */
+  /**
+   * Sends pending custom broadcasts to up to `numIndirectProbes` random active members the handler
+   * accepts (`shouldAddBroadcastData`), stopping once the backlog is empty.
+   */
   broadcast(runtime: Runtime<T>): void {
-    void runtime;
-    throw new Error('not implemented');
+    if (this.customs.size === 0) return;
+    const handler = this.handler;
+    const pick =
+      handler?.shouldAddBroadcastData !== undefined
+        ? (id: T) => handler.shouldAddBroadcastData!(id)
+        : undefined;
+    this.table.chooseActive(this._config.numIndirectProbes, this.choice, this.rng, pick);
+    const chosen = this.choice.splice(0);
+    for (const id of chosen) {
+      this.send(id, { type: 'broadcast' }, runtime);
+      if (this.customs.size === 0) break;
+    }
   }
 
-  /** Declares ourselves Down to a few members and becomes Undead. */
+  /**
+   * Declares ourselves Down (queued and gossiped to a few members) and becomes Undead: packets are
+   * dropped until `reuseDownIdentity` or `changeIdentity`. Notifies `defunct`.
+   */
   leaveCluster(runtime: Runtime<T>): void {
-    void runtime;
-    throw new Error('not implemented');
+    const down: Member<T> = { id: this._identity, incarnation: 0, state: 'down' };
+    const size = this.measure(down);
+    this.updates.add(down, size, this._config.maxTransmissions);
+    this.gossip(runtime);
+    this.becomeUndead(runtime);
   }
 
-  /** Applies members learned out of band (e.g. from a previous session); optionally disseminates them. */
+  /**
+   * Applies members learned out of band (e.g. from a previous session); with `doBroadcast` they are
+   * also queued for dissemination. Updates about us are handled as if received (refute, rejoin);
+   * about an older identity of ours, they declare it Down. Throws `EncodeError` (and applies
+   * nothing) if one of them can't be encoded.
+   */
   applyMany(members: Iterable<Member<T>>, doBroadcast: boolean, runtime: Runtime<T>): void {
-    void members;
-    void doBroadcast;
-    void runtime;
-    throw new Error('not implemented');
+    const list = Array.from(members);
+    for (const m of list) this.measure(m);
+    this.applyManyInner(list, doBroadcast, runtime);
   }
 
-  /** Replaces our identity and rejoins (throws `SameIdentityError` for the same one). */
+  /**
+   * Replaces our identity: incarnation back to 0, probe cycle and timers reset, state Disconnected
+   * until the next member is heard from. Unless we were Undead, our previous identity is queued as
+   * Down. Gossips right away. Throws `SameIdentityError` for the identity we already have.
+   */
   changeIdentity(identity: T, runtime: Runtime<T>): void {
-    void identity;
-    void runtime;
-    throw new Error('not implemented');
+    if (identity.equals(this._identity)) {
+      throw new SameIdentityError(`already ${identity.toString()}`);
+    }
+    const previousIsDown = this.state === 'undead';
+    const down: Member<T> = { id: this._identity, incarnation: 0, state: 'down' };
+    const size = previousIsDown ? 0 : this.measure(down);
+    this._identity = identity;
+    this.reset();
+    if (!previousIsDown) this.updates.add(down, size, this._config.maxTransmissions);
+    this.gossip(runtime);
   }
 
-  /** Leaves Undead keeping our identity (throws `NotUndeadError` otherwise). */
+  /** Leaves Undead keeping our identity: Disconnected, incarnation 0. Throws `NotUndeadError` otherwise. */
   reuseDownIdentity(): void {
-    throw new Error('not implemented');
+    if (this.state !== 'undead') throw new NotUndeadError(`connection state is ${this.state}`);
+    this.reset();
   }
 
-  /** Adds a custom broadcast; returns whether the handler took it. Throws `BroadcastError` if it can't fit. */
+  /**
+   * Hands `bytes` to the broadcast handler (sender undefined) and, if it returns a key, queues it for
+   * dissemination; returns whether it did. Throws `BroadcastError` for empty or too-big data, with no
+   * handler, or when the handler throws; nothing changed then.
+   */
   addBroadcast(bytes: Uint8Array): boolean {
-    void bytes;
-    throw new Error('not implemented');
+    if (bytes.length === 0) throw new BroadcastError('a custom broadcast cannot be empty');
+    if (bytes.length > this._config.maxPacketSize) {
+      throw new BroadcastError(`${bytes.length} bytes > maxPacketSize ${this._config.maxPacketSize}`);
+    }
+    if (this.handler === undefined) throw new BroadcastError('no broadcast handler');
+    let key: K | undefined;
+    try {
+      key = this.handler.receiveItem(bytes, undefined);
+    } catch (e) {
+      throw new BroadcastError(`handler refused the item: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (key === undefined) return false;
+    this.customs.addOrReplace(key, bytes.slice(), this._config.maxTransmissions);
+    return true;
   }
 
-  /** Replaces the config; throws `InvalidConfigError` for one that can't work or can't change now. */
+  /**
+   * Replaces the config. Throws `InvalidConfigError` (nothing changed) for one that can't work, for a
+   * new probe period or round-trip time, or for switching on a periodic task that was off (its timer
+   * was never started).
+   */
   setConfig(config: Config): void {
-    void config;
-    throw new Error('not implemented');
+    validateConfig(config);
+    const old = this._config;
+    if (old.probePeriodMs !== config.probePeriodMs) {
+      throw new InvalidConfigError('probePeriodMs cannot change at run time');
+    }
+    if (old.probeRttMs !== config.probeRttMs)
+      throw new InvalidConfigError('probeRttMs cannot change at run time');
+    for (const name of ['periodicAnnounce', 'periodicAnnounceToDownMembers', 'periodicGossip'] as const) {
+      if (old[name] === undefined && config[name] !== undefined) {
+        throw new InvalidConfigError(`${name} cannot be switched on at run time`);
+      }
+    }
+    if (config.maxPacketSize !== old.maxPacketSize) {
+      this.encoder = new PacketEncoder(this.codec, config.maxPacketSize);
+    }
+    this._config = config;
+  }
+
+  // ---- state transitions -------------------------------------------------------------------------
+
+  private acceptsPayload(header: Header<T>): boolean {
+    // An Announce may name an older identity of ours: a joiner only knows the addr it was given.
+    return (
+      header.dst.equals(this._identity) ||
+      (header.message.type === 'announce' && header.dst.addr === this._identity.addr)
+    );
+  }
+
+  private applyManyInner(members: readonly Member<T>[], doBroadcast: boolean, runtime: Runtime<T>): void {
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      if (m.id.equals(this._identity)) {
+        this.handleSelfUpdate(m.incarnation, m.state, runtime);
+      } else if (m.id.addr === this._identity.addr) {
+        // An older life of ours: it must not come back.
+        this.applyUpdate(m.id, 0, 'down', doBroadcast, runtime);
+      } else {
+        this.applyUpdate(m.id, m.incarnation, m.state, doBroadcast, runtime);
+      }
+    }
+    this.adjustConnectionState(runtime);
+  }
+
+  /** Returns whether the update's member is active now (false if it lost an addr conflict). */
+  private applyUpdate(
+    id: T,
+    incarnation: Incarnation,
+    state: MemberState,
+    doBroadcast: boolean,
+    runtime: Runtime<T>,
+  ): boolean {
+    const s = this.table.apply(id, incarnation, state, this.rng);
+    const active = s.conflict === 'lost' || s.conflict === 'failed-condition' ? false : s.isActiveNow;
+    this.handleApplySummary(s, id, incarnation, state, doBroadcast, runtime);
+    return active;
+  }
+
+  private handleApplySummary(
+    s: ApplySummary<T>,
+    id: T,
+    incarnation: Incarnation,
+    state: MemberState,
+    doBroadcast: boolean,
+    runtime: Runtime<T>,
+  ): void {
+    const { applySuccessful, isActiveNow, changedActiveSet, conflict, replaced } = s;
+    if (applySuccessful) {
+      if (doBroadcast) {
+        const update: Member<T> = { id, incarnation, state };
+        this.updates.add(update, this.updates.measure(update), this._config.maxTransmissions);
+      }
+      if (!isActiveNow) {
+        runtime.submitAfter({ type: 'remove-down', id }, this._config.removeDownAfterMs);
+      } else if (state === 'suspect') {
+        // Shoal: whoever learns of a suspicion times it out, not only the prober.
+        runtime.submitAfter(
+          { type: 'change-suspect-to-down', memberId: id, incarnation, token: this.token },
+          this._config.suspectToDownAfterMs,
+        );
+      }
+    }
+    if (conflict === 'replaced' && replaced !== undefined) {
+      runtime.notify({ type: 'rename', old: replaced, new: id });
+    }
+    if (changedActiveSet) {
+      runtime.notify(isActiveNow ? { type: 'member-up', id } : { type: 'member-down', id });
+    }
+  }
+
+  private handleSelfUpdate(incarnation: Incarnation, state: MemberState, runtime: Runtime<T>): void {
+    if (state === 'alive') return;
+    if (state === 'down') {
+      if (!this.attemptRejoin(runtime)) this.becomeUndead(runtime);
+      return;
+    }
+    // Suspected: refute with a higher incarnation, carried by the header of everything we send.
+    const increase = this._incarnation <= incarnation;
+    const highest = Math.max(incarnation, this._incarnation);
+    if (highest >= MAX_INCARNATION) {
+      if (!this.attemptRejoin(runtime)) this.becomeUndead(runtime);
+      return;
+    }
+    if (increase) this._incarnation = highest + 1;
+    this.gossip(runtime);
+  }
+
+  private attemptRejoin(runtime: Runtime<T>): boolean {
+    const renewed = this._identity.renew();
+    if (renewed === undefined || renewed.equals(this._identity)) return false;
+    if (!renewed.winsAddrConflict(this._identity)) return false;
+    this.changeIdentity(renewed, runtime);
+    runtime.notify({ type: 'rejoin', id: renewed });
+    return true;
+  }
+
+  private adjustConnectionState(runtime: Runtime<T>): void {
+    if (this.state === 'disconnected') {
+      if (this.table.numActive > 0) this.becomeConnected(runtime);
+    } else if (this.state === 'connected') {
+      if (this.table.numActive === 0) this.becomeDisconnected(runtime);
+    }
+  }
+
+  private becomeConnected(runtime: Runtime<T>): void {
+    this.state = 'connected';
+    const c = this._config;
+    runtime.submitAfter({ type: 'probe-random-member', token: this.token }, c.probePeriodMs);
+    if (c.periodicAnnounce !== undefined) {
+      runtime.submitAfter({ type: 'periodic-announce', token: this.token }, c.periodicAnnounce.frequencyMs);
+    }
+    if (c.periodicAnnounceToDownMembers !== undefined) {
+      runtime.submitAfter(
+        { type: 'periodic-announce-down', token: this.token },
+        c.periodicAnnounceToDownMembers.frequencyMs,
+      );
+    }
+    if (c.periodicGossip !== undefined) {
+      runtime.submitAfter({ type: 'periodic-gossip', token: this.token }, c.periodicGossip.frequencyMs);
+    }
+    runtime.notify({ type: 'active' });
+  }
+
+  private becomeDisconnected(runtime: Runtime<T>): void {
+    this.state = 'disconnected';
+    this.bumpToken();
+    this.probe.clear();
+    runtime.notify({ type: 'idle' });
+  }
+
+  private becomeUndead(runtime: Runtime<T>): void {
+    this.state = 'undead';
+    this.probe.clear();
+    this.bumpToken();
+    runtime.notify({ type: 'defunct' });
+  }
+
+  private reset(): void {
+    this.state = 'disconnected';
+    this._incarnation = 0;
+    this.bumpToken();
+    this.probe.clear();
+  }
+
+  private bumpToken(): void {
+    this.token = (this.token + 1) & 0xff;
+  }
+
+  private probeRandomMember(runtime: Runtime<T>): void {
+    // A cycle whose indirect stage never ran (the host lost that timer) is dropped, not judged.
+    if (!this.probe.validate()) this.probe.clear();
+    const failed = this.probe.takeFailed();
+    if (failed !== undefined) {
+      runtime.notify({ type: 'probe-failed', probeNumber: this.probe.probeNumber, id: failed.id });
+      const s = this.table.applyExistingIf(failed.id, failed.incarnation, 'suspect', undefined, this.rng);
+      if (s !== undefined) {
+        const { isActiveNow, applySuccessful } = s;
+        this.handleApplySummary(s, failed.id, failed.incarnation, 'suspect', true, runtime);
+        // Already suspect (its timer may be gone with an old token): time it out again.
+        if (isActiveNow && !applySuccessful) {
+          runtime.submitAfter(
+            {
+              type: 'change-suspect-to-down',
+              memberId: failed.id,
+              incarnation: failed.incarnation,
+              token: this.token,
+            },
+            this._config.suspectToDownAfterMs,
+          );
+        }
+      }
+    }
+    const next = this.table.next(this.rng);
+    if (next !== undefined) {
+      const id = next.id;
+      const probeNumber = this.probe.start(id, next.incarnation);
+      this.send(id, { type: 'ping', probeNumber }, runtime);
+      runtime.submitAfter(
+        { type: 'send-indirect-probe', probedId: id, token: this.token },
+        this._config.probeRttMs,
+      );
+    }
+    runtime.submitAfter({ type: 'probe-random-member', token: this.token }, this._config.probePeriodMs);
+  }
+
+  private sendIndirectProbe(probedId: T, runtime: Runtime<T>): void {
+    this.probe.markIndirectStageReached();
+    if (!this.probe.isProbing(probedId) || this.probe.succeeded()) return;
+    if (!this.table.isActive(probedId)) return;
+    this.table.chooseActive(
+      this._config.numIndirectProbes,
+      this.choice,
+      this.rng,
+      (id) => !id.equals(probedId),
+    );
+    const chosen = this.choice.splice(0);
+    const probeNumber = this.probe.probeNumber;
+    for (const via of chosen) {
+      this.probe.expectIndirectAck(via);
+      this.send(via, { type: 'ping-req', target: probedId, probeNumber }, runtime);
+    }
+  }
+
+  private changeSuspectToDown(memberId: T, incarnation: Incarnation, runtime: Runtime<T>): void {
+    const s = this.table.applyExistingIf(
+      memberId,
+      incarnation,
+      'down',
+      (known) => known.state === 'suspect' && known.incarnation === incarnation,
+      this.rng,
+    );
+    // Shoal: only when this timer is what declared it Down. Foca also sends TurnUndead to a member
+    // that refuted in time, turning lost packets into forced rejoins.
+    if (s === undefined || !s.applySuccessful) return;
+    this.handleApplySummary(s, memberId, incarnation, 'down', true, runtime);
+    this.adjustConnectionState(runtime);
+    if (this._config.notifyDownMembers) this.send(memberId, { type: 'turn-undead' }, runtime);
+  }
+
+  private receiveBroadcasts(items: readonly Uint8Array[], sender: T): HandleResult {
+    const handler = this.handler;
+    if (handler === undefined) return fail('custom-broadcast', 'custom broadcasts received with no handler');
+    for (const item of items) {
+      let key: K | undefined;
+      try {
+        key = handler.receiveItem(item, sender);
+      } catch (e) {
+        return fail('custom-broadcast', e instanceof Error ? e.message : String(e));
+      }
+      if (key !== undefined) this.customs.addOrReplace(key, item, this._config.maxTransmissions);
+    }
+    return OK;
+  }
+
+  // ---- sending -----------------------------------------------------------------------------------
+
+  private measure(member: Member<T>): number {
+    try {
+      return this.updates.measure(member);
+    } catch (e) {
+      throw asEncodeError(e);
+    }
+  }
+
+  private chooseAndSend(numMembers: number, message: Message<T>, runtime: Runtime<T>): void {
+    this.table.chooseActive(numMembers, this.choice, this.rng, undefined);
+    if (this.choice.length === 0) return;
+    const chosen = this.choice.splice(0);
+    for (const id of chosen) this.send(id, message, runtime);
+  }
+
+  private begin(header: Header<T>): void {
+    try {
+      this.encoder.begin(header);
+    } catch (e) {
+      throw asEncodeError(e);
+    }
+  }
+
+  private send(dst: T, message: Message<T>, runtime: Runtime<T>): void {
+    const header: Header<T> = { src: this._identity, srcIncarnation: this._incarnation, dst, message };
+    this.begin(header);
+    const type = message.type;
+    if (carriesMembers(type)) this.updates.fill(this.encoder);
+    this.finishAndSend(header, runtime);
+  }
+
+  private finishAndSend(header: Header<T>, runtime: Runtime<T>): void {
+    const type = header.message.type;
+    if (this.customs.size > 0 && allowsCustomBroadcasts(type)) {
+      const should = this.handler?.shouldAddBroadcastData;
+      if (should === undefined || should.call(this.handler, header.dst)) this.customs.fill(this.encoder);
+    }
+    runtime.sendTo(header.dst, this.encoder.finish());
+    if (this.dataNotifications) runtime.notify({ type: 'data-sent', header });
+  }
+
+  /**
+   * Sends a Feed to `dst`: for cursor 0 (answering an Announce) a random sample of active members,
+   * as foca, with next = 1 when not all fit; otherwise the page of members from `cursor` on in
+   * feed-key order, with next = the key of the first member left out (0 on the last page).
+   */
+  private sendFeed(dst: T, cursor: number, runtime: Runtime<T>): void {
+    let candidates: KeyedRecord<T>[] | MemberRecord<T>[];
+    let total: number;
+    if (cursor === 0) {
+      const sample: MemberRecord<T>[] = [];
+      const estimate = this.estimateFeedCapacity(dst);
+      this.table.chooseActive(estimate, this.choice, this.rng, (id) => id.addr !== dst.addr);
+      for (const id of this.choice) {
+        const rec = this.table.get(id.addr);
+        if (rec !== undefined) sample.push(rec);
+      }
+      this.choice.length = 0;
+      candidates = sample;
+      total = this.table.numActive - (this.table.isActive(dst) ? 1 : 0);
+    } else {
+      candidates = feedCandidates(this.table.iterActive(), cursor, dst.addr);
+      total = candidates.length;
+    }
+    const recordAt = (i: number): MemberRecord<T> => {
+      const c = candidates[i]!;
+      return 'rec' in c ? c.rec : c;
+    };
+    const fill = (next: number): { header: Header<T>; fit: number } => {
+      const header: Header<T> = {
+        src: this._identity,
+        srcIncarnation: this._incarnation,
+        dst,
+        message: { type: 'feed', next },
+      };
+      this.begin(header);
+      let fit = 0;
+      while (fit < candidates.length && this.encoder.tryAddMember(recordAt(fit))) fit++;
+      return { header, fit };
+    };
+    // `next` is a fixed-size field: encode with a placeholder, then again with the real value.
+    const placeholder = 1;
+    let { header, fit } = fill(placeholder);
+    const next =
+      cursor === 0 ? (fit < total ? 1 : 0) : nextCursor(candidates as KeyedRecord<T>[], fit, cursor);
+    if (next !== placeholder) ({ header, fit } = fill(next));
+    this.finishAndSend(header, runtime);
+  }
+
+  private estimateFeedCapacity(dst: T): number {
+    const self: Member<T> = { id: this._identity, incarnation: this._incarnation, state: 'alive' };
+    const perMember = Math.max(1, this.measure(self));
+    const headerAndCount = this.measure({ id: dst, incarnation: 0, state: 'alive' }) * 2 + 8;
+    return Math.max(5, Math.ceil((this._config.maxPacketSize - headerAndCount) / perMember) + 1);
   }
 }
