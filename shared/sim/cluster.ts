@@ -1,0 +1,217 @@
+import { BinaryCodec } from '../swim/binary-codec';
+import { BrowserIdentity } from '../swim/browser-identity';
+import { type Config, lan } from '../swim/config';
+import type { Member } from '../swim/member';
+import { seededRng } from '../swim/seeded-rng';
+import { Swim } from '../swim/swim';
+import { InterningIdentityCodec } from './interning-identity-codec';
+import type { LinkParams } from './network';
+import { SignalingBootstrap } from './signaling-bootstrap';
+import { Simulator } from './simulator';
+import { VersionedStore, type VersionKey } from './versioned-broadcasts';
+
+/** A simulated member running the real core. */
+export type SimSwim = Swim<BrowserIdentity, VersionKey>;
+
+/** Options of a `Cluster`. */
+export interface ClusterInit {
+  /** Members created up front (more can be added). */
+  readonly size: number;
+  /** Seed of the whole run: network, identities, every member's randomness. */
+  readonly seed: number;
+  /** Config of every member; defaults to `lan(size)`. */
+  readonly config?: Config;
+  /** Link parameters of the whole network; defaults to a LAN (1 ms + up to 1 ms jitter). */
+  readonly link?: LinkParams;
+  /** A joiner that still knows no member asks the signaling server for peers again this often. Default 2 s. */
+  readonly joinRetryMs?: number;
+}
+
+/** Called when a member takes a newer version of a custom broadcast. */
+export type BroadcastListener = (member: number, key: number, version: number, now: number) => void;
+
+/**
+ * A cluster of real `Swim` cores in the simulator: browser identities, the binary codec on the wire,
+ * a signaling-like bootstrap (each joiner announces to up to 4 random members), versioned custom
+ * broadcasts, and helpers to read every member's view.
+ */
+export class Cluster {
+  readonly sim: Simulator<BrowserIdentity>;
+  readonly swims: SimSwim[] = [];
+  readonly stores: Array<VersionedStore<BrowserIdentity>> = [];
+  readonly signaling: SignalingBootstrap;
+  readonly config: Config;
+  readonly seed: number;
+  /** Members that left gracefully (a subset of the crashed ones: their hosts stopped too). */
+  readonly departed = new Set<number>();
+  private readonly ids = new InterningIdentityCodec();
+  private readonly codec = new BinaryCodec(this.ids);
+  private readonly broadcastListeners: BroadcastListener[] = [];
+  private readonly joinRetryMs: number;
+
+  constructor(init: ClusterInit) {
+    this.seed = init.seed;
+    this.config = init.config ?? lan(init.size);
+    this.joinRetryMs = init.joinRetryMs ?? 2000;
+    const worldRng = seededRng(mixSeed(init.seed, 0x5117));
+    this.sim = new Simulator({ rng: worldRng, ...(init.link === undefined ? {} : { link: init.link }) });
+    this.signaling = new SignalingBootstrap(seededRng(mixSeed(init.seed, 0xb007)));
+    for (let i = 0; i < init.size; i++) this.addMember();
+  }
+
+  /** Number of members ever created. */
+  get size(): number {
+    return this.swims.length;
+  }
+
+  /** Creates a member (idle until it joins) and returns its index. */
+  addMember(config: Config = this.config): number {
+    const index = this.swims.length;
+    const rng = seededRng(mixSeed(this.seed, index + 1));
+    const identity = this.ids.intern(BrowserIdentity.random(rng));
+    const store = new VersionedStore<BrowserIdentity>((key, version) => {
+      for (const l of this.broadcastListeners) l(index, key, version, this.sim.now);
+    });
+    const swim: SimSwim = new Swim({ identity, config, rng, codec: this.codec, broadcastHandler: store });
+    this.swims.push(swim);
+    this.stores.push(store);
+    this.sim.addMember(swim);
+    return index;
+  }
+
+  swim(index: number): SimSwim {
+    const s = this.swims[index];
+    if (s === undefined) throw new RangeError(`no member ${index}`);
+    return s;
+  }
+
+  onBroadcast(listener: BroadcastListener): void {
+    this.broadcastListeners.push(listener);
+  }
+
+  /**
+   * Joins `member` the way a tab does: it enters the signaling room, gets up to 4 random members and
+   * announces to each; while it still knows nobody, it asks again every `joinRetryMs`.
+   */
+  join(member: number): void {
+    const peers = this.signaling.join(member);
+    this.sim.announce(member, peers);
+    const retry = () => {
+      if (!this.sim.isAlive(member) || this.swim(member).numMembers > 0) return;
+      if (this.sim.host(member).status === 'running')
+        this.sim.announce(member, this.signaling.sample(member));
+      this.sim.after(this.joinRetryMs, retry);
+    };
+    this.sim.after(this.joinRetryMs, retry);
+  }
+
+  /** Schedules the join of each of `members` at a time spread evenly over `windowMs` from now. */
+  coldStart(members: readonly number[] = this.all(), windowMs = 1000): void {
+    const n = members.length;
+    members.forEach((m, k) => {
+      this.sim.after(n <= 1 ? 0 : (k * windowMs) / n, () => this.join(m));
+    });
+  }
+
+  /**
+   * Starts `members` already converged: each learns every other one as Alive out of band (`applyMany`,
+   * no dissemination), enters the signaling room and starts probing. Sends nothing by itself.
+   */
+  preconverge(members: readonly number[] = this.all()): void {
+    const all: Array<Member<BrowserIdentity>> = members.map((m) => ({
+      id: this.swim(m).identity,
+      incarnation: 0,
+      state: 'alive',
+    }));
+    for (const m of members) {
+      const host = this.sim.host(m);
+      const self = this.swim(m).identity;
+      this.swim(m).applyMany(
+        all.filter((u) => u.id !== self),
+        false,
+        host,
+      );
+      this.signaling.join(m);
+    }
+  }
+
+  /** Crashes `member` (its signaling socket closes too). */
+  crash(member: number): void {
+    this.sim.crash(member);
+    this.signaling.leave(member);
+  }
+
+  /** `member` leaves gracefully and its tab closes. */
+  leave(member: number): void {
+    this.sim.leave(member);
+    this.departed.add(member);
+    this.signaling.leave(member);
+  }
+
+  /** Every member index, crashed ones included. */
+  all(): number[] {
+    return Array.from({ length: this.size }, (_, i) => i);
+  }
+
+  /** Members that have not crashed or left (hung ones included). */
+  live(): number[] {
+    return this.all().filter((i) => this.sim.isAlive(i));
+  }
+
+  /** What `member` holds about each addr (Down members included), its own entry excluded. */
+  viewOf(member: number): Map<string, Member<BrowserIdentity>> {
+    const view = new Map<string, Member<BrowserIdentity>>();
+    for (const m of this.swim(member).membershipState()) view.set(m.id.addr, m);
+    return view;
+  }
+
+  /** The state `observer` holds for `subject`'s current identity, or `undefined` if it has none for it. */
+  stateOf(observer: number, subject: number): Member<BrowserIdentity>['state'] | undefined {
+    const id = this.swim(subject).identity;
+    const m = this.viewOf(observer).get(id.addr);
+    return m?.id.equals(id) ? m.state : undefined;
+  }
+
+  /**
+   * Whether every member of `group` holds exactly the others of `group` as active, each Alive under
+   * its current identity, and nobody else as active.
+   */
+  converged(group: readonly number[] = this.live()): boolean {
+    for (const i of group) if (!this.seesExactly(i, group)) return false;
+    return true;
+  }
+
+  /** Whether `observer`'s active members are exactly `group` (minus itself), all Alive, current identities. */
+  seesExactly(observer: number, group: readonly number[]): boolean {
+    const swim = this.swim(observer);
+    const others = group.includes(observer) ? group.length - 1 : group.length;
+    if (swim.numMembers !== others) return false;
+    const active = new Map<string, Member<BrowserIdentity>>();
+    for (const m of swim.members()) active.set(m.id.addr, m);
+    for (const j of group) {
+      if (j === observer) continue;
+      const m = active.get(this.swim(j).identity.addr);
+      if (m === undefined || m.state !== 'alive' || !m.id.equals(this.swim(j).identity)) return false;
+    }
+    return true;
+  }
+
+  /** Whether every member of `observers` holds `subject` as Down, or no longer holds its identity at all. */
+  allSeeDown(subject: number, observers: readonly number[] = this.live()): boolean {
+    const id = this.swim(subject).identity;
+    for (const o of observers) {
+      if (o === subject) continue;
+      const m = this.viewOf(o).get(id.addr);
+      if (m?.id.equals(id) && m.state !== 'down') return false;
+    }
+    return true;
+  }
+}
+
+/** Derives a well-spread 32-bit seed from a run seed and a stream number. */
+export function mixSeed(seed: number, stream: number): number {
+  let h = (Math.trunc(seed) ^ Math.imul(stream, 0x9e3779b9)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}

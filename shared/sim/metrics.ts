@@ -1,0 +1,151 @@
+import type { BrowserIdentity } from '../swim/browser-identity';
+import type { Notification } from '../swim/runtime';
+import type { Cluster } from './cluster';
+import { encodeVersioned } from './versioned-broadcasts';
+
+/** What happened after one crash (DESIGN §6 definitions). Times are virtual ms. */
+export interface CrashRecord {
+  readonly member: number;
+  readonly addr: string;
+  readonly at: number;
+  /** First probe-failed about it at a live member: the first suspicion. */
+  firstSuspectAt: number | undefined;
+  /** Live members that notified MemberDown about it. */
+  readonly downBy: Set<number>;
+  /** When the last live member notified MemberDown. */
+  allDownAt: number | undefined;
+}
+
+/** How one custom broadcast spread. */
+export interface SpreadRecord {
+  readonly key: number;
+  readonly version: number;
+  readonly at: number;
+  readonly reached: Set<number>;
+  /** When ⌈99.99 %⌉ of the live members held it. */
+  doneAt: number | undefined;
+}
+
+/** Share of members an update must reach to count as disseminated (DESIGN §6). */
+export const SPREAD_TARGET = 0.9999;
+
+/**
+ * Collects DESIGN §6's figures from a cluster's notifications: detection (crash → every live member
+ * notified MemberDown), first detection (crash → first probe failure about it), false positives
+ * (MemberDown about a member that is running and was never hung), forced rejoins, and dissemination
+ * of custom broadcasts (creation → held by 99.99 % of live members).
+ */
+export class ClusterMetrics {
+  readonly crashes: CrashRecord[] = [];
+  readonly spreads: SpreadRecord[] = [];
+  /** MemberDown notifications about running members that were never hung. */
+  falseDowns = 0;
+  /** Probe failures about running members that were never hung (suspicions, mostly refuted). */
+  falseSuspicions = 0;
+  /** Rejoin notifications (members declared Down that rejoined with a new identity). */
+  rejoins = 0;
+  /** Members that were ever hung: a Down about them is not a false positive. */
+  readonly impaired = new Set<number>();
+  private readonly crashByAddr = new Map<string, CrashRecord>();
+
+  constructor(private readonly cluster: Cluster) {
+    cluster.sim.onNotification((member, n, now) => this.onNotification(member, n, now));
+    cluster.onBroadcast((member, key, version, now) => this.onBroadcast(member, key, version, now));
+  }
+
+  /** Crashes `member` now and follows its detection. */
+  crash(member: number): CrashRecord {
+    const record: CrashRecord = {
+      member,
+      addr: this.cluster.swim(member).identity.addr,
+      at: this.cluster.sim.now,
+      firstSuspectAt: undefined,
+      downBy: new Set(),
+      allDownAt: undefined,
+    };
+    this.cluster.crash(member);
+    this.crashes.push(record);
+    this.crashByAddr.set(record.addr, record);
+    return record;
+  }
+
+  /** Hangs `member` for `ms`, and stops counting Downs about it as false. */
+  hang(member: number, ms: number, options: { queueInbound?: boolean } = {}): void {
+    this.impaired.add(member);
+    this.cluster.sim.hang(member, ms, options);
+  }
+
+  /** Adds version `version` of `key` at `member` now and follows its spread. */
+  broadcast(member: number, key: number, version: number, paddingBytes = 0): SpreadRecord {
+    const record: SpreadRecord = {
+      key,
+      version,
+      at: this.cluster.sim.now,
+      reached: new Set(),
+      doneAt: undefined,
+    };
+    this.spreads.push(record);
+    const bytes = new Uint8Array(6 + paddingBytes);
+    bytes.set([
+      key >> 8,
+      key & 0xff,
+      version >>> 24,
+      (version >>> 16) & 0xff,
+      (version >>> 8) & 0xff,
+      version & 0xff,
+    ]);
+    this.cluster.sim.addBroadcast(member, bytes);
+    return record;
+  }
+
+  private liveCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.cluster.size; i++) if (this.cluster.sim.isAlive(i)) n++;
+    return n;
+  }
+
+  private onNotification(member: number, n: Notification<BrowserIdentity>, now: number): void {
+    switch (n.type) {
+      case 'member-down': {
+        const crash = this.crashByAddr.get(n.id.addr);
+        if (crash !== undefined) {
+          if (!crash.downBy.has(member)) {
+            crash.downBy.add(member);
+            if (crash.allDownAt === undefined && crash.downBy.size >= this.liveCount()) crash.allDownAt = now;
+          }
+          return;
+        }
+        if (this.isRunningUnimpaired(n.id.addr)) this.falseDowns++;
+        return;
+      }
+      case 'probe-failed': {
+        const crash = this.crashByAddr.get(n.id.addr);
+        if (crash !== undefined) {
+          if (crash.firstSuspectAt === undefined) crash.firstSuspectAt = now;
+        } else if (this.isRunningUnimpaired(n.id.addr)) {
+          this.falseSuspicions++;
+        }
+        return;
+      }
+      case 'rejoin':
+        this.rejoins++;
+        return;
+      default:
+        return;
+    }
+  }
+
+  private isRunningUnimpaired(addr: string): boolean {
+    const index = this.cluster.sim.indexOf(addr);
+    return index !== undefined && this.cluster.sim.isAlive(index) && !this.impaired.has(index);
+  }
+
+  private onBroadcast(member: number, key: number, version: number, now: number): void {
+    for (const s of this.spreads) {
+      if (s.key !== key || s.version !== version || s.reached.has(member)) continue;
+      s.reached.add(member);
+      if (s.doneAt === undefined && s.reached.size >= Math.ceil(SPREAD_TARGET * this.liveCount()))
+        s.doneAt = now;
+    }
+  }
+}
