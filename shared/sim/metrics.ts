@@ -85,16 +85,7 @@ export class ClusterMetrics {
       doneAt: undefined,
     };
     this.spreads.push(record);
-    const bytes = new Uint8Array(6 + paddingBytes);
-    bytes.set([
-      key >> 8,
-      key & 0xff,
-      version >>> 24,
-      (version >>> 16) & 0xff,
-      (version >>> 8) & 0xff,
-      version & 0xff,
-    ]);
-    this.cluster.sim.addBroadcast(member, bytes);
+    this.cluster.sim.addBroadcast(member, encodeVersioned(key, version, paddingBytes));
     return record;
   }
 
