@@ -125,7 +125,11 @@ function newSwim(identity: BrowserIdentity, seed: number) {
 }
 
 function coreRows(): Row[] {
-  const names = ['Ping/Ack round (2 handleData)', 'gossip, full 1,200 B (1 handleData)'];
+  const names = [
+    'Ping/Ack round (2 handleData)',
+    'gossip, full 1,200 B, members known (1 handleData)',
+    `gossip, full 1,200 B, members new (new Swim + 1 handleData)`,
+  ];
   try {
     const rtA = new AccumulatingRuntime<BrowserIdentity>();
     const rtB = new AccumulatingRuntime<BrowserIdentity>();
@@ -151,13 +155,17 @@ function coreRows(): Row[] {
     check('ack', a.handleData(ack, rtA));
     rtA.clear();
     rtB.clear();
+    // Every measured call is checked too: a refused packet or a missing reply would make the rate a lie.
+    let refused = 0;
     const round = measure(() => {
-      b.handleData(ping, rtB);
+      if (!b.handleData(ping, rtB).ok) refused++;
       const reply = rtB.sends[0];
-      a.handleData(reply === undefined ? ack : reply.bytes, rtA);
+      if (reply === undefined) refused++;
+      else if (!a.handleData(reply.bytes, rtA).ok) refused++;
       rtA.clear();
       rtB.clear();
     }, 2);
+    if (refused > 0) throw new Error(`${refused} Ping/Ack calls were refused or unanswered`);
 
     const members = fullGossipMembers();
     const gossip = encodePacket(header(C, A, MESSAGES.gossip), members);
@@ -165,12 +173,24 @@ function coreRows(): Row[] {
     check('gossip', a.handleData(gossip, rtA));
     rtA.clear();
     const full = measure(() => {
-      a.handleData(gossip, rtA);
+      if (!a.handleData(gossip, rtA).ok) refused++;
       rtA.clear();
     });
+    if (refused > 0) throw new Error(`${refused} gossip packets were refused`);
+
+    // The cold path: every member in the packet is new (a fresh instance each time, its construction included).
+    let seed = 100;
+    const rtFresh = new AccumulatingRuntime<BrowserIdentity>();
+    const fresh = measure(() => {
+      const x = newSwim(A, seed++);
+      if (!x.handleData(gossip, rtFresh).ok) refused++;
+      rtFresh.clear();
+    });
+    if (refused > 0) throw new Error(`${refused} gossip packets were refused by a fresh instance`);
     return [
       { bench: 'handleData', case: names[0]!, bytes: ping.length + ack.length, ...round },
       { bench: 'handleData', case: names[1]!, bytes: gossip.length, ...full },
+      { bench: 'handleData', case: names[2]!, bytes: gossip.length, ...fresh },
     ];
   } catch (e) {
     const note = isNotImplemented(e)
