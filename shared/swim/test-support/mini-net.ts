@@ -48,12 +48,12 @@ export class NetNode implements Runtime<TestId> {
 
 /**
  * A tiny deterministic network on a virtual clock for scenario tests: every packet takes `delayMs`,
- * `drop(from, to)` loses packets, crashed nodes neither send nor receive, timers fire in due order.
+ * `drop(from, to, bytes)` loses packets, crashed nodes neither send nor receive, timers fire in due order.
  */
 export class MiniNet {
   now = 0;
   delayMs = 1;
-  drop: (from: NetNode, to: TestId) => boolean = () => false;
+  drop: (from: NetNode, to: TestId, bytes: Uint8Array) => boolean = () => false;
   readonly nodes = new Map<string, NetNode>();
   private heap: Event[] = [];
   private seq = 0;
@@ -72,7 +72,7 @@ export class MiniNet {
   }
 
   transmit(from: NetNode, to: TestId, bytes: Uint8Array): void {
-    if (from.crashed || this.drop(from, to)) return;
+    if (from.crashed || this.drop(from, to, bytes)) return;
     const target = this.nodes.get(to.addr);
     if (target === undefined) return;
     this.schedule({ at: this.now + this.delayMs, seq: 0, to: target, bytes });
