@@ -1,0 +1,166 @@
+/**
+ * Meshes connected through an in-process network instead of WebRTC: the same frames, connection
+ * manager, relayed signaling and budget, with links whose offer and answer are tokens and whose frames
+ * are queued deliveries. For the runtime's tests and simulator-like runs without a browser.
+ */
+import type { CreateLinkOptions, Link, LinkDriver, LinkHandlers } from './link';
+import { LocalSignalingHub } from './local-signaling';
+import type { PeerAddr, ServerSignaling } from './mesh';
+import type { MeshInit, MeshTimers } from './mesh-init';
+import { MeshNode } from './mesh-node';
+
+export interface InMemoryNetworkInit {
+  /** The clock deliveries are queued on (and the default for meshes). Default: the global timers. */
+  readonly timers?: MeshTimers;
+  /** Delay of every delivery (frames, link opening and closing, server signals), in ms. Default 0. */
+  readonly delayMs?: number;
+}
+
+/** A mesh's options on the in-memory network. `server: false` gives it no server connection. */
+export type InMemoryMeshInit = Omit<MeshInit, 'server'> & { readonly server?: ServerSignaling | false };
+
+const TOKEN_PREFIX = 'memory:';
+
+export class InMemoryNetwork {
+  /** The in-process signaling server every mesh uses by default; `hub.setOnline(false)` takes it down. */
+  readonly hub: LocalSignalingHub;
+  readonly #timers: MeshTimers;
+  readonly #delayMs: number;
+  readonly #endpoints = new Map<number, MemoryLink>();
+  #nextToken = 0;
+
+  constructor(init: InMemoryNetworkInit = {}) {
+    this.#timers = init.timers ?? {
+      setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+      clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
+    };
+    this.#delayMs = init.delayMs ?? 0;
+    this.hub = new LocalSignalingHub({ timers: this.#timers, delayMs: this.#delayMs });
+  }
+
+  /** A mesh on this network. Throws `InvalidMeshInitError` on a bad option. */
+  createMesh(init: InMemoryMeshInit): MeshNode {
+    const { server, ...rest } = init;
+    const resolvedServer = server === false ? undefined : (server ?? this.hub.client(init.self));
+    const driver: LinkDriver = { createLink: (options) => this.#createLink(options) };
+    const meshInit: MeshInit = {
+      timers: this.#timers,
+      ...rest,
+      ...(resolvedServer === undefined ? {} : { server: resolvedServer }),
+    };
+    return new MeshNode(meshInit, driver);
+  }
+
+  /** Links not yet destroyed (negotiating or open), over the whole network. */
+  get liveLinks(): number {
+    return this.#endpoints.size;
+  }
+
+  /** Runs `callback` after the network's delay, as a delivery would arrive. */
+  schedule(callback: () => void): void {
+    this.#timers.setTimeout(callback, this.#delayMs);
+  }
+
+  #createLink(options: CreateLinkOptions): Link {
+    this.#nextToken += 1;
+    const link = new MemoryLink(this, this.#nextToken, options);
+    this.#endpoints.set(link.token, link);
+    if (options.initiator) link.emitSignal('offer');
+    return link;
+  }
+
+  /** The live endpoint behind a signal, or undefined when it is not one or is gone. */
+  endpointFor(signal: object): MemoryLink | undefined {
+    const sdp = (signal as { sdp?: unknown }).sdp;
+    if (typeof sdp !== 'string' || !sdp.startsWith(TOKEN_PREFIX)) return undefined;
+    return this.#endpoints.get(Number(sdp.slice(TOKEN_PREFIX.length)));
+  }
+
+  forget(link: MemoryLink): void {
+    this.#endpoints.delete(link.token);
+  }
+}
+
+/** One side of an in-memory link. */
+class MemoryLink implements Link {
+  readonly token: number;
+  readonly #network: InMemoryNetwork;
+  readonly #self: PeerAddr;
+  readonly #peer: PeerAddr;
+  readonly #handlers: LinkHandlers;
+  #remote: MemoryLink | undefined;
+  #open = false;
+  #done = false;
+
+  constructor(network: InMemoryNetwork, token: number, options: CreateLinkOptions) {
+    this.#network = network;
+    this.token = token;
+    this.#self = options.self;
+    this.#peer = options.peer;
+    this.#handlers = options.handlers;
+  }
+
+  emitSignal(type: 'offer' | 'answer'): void {
+    const signal = { type, sdp: `${TOKEN_PREFIX}${this.token}` };
+    this.#network.schedule(() => {
+      if (!this.#done) this.#handlers.signal(signal);
+    });
+  }
+
+  signal(data: object): void {
+    if (this.#done || this.#remote !== undefined) return;
+    const type = (data as { type?: unknown }).type;
+    const other = this.#network.endpointFor(data);
+    // The signal must come from the link the peer made for us, else it fails like a bad SDP would.
+    if (other === undefined || other.#self !== this.#peer || other.#peer !== this.#self) {
+      this.#network.schedule(() => this.#finish('bad signal'));
+      return;
+    }
+    if (type === 'offer') {
+      this.#remote = other;
+      this.emitSignal('answer');
+    } else if (type === 'answer' && other.#remote === this) {
+      this.#remote = other;
+      this.#network.schedule(() => {
+        this.#opened();
+        other.#opened();
+      });
+    }
+  }
+
+  send(bytes: Uint8Array): boolean {
+    const remote = this.#remote;
+    if (this.#done || !this.#open || remote === undefined) return false;
+    const copy = bytes.slice();
+    this.#network.schedule(() => {
+      if (remote.#open && !remote.#done && remote.#remote === this) remote.#handlers.data(copy);
+    });
+    return true;
+  }
+
+  destroy(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#network.forget(this);
+    const remote = this.#remote;
+    if (remote !== undefined && remote.#remote === this)
+      this.#network.schedule(() => remote.#finish('closed'));
+  }
+
+  #opened(): void {
+    if (this.#done || this.#open) return;
+    this.#open = true;
+    this.#handlers.open();
+  }
+
+  #finish(reason: string): void {
+    if (this.#done) return;
+    this.destroy();
+    this.#handlers.close(reason);
+  }
+}
+
+/** A network of in-memory meshes (see `InMemoryNetwork`). */
+export function createInMemoryNetwork(init: InMemoryNetworkInit = {}): InMemoryNetwork {
+  return new InMemoryNetwork(init);
+}

@@ -1,0 +1,22 @@
+/** Everything both entries (`index.ts`, `index.node.ts`) export besides `createWebRtcMesh`. */
+export type { ConnectionPolicy } from './connection-policy';
+export { fullMeshPolicy } from './connection-policy';
+export type { InMemoryMeshInit, InMemoryNetworkInit } from './in-memory-network';
+export { createInMemoryNetwork, InMemoryNetwork } from './in-memory-network';
+export type { CreateLinkOptions, Link, LinkDriver, LinkHandlers } from './link';
+export type { LocalSignalingHubInit } from './local-signaling';
+export { LocalSignalingHub } from './local-signaling';
+export type {
+  FrameKind,
+  Mesh,
+  MeshEvents,
+  MeshStats,
+  PeerAddr,
+  ServerSignaling,
+} from './mesh';
+export type { MeshInit, MeshLogger, MeshTimers } from './mesh-init';
+export { InvalidMeshInitError, silentLogger } from './mesh-init';
+export type { MeshStatsDetail } from './mesh-node';
+export { MeshNode } from './mesh-node';
+export type { SimplePeerConstructor, SimplePeerRuntime } from './simple-peer-types';
+export type { WebRtcMeshInit } from './webrtc-mesh';

@@ -1,0 +1,272 @@
+/**
+ * The mesh: frames, stats, events and simulated loss on top of a connection manager and a signal
+ * router, over any link driver. `createWebRtcMesh` and the in-memory network both build one of these.
+ */
+import { ConnectionManager, type SignalPath } from './connection-manager';
+import { decodeFrame, encodeFrame } from './frame';
+import type { LinkDriver } from './link';
+import type { FrameKind, Mesh, MeshEvents, MeshStats, PeerAddr } from './mesh';
+import { type MeshInit, type ResolvedMeshInit, resolveMeshInit } from './mesh-init';
+import { decodeRelayedSignal, encodeRelayedSignal, type RelayedSignal } from './signal-frame';
+import { isPeerAddr, parseSignalMessage, type SignalMessage } from './signal-message';
+import { SignalRouter } from './signal-router';
+
+/** `MeshStats` plus the counters that explain them. */
+export interface MeshStatsDetail extends MeshStats {
+  /** Peers backing off before another attempt (they count against the budget). */
+  readonly backingOff: number;
+  /** Connections refused by the budget, ours and our peers'. */
+  readonly refused: number;
+  /** Connection attempts that failed (timeout, busy peer, channel failure). */
+  readonly failedAttempts: number;
+  /** Signal copies forwarded for other members. */
+  readonly relayed: number;
+  /** Signal copies dropped as duplicates or out of hops. */
+  readonly relayDropped: number;
+}
+
+type Handlers = { [E in keyof MeshEvents]: Set<MeshEvents[E]> };
+
+/** A `Mesh` over any `LinkDriver`. Use `createWebRtcMesh` or `InMemoryNetwork.createMesh`. */
+export class MeshNode implements Mesh {
+  readonly self: PeerAddr;
+  readonly #init: ResolvedMeshInit;
+  readonly #manager: ConnectionManager;
+  readonly #router: SignalRouter;
+  readonly #handlers: Handlers = {
+    swim: new Set(),
+    app: new Set(),
+    'peer-open': new Set(),
+    'peer-close': new Set(),
+  };
+  readonly #counters = {
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    signaledViaMesh: 0,
+    signaledViaServer: 0,
+    spoofedDropped: 0,
+    lossDropped: 0,
+    malformedDropped: 0,
+  };
+  readonly #unsubscribeServer: () => void;
+  #loss = 0;
+  #closed = false;
+
+  /** Throws `InvalidMeshInitError` on a bad option (nothing is created then). */
+  constructor(init: MeshInit, driver: LinkDriver) {
+    const resolved = resolveMeshInit(init);
+    this.#init = resolved;
+    this.self = resolved.self;
+    this.#router = new SignalRouter({
+      self: resolved.self,
+      rng: resolved.rng,
+      relayTtl: resolved.relayTtl,
+      relayFanout: resolved.relayFanout,
+      isOpen: (addr) => this.isOpen(addr),
+      openPeers: () => this.openPeers(),
+      sendSignalFrame: (to, signal) => this.#sendSignalFrame(to, signal),
+      deliver: (from, sessionId, data) => this.#manager.handleSignal(from, sessionId, data, 'mesh'),
+    });
+    this.#manager = new ConnectionManager(resolved, driver, {
+      sendViaMesh: (to, sessionId, data) => this.#router.originate(to, sessionId, data),
+      sendViaServer: (to, sessionId, data) => this.#sendViaServer(to, sessionId, data),
+      linkOpened: (addr, path) => this.#linkOpened(addr, path),
+      linkClosed: (addr) => this.#emit('peer-close', addr),
+      frameReceived: (addr, bytes) => this.#receive(addr, bytes),
+    });
+    this.#unsubscribeServer =
+      resolved.server?.onSignal((from, sessionId, data) => this.#serverSignal(from, sessionId, data)) ??
+      (() => {});
+  }
+
+  /** See `Mesh.connect`. Returns false for our own addr and after `close()`. Throws `TypeError` on a malformed addr. */
+  connect(addr: PeerAddr): boolean {
+    checkAddr(addr);
+    return this.#manager.connect(addr);
+  }
+
+  disconnect(addr: PeerAddr): void {
+    checkAddr(addr);
+    this.#manager.disconnect(addr);
+  }
+
+  /** Sends a SWIM packet; false (dropped and counted as malformed) past `maxPacketSize`. */
+  sendSwim(to: PeerAddr, bytes: Uint8Array): boolean {
+    return this.#sendFrame(to, 'swim', bytes, this.#init.maxPacketSize);
+  }
+
+  /** Sends an app message; false (dropped and counted as malformed) past `maxAppSize`. */
+  sendApp(to: PeerAddr, bytes: Uint8Array): boolean {
+    return this.#sendFrame(to, 'app', bytes, this.#init.maxAppSize);
+  }
+
+  isOpen(addr: PeerAddr): boolean {
+    return this.#manager.isOpen(addr);
+  }
+
+  openPeers(): PeerAddr[] {
+    return this.#manager.openPeers();
+  }
+
+  on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void {
+    const set = this.#handlers[event] as Set<MeshEvents[E]>;
+    set.add(handler);
+    return () => {
+      set.delete(handler);
+    };
+  }
+
+  stats(): MeshStatsDetail {
+    const counts = this.#manager.counts();
+    return {
+      ...this.#counters,
+      open: counts.open,
+      pending: counts.signaling,
+      backingOff: counts.waiting,
+      refused: this.#manager.stats.refused,
+      failedAttempts: this.#manager.stats.failedAttempts,
+      relayed: this.#router.stats.relayed,
+      relayDropped: this.#router.stats.relayDropped,
+    };
+  }
+
+  /** See `Mesh.setLoss`. Throws `RangeError` unless `fraction` is a number in 0..1. */
+  setLoss(fraction: number): void {
+    if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
+      throw new RangeError(`loss must be a number in 0..1, got ${fraction}`);
+    }
+    this.#loss = fraction;
+  }
+
+  /** Closes every link (peers see them close) and stops listening to the server. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribeServer();
+    this.#manager.close();
+  }
+
+  #lost(): boolean {
+    if (this.#loss > 0 && this.#init.rng.next() < this.#loss) {
+      this.#counters.lossDropped += 1;
+      return true;
+    }
+    return false;
+  }
+
+  #sendFrame(to: PeerAddr, kind: FrameKind, payload: Uint8Array, limit: number): boolean {
+    if (this.#closed || !this.#manager.isOpen(to)) return false;
+    if (payload.length > limit) {
+      this.#counters.malformedDropped += 1;
+      this.#init.logger.debug('mesh: outgoing frame too big', {
+        peer: to,
+        kind,
+        bytes: payload.length,
+        limit,
+      });
+      return false;
+    }
+    if (this.#lost()) return true;
+    const frame = encodeFrame(kind, payload);
+    if (!this.#manager.sendFrame(to, frame)) return false;
+    this.#counters.packetsOut += 1;
+    this.#counters.bytesOut += frame.length;
+    return true;
+  }
+
+  #sendSignalFrame(to: PeerAddr, signal: RelayedSignal): boolean {
+    let payload: Uint8Array;
+    try {
+      payload = encodeRelayedSignal(signal);
+    } catch (error) {
+      this.#init.logger.warn('mesh: signal too big to relay', { peer: to, error: String(error) });
+      return false;
+    }
+    return this.#sendFrame(to, 'signal', payload, Number.MAX_SAFE_INTEGER);
+  }
+
+  #receive(from: PeerAddr, bytes: Uint8Array): void {
+    if (this.#closed || this.#lost()) return;
+    this.#counters.packetsIn += 1;
+    this.#counters.bytesIn += bytes.length;
+    const dropped = this.#dispatch(from, bytes);
+    if (dropped === undefined) return;
+    if (dropped === 'spoofed src') this.#counters.spoofedDropped += 1;
+    else this.#counters.malformedDropped += 1;
+    this.#init.logger.debug('mesh: frame dropped', { peer: from, reason: dropped });
+  }
+
+  /** Hands a received frame on; returns why it was dropped instead, if it was. */
+  #dispatch(from: PeerAddr, bytes: Uint8Array): string | undefined {
+    const frame = decodeFrame(bytes);
+    if (frame === undefined) return 'unknown frame kind';
+    const { payload } = frame;
+    switch (frame.kind) {
+      case 'swim': {
+        if (payload.length > this.#init.maxPacketSize) return 'swim packet too big';
+        let src: string | undefined;
+        try {
+          src = this.#init.swimSrcAddr(payload);
+        } catch {
+          src = undefined;
+        }
+        if (src === undefined) return 'unreadable swim header';
+        if (src !== from) return 'spoofed src';
+        this.#emit('swim', from, payload);
+        return undefined;
+      }
+      case 'app':
+        if (payload.length > this.#init.maxAppSize) return 'app message too big';
+        this.#emit('app', from, payload);
+        return undefined;
+      case 'signal': {
+        const signal = decodeRelayedSignal(payload);
+        if (signal === undefined) return 'bad relayed signal';
+        this.#router.handle(from, signal);
+        return undefined;
+      }
+    }
+  }
+
+  #serverSignal(from: unknown, sessionId: unknown, data: unknown): void {
+    const message = parseSignalMessage(data);
+    if (!isPeerAddr(from) || typeof sessionId !== 'string' || message === undefined) {
+      this.#counters.malformedDropped += 1;
+      this.#init.logger.debug('mesh: malformed signal from the server dropped');
+      return;
+    }
+    this.#manager.handleSignal(from, sessionId, message, 'server');
+  }
+
+  #sendViaServer(to: PeerAddr, sessionId: string, data: SignalMessage): Promise<boolean> | undefined {
+    const server = this.#init.server;
+    if (server === undefined || this.#closed) return undefined;
+    return server.send(to, sessionId, data).catch((error: unknown) => {
+      this.#init.logger.warn('mesh: server signaling failed', { peer: to, error: String(error) });
+      return false;
+    });
+  }
+
+  #linkOpened(addr: PeerAddr, path: SignalPath): void {
+    if (path === 'mesh') this.#counters.signaledViaMesh += 1;
+    else this.#counters.signaledViaServer += 1;
+    this.#emit('peer-open', addr);
+  }
+
+  #emit<E extends keyof MeshEvents>(event: E, ...args: Parameters<MeshEvents[E]>): void {
+    for (const handler of this.#handlers[event] as Set<(...a: Parameters<MeshEvents[E]>) => void>) {
+      try {
+        handler(...args);
+      } catch (error) {
+        this.#init.logger.warn('mesh: event handler threw', { event, error: String(error) });
+      }
+    }
+  }
+}
+
+function checkAddr(addr: unknown): void {
+  if (!isPeerAddr(addr))
+    throw new TypeError(`addr must be 32 lowercase hex digits, got ${JSON.stringify(addr)}`);
+}

@@ -1,0 +1,66 @@
+/**
+ * What two members say to each other to set up a link, through the mesh (relayed signal frames) or
+ * through the signaling server. The same messages travel both ways; only the envelope differs.
+ */
+import type { PeerAddr } from './mesh';
+
+/**
+ * - `offer` / `answer`: the link driver's opaque, non-trickle signal object (for WebRTC, simple-peer's
+ *   `{ type, sdp }` with every ICE candidate inside).
+ * - `connect`: "please initiate a link to me", from the larger addr of a pair to the smaller (only the
+ *   smaller addr ever initiates, so a pair never races two links).
+ * - `busy`: the receiver's connection budget refused the offer or the request.
+ */
+export type SignalMessage =
+  | { readonly type: 'offer'; readonly signal: object }
+  | { readonly type: 'answer'; readonly signal: object }
+  | { readonly type: 'connect' }
+  | { readonly type: 'busy' };
+
+const ADDR_RE = /^[0-9a-f]{32}$/;
+const SESSION_RE = /^([0-9a-f]{8})-(\d{1,15})$/;
+
+/** True for a member addr as the SWIM core stores it (32 lowercase hex digits). */
+export function isPeerAddr(value: unknown): value is PeerAddr {
+  return typeof value === 'string' && ADDR_RE.test(value);
+}
+
+/**
+ * A session id names one attempt at a link: the sender's instance (random per mesh, so a reloaded tab
+ * with the same addr is told apart) and a counter that grows with every attempt of that instance.
+ */
+export interface SessionId {
+  readonly instance: string;
+  readonly counter: number;
+}
+
+export function formatSessionId(id: SessionId): string {
+  return `${id.instance}-${id.counter}`;
+}
+
+/** Parses a session id, or `undefined` when it is not one of ours. */
+export function parseSessionId(value: unknown): SessionId | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = SESSION_RE.exec(value);
+  if (match === null) return undefined;
+  return { instance: match[1]!, counter: Number(match[2]) };
+}
+
+/** Validates a signal message from the network; `undefined` when it is not a well-formed one. */
+export function parseSignalMessage(value: unknown): SignalMessage | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  switch (record.type) {
+    case 'offer':
+    case 'answer': {
+      const signal = record.signal;
+      if (typeof signal !== 'object' || signal === null || Array.isArray(signal)) return undefined;
+      return { type: record.type, signal };
+    }
+    case 'connect':
+    case 'busy':
+      return { type: record.type };
+    default:
+      return undefined;
+  }
+}

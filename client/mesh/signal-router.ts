@@ -1,0 +1,99 @@
+/**
+ * Mesh-relayed signaling: sends our signals towards a member through open links, and forwards other
+ * members' signals. A relay sends straight to the target when it holds a link to it, else to a few
+ * random open links (bounded fanout) while hops remain; copies already seen are dropped.
+ */
+
+import type { Rng } from '../../shared/swim/rng';
+import { shuffle } from '../../shared/swim/seeded-rng';
+import { BoundedSet } from './bounded-set';
+import type { PeerAddr } from './mesh';
+import type { RelayedSignal } from './signal-frame';
+import type { SignalMessage } from './signal-message';
+
+/** What the router needs from the mesh around it. */
+export interface SignalRouterHost {
+  readonly self: PeerAddr;
+  readonly rng: Rng;
+  readonly relayTtl: number;
+  readonly relayFanout: number;
+  isOpen(addr: PeerAddr): boolean;
+  openPeers(): PeerAddr[];
+  /** Sends a relayed signal on the open link to `neighbour`; false when it could not. */
+  sendSignalFrame(neighbour: PeerAddr, signal: RelayedSignal): boolean;
+  /** A signal addressed to us arrived through the mesh. */
+  deliver(from: PeerAddr, sessionId: string, data: SignalMessage): void;
+}
+
+/** Counters the router keeps, read into the mesh's stats. */
+export interface SignalRouterStats {
+  /** Signals we forwarded for others (one per copy sent). */
+  relayed: number;
+  /** Signal copies dropped because we had seen them already, or they ran out of hops. */
+  relayDropped: number;
+}
+
+const SEEN_CAPACITY = 4096;
+
+export class SignalRouter {
+  readonly stats: SignalRouterStats = { relayed: 0, relayDropped: 0 };
+  readonly #host: SignalRouterHost;
+  readonly #seen = new BoundedSet<string>(SEEN_CAPACITY);
+  #seq = 0;
+
+  constructor(host: SignalRouterHost) {
+    this.#host = host;
+  }
+
+  /**
+   * Sends `data` towards `to` through the mesh. Returns how many links the signal left on (0: no open
+   * link could take it, so the caller falls back to the server).
+   */
+  originate(to: PeerAddr, sessionId: string, data: SignalMessage): number {
+    const host = this.#host;
+    this.#seq += 1;
+    const signal: RelayedSignal = {
+      sessionId,
+      seq: this.#seq,
+      from: host.self,
+      to,
+      ttl: host.relayTtl,
+      data,
+    };
+    this.#seen.add(seenKey(signal));
+    return this.#route(signal, undefined);
+  }
+
+  /** Handles a relayed signal that arrived on the link to `neighbour`. */
+  handle(neighbour: PeerAddr, signal: RelayedSignal): void {
+    const host = this.#host;
+    if (signal.from === host.self || !this.#seen.add(seenKey(signal))) {
+      this.stats.relayDropped += 1;
+      return;
+    }
+    if (signal.to === host.self) {
+      host.deliver(signal.from, signal.sessionId, signal.data);
+      return;
+    }
+    if (signal.ttl <= 0) {
+      this.stats.relayDropped += 1;
+      return;
+    }
+    this.stats.relayed += this.#route({ ...signal, ttl: signal.ttl - 1 }, neighbour);
+  }
+
+  #route(signal: RelayedSignal, cameFrom: PeerAddr | undefined): number {
+    const host = this.#host;
+    if (host.isOpen(signal.to)) return host.sendSignalFrame(signal.to, signal) ? 1 : 0;
+    const candidates = host.openPeers().filter((addr) => addr !== cameFrom && addr !== signal.from);
+    let sent = 0;
+    for (const addr of shuffle(host.rng, candidates).slice(0, host.relayFanout)) {
+      if (host.sendSignalFrame(addr, signal)) sent += 1;
+    }
+    return sent;
+  }
+}
+
+function seenKey(signal: RelayedSignal): string {
+  return `${signal.from}/${signal.sessionId}/${signal.seq}`;
+}
