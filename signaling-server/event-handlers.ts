@@ -141,8 +141,13 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
 
   socket.on('disconnect', (reason) => {
     ctx.directory.leaveAll(socket);
-    // A packet socket.io could not parse closes the connection before any handler sees it.
-    if (reason === 'parse error') ctx.metrics.reject('unknown', 'invalid-payload');
     log.debug({ reason }, 'disconnected');
+  });
+
+  // socket.io reports here a packet it could not parse (broken JSON, a reserved or unknown packet
+  // type); it closes the connection right after, before any handler sees the packet.
+  socket.on('error', (error) => {
+    ctx.metrics.reject('unknown', 'invalid-payload');
+    log.debug({ err: error }, 'unparseable packet, connection closed');
   });
 }

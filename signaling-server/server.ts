@@ -55,8 +55,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       methods: ['GET', 'POST'],
     },
     allowRequest: (req, callback) => {
-      if (io.engine.clientsCount >= limits.maxConnections) return callback('server-full', false);
-      if (!originAllowed(req, resolved.corsOrigins)) return callback('origin not allowed', false);
+      if (io.engine.clientsCount >= limits.maxConnections) {
+        metrics.reject('connection', 'server-full');
+        return callback('server-full', false);
+      }
+      if (!originAllowed(req, resolved.corsOrigins)) {
+        metrics.reject('connection', 'unauthorized');
+        return callback('origin not allowed', false);
+      }
       callback(null, true);
     },
     ...(cluster !== undefined ? { adapter: cluster.adapter } : {}),
@@ -84,8 +90,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     });
   });
   io.engine.on('connection_error', (error: { code?: number; message?: string; context?: unknown }) => {
-    if (error.message === 'server-full') metrics.reject('connection', 'server-full');
-    logger.debug({ code: error.code, message: error.message }, 'connection refused');
+    logger.debug({ code: error.code, message: error.message, context: error.context }, 'connection refused');
   });
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {

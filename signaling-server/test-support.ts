@@ -62,6 +62,11 @@ export function emitRaw(client: TestClient, event: string, ...args: unknown[]): 
   return untyped.emitWithAck(event, ...args);
 }
 
+/** Emits any event without asking for an ack. */
+export function emitNoAck(client: TestClient, event: string, ...args: unknown[]): void {
+  (client as unknown as { emit(event: string, ...args: unknown[]): void }).emit(event, ...args);
+}
+
 /** Resolves with the next `signal` delivered to `client`. */
 export function nextSignal(client: TestClient): Promise<SignalDelivery> {
   return new Promise((resolve) => client.once('signal', resolve));
