@@ -82,6 +82,8 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   private readonly customs = new CustomBroadcasts<K>();
   private encoder: PacketEncoder<T>;
   private readonly choice: T[] = [];
+  /** Addr of the member whose Feed pages we are walking, so a page of known members doesn't end the walk. */
+  private feedChase: string | undefined;
 
   /** Throws `InvalidConfigError` for a config that can't work. */
   constructor(init: SwimInit<T, K>) {
@@ -239,13 +241,18 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       case 'announce':
         this.sendFeed(src, 0, runtime);
         break;
-      case 'feed':
-        // Pull the next page only while pages teach us something: a joiner walks the whole
+      case 'feed': {
+        // Start walking the pages only if the first one taught us something: a joiner walks the whole
         // membership, a periodic announce into a cluster we already know costs one Feed.
-        if (msg.next !== 0 && learnedNew) {
+        const chasing = this.feedChase === src.addr;
+        if (msg.next !== 0 && (learnedNew || chasing)) {
+          this.feedChase = src.addr;
           this.send(src, { type: 'feed-request', cursor: msg.next }, runtime);
+        } else if (chasing) {
+          this.feedChase = undefined;
         }
         break;
+      }
       case 'feed-request':
         this.sendFeed(src, Math.max(1, msg.cursor), runtime);
         break;
