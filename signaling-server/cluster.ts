@@ -10,17 +10,21 @@ export interface ClusterConnection {
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+const STARTUP_RETRIES = 5;
 
 /**
  * Connects the two Redis clients socket.io's Redis adapter needs (one publishes, one subscribes).
- * Rejects with a clear error when Redis cannot be reached within 10 s; later outages are logged and
+ * Rejects with a clear error when Redis refuses connections for ~2 s (or does not answer in 10 s); later outages are logged and
  * retried by the client, during which cross-instance lookups fail and answer `internal`.
  */
 export async function connectCluster(url: string, logger: Logger): Promise<ClusterConnection> {
-  const pub = createClient({
-    url,
-    socket: { connectTimeout: 5_000, reconnectStrategy: (retries) => Math.min(100 * (retries + 1), 2_000) },
-  });
+  let ready = false;
+  // At startup, give up after ~2 s of refused connections; once up, retry outages forever.
+  const reconnectStrategy = (retries: number, cause: Error): number | Error =>
+    ready || retries < STARTUP_RETRIES
+      ? Math.min(100 * (retries + 1), 2_000)
+      : new Error(`cannot reach Redis at ${redactUrl(url)}: ${cause.message}`);
+  const pub = createClient({ url, socket: { connectTimeout: 5_000, reconnectStrategy } });
   const sub = pub.duplicate();
   for (const [role, client] of [
     ['pub', pub],
@@ -40,9 +44,9 @@ export async function connectCluster(url: string, logger: Logger): Promise<Clust
         );
       }),
     ]);
+    ready = true;
   } catch (error) {
-    pub.destroy();
-    sub.destroy();
+    for (const client of [pub, sub]) if (client.isOpen) client.destroy();
     throw error;
   } finally {
     clearTimeout(timer);

@@ -1,0 +1,260 @@
+/**
+ * `npm run bench:signaling [-- --json] [-- --clients 1000,5000]`: holds N concurrent websocket
+ * clients on one server process (a child, so its RSS is the server's own), joins them into rooms,
+ * relays signals between random pairs, and prints one table row per N. Bounded: fixed counts and a
+ * deadline, then it stops by itself.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { io as connect, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/signaling/index';
+import { addr, seededRandom } from '../test-support';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+interface Row {
+  clients: number;
+  roomSize: number;
+  connectSeconds: number;
+  joinsPerSecond: number;
+  joinP50Ms: number;
+  joinP99Ms: number;
+  relays: number;
+  relayP50Ms: number;
+  relayP99Ms: number;
+  serverRssMiB: number;
+  rssPerConnectionKiB: number;
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+const list = (value: string): number[] =>
+  value.split(',').map((part) => {
+    const n = Number(part);
+    if (!Number.isSafeInteger(n) || n < 2) throw new InvalidArgumentError(`not a client count: ${part}`);
+    return n;
+  });
+const int = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`not a positive integer: ${value}`);
+  return n;
+};
+
+const program = new Command('bench:signaling')
+  .option('--json', 'print JSON rows instead of a table')
+  .option('--clients <list>', 'concurrent client counts, one row each', list, [1000, 5000])
+  .option('--room-size <n>', 'members per room', int, 50)
+  .option('--concurrency <n>', 'connects/joins in flight at once', int, 16)
+  .option('--relays <n>', 'signals relayed per row', int, 2000)
+  .option('--seed <n>', 'seed for picking relay pairs', int, 7)
+  .option('--deadline <seconds>', 'abort a row that takes longer', int, 180)
+  .parse();
+const opts = program.opts<{
+  json?: boolean;
+  clients: number[];
+  roomSize: number;
+  concurrency: number;
+  relays: number;
+  seed: number;
+  deadline: number;
+}>();
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function spawnServer(clients: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    TSX,
+    [
+      'signaling-server/main.ts',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'info',
+      '--max-connections',
+      String(clients + 100),
+      '--static-dir',
+      '/nonexistent',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    lines.on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'listening' && entry.url !== undefined) resolve(entry.url);
+      } catch {
+        // not a log line
+      }
+    });
+  });
+  return { child, url };
+}
+
+async function serverRssBytes(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('process_resident_memory_bytes '));
+  if (line === undefined) throw new Error('no RSS in /metrics');
+  return Number(line.split(' ')[1]);
+}
+
+/** Runs `task(i)` for i in [0, n) with at most `limit` in flight. */
+async function pool(n: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, n) }, async () => {
+    while (next < n) await task(next++);
+  });
+  await Promise.all(workers);
+}
+
+function connectOne(url: string): Promise<Client> {
+  const client: Client = connect(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    timeout: 20_000,
+  });
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('connect_error', reject);
+  });
+}
+
+async function benchRow(n: number): Promise<Row> {
+  const { child, url } = await spawnServer(n);
+  const clients: Client[] = [];
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const rssBefore = await serverRssBytes(url);
+    const connectStart = performance.now();
+    await pool(n, opts.concurrency * 4, async (i) => {
+      clients[i] = await connectOne(url);
+    });
+    const connectSeconds = (performance.now() - connectStart) / 1000;
+
+    const joinLatencies: number[] = [];
+    const joinStart = performance.now();
+    await pool(n, opts.concurrency, async (i) => {
+      const t0 = performance.now();
+      const result = await clients[i]!.emitWithAck('join', {
+        room: `bench-${Math.floor(i / opts.roomSize)}`,
+        addr: addr(i + 1),
+      });
+      joinLatencies.push(performance.now() - t0);
+      if (!result.ok) throw new Error(`join ${i} refused: ${result.reason} ${result.message}`);
+    });
+    const joinSeconds = (performance.now() - joinStart) / 1000;
+
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { connections: number; members: number };
+    if (health.connections !== n || health.members !== n) {
+      throw new Error(
+        `server holds ${health.connections} connections / ${health.members} members, expected ${n}`,
+      );
+    }
+
+    const random = seededRandom(opts.seed);
+    const sentAt = new Map<string, number>();
+    const relayLatencies: number[] = [];
+    const waiting = new Map<string, () => void>();
+    for (const client of clients) {
+      client.on('signal', ({ sessionId }) => {
+        const t0 = sentAt.get(sessionId);
+        if (t0 !== undefined) relayLatencies.push(performance.now() - t0);
+        waiting.get(sessionId)?.();
+      });
+    }
+    await pool(opts.relays, opts.concurrency, async (k) => {
+      const from = Math.floor(random() * n);
+      const roomStart = Math.floor(from / opts.roomSize) * opts.roomSize;
+      const roomLen = Math.min(opts.roomSize, n - roomStart);
+      let to = roomStart + Math.floor(random() * roomLen);
+      if (to === from) to = roomStart + ((to - roomStart + 1) % roomLen);
+      const sessionId = `r${k}`;
+      const delivered = new Promise<void>((resolve) => waiting.set(sessionId, resolve));
+      sentAt.set(sessionId, performance.now());
+      const ack = await clients[from]!.emitWithAck('signal', {
+        room: `bench-${Math.floor(from / opts.roomSize)}`,
+        to: addr(to + 1),
+        sessionId,
+        data: {
+          type: 'candidate',
+          candidate: {
+            candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host',
+            sdpMid: '0',
+            sdpMLineIndex: 0,
+          },
+        },
+      });
+      if (!ack.ok) throw new Error(`relay ${k} refused: ${ack.reason}`);
+      await delivered;
+      waiting.delete(sessionId);
+    });
+
+    const rssAfter = await serverRssBytes(url);
+    joinLatencies.sort((a, b) => a - b);
+    relayLatencies.sort((a, b) => a - b);
+    return {
+      clients: n,
+      roomSize: opts.roomSize,
+      connectSeconds: round(connectSeconds, 2),
+      joinsPerSecond: Math.round(n / joinSeconds),
+      joinP50Ms: round(percentile(joinLatencies, 50), 2),
+      joinP99Ms: round(percentile(joinLatencies, 99), 2),
+      relays: relayLatencies.length,
+      relayP50Ms: round(percentile(relayLatencies, 50), 2),
+      relayP99Ms: round(percentile(relayLatencies, 99), 2),
+      serverRssMiB: round(rssAfter / 2 ** 20, 1),
+      rssPerConnectionKiB: round((rssAfter - rssBefore) / n / 1024, 1),
+    };
+  } finally {
+    for (const client of clients) client?.close();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function withDeadline<T>(promise: Promise<T>, seconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`row took longer than ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+const rows: Row[] = [];
+for (const n of opts.clients) {
+  const row = await withDeadline(benchRow(n), opts.deadline);
+  rows.push(row);
+  if (opts.json) console.log(JSON.stringify(row));
+}
+if (!opts.json) {
+  console.log(
+    `signaling bench: websocket clients, rooms of ${opts.roomSize}, ${opts.concurrency} joins/relays in flight, seed ${opts.seed}`,
+  );
+  console.log(
+    '| clients held | connect s | joins/s | join p50 ms | join p99 ms | relays | relay p50 ms | relay p99 ms | server RSS MiB | RSS/conn KiB |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.clients.toLocaleString('en-US')} | ${r.connectSeconds} | ${r.joinsPerSecond} | ${r.joinP50Ms} | ${r.joinP99Ms} | ${r.relays} | ${r.relayP50Ms} | ${r.relayP99Ms} | ${r.serverRssMiB} | ${r.rssPerConnectionKiB} |`,
+    );
+  }
+}
+process.exit(0);
