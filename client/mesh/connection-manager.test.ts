@@ -234,6 +234,20 @@ describe('connection manager', () => {
     expect(mesh.stats()).toMatchObject({ malformedDropped: 5, packetsIn: 5, spoofedDropped: 0 });
   });
 
+  it('frames that arrive before the link reports itself open are delivered right after peer-open', () => {
+    const { mesh, driver, server } = setup(P2);
+    const events: string[] = [];
+    mesh.on('peer-open', (addr) => events.push(`open ${addr}`));
+    mesh.on('app', (from, bytes) => events.push(`app ${from} ${bytes[0]}`));
+    server.deliver(P1, 'aaaaaaaa-1', { type: 'offer', signal: OFFER });
+    const link = driver.linkTo(P1)!;
+    link.options.handlers.signal(ANSWER);
+    link.options.handlers.data(new Uint8Array([3, 42]));
+    expect(events).toEqual([]);
+    link.opened();
+    expect(events).toEqual([`open ${P1}`, `app ${P1} 42`]);
+  });
+
   it('a bad signal from the server changes nothing', () => {
     const { mesh, driver, server } = setup(P2);
     server.deliver('zz', 'aaaaaaaa-1', { type: 'offer', signal: OFFER });

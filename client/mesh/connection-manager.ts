@@ -31,6 +31,9 @@ export interface ConnectionHost {
   frameReceived(addr: PeerAddr, bytes: Uint8Array): void;
 }
 
+/** Frames kept from a link that delivered data before it reported itself open. */
+const MAX_EARLY_FRAMES = 32;
+
 type Phase = 'waiting' | 'signaling' | 'open';
 
 /** One attempt at a link: what we send for it, and how far it got. */
@@ -55,6 +58,8 @@ interface Peer {
   /** The newest offer session we answered, so stale or duplicate offers are recognised. */
   lastOffer: SessionId | undefined;
   failures: number;
+  /** Frames that arrived before the driver reported the link open (its data can beat its 'connect'). */
+  early: Uint8Array[];
   timer: unknown;
   resendTimer: unknown;
 }
@@ -184,6 +189,7 @@ export class ConnectionManager {
       session: undefined,
       lastOffer: undefined,
       failures: 0,
+      early: [],
       timer: undefined,
       resendTimer: undefined,
     };
@@ -353,9 +359,14 @@ export class ConnectionManager {
           peer.failures = 0;
           this.#init.logger.info('mesh: link open', { peer: peer.addr, via: peer.session?.path });
           this.#host.linkOpened(peer.addr, peer.session?.path ?? 'server');
+          const early = peer.early;
+          peer.early = [];
+          for (const bytes of early) if (current()) this.#host.frameReceived(peer.addr, bytes);
         },
         data: (bytes) => {
-          if (current() && peer.phase === 'open') this.#host.frameReceived(peer.addr, bytes);
+          if (!current()) return;
+          if (peer.phase === 'open') this.#host.frameReceived(peer.addr, bytes);
+          else if (peer.early.length < MAX_EARLY_FRAMES) peer.early.push(bytes);
         },
         close: (reason) => {
           if (!current()) return;
@@ -403,6 +414,7 @@ export class ConnectionManager {
   #dropLink(peer: Peer): void {
     const link = peer.link;
     peer.link = undefined;
+    peer.early = [];
     link?.destroy();
   }
 
