@@ -210,9 +210,40 @@ describe('connection manager', () => {
     l1.options.handlers.data(frame(P9, 1, 2)); // no link to P9: onwards, but never back to P1
     expect(l3.sent.map(relayedIn).at(-1)).toMatchObject({ to: P9, ttl: 0 });
     expect(l1.sent).toEqual([]);
-    l1.options.handlers.data(frame(P9, 0, 3)); // out of hops
+    l1.options.handlers.data(frame(P9, 0, 3)); // out of hops: the origin is told at once
     expect(l3.sent).toHaveLength(2);
+    expect(l1.sent.map(relayedIn)).toEqual([
+      {
+        sessionId: 'aaaaaaaa-9',
+        seq: expect.any(Number),
+        from: P5,
+        to: P1,
+        ttl: 0,
+        data: { type: 'unreachable' },
+      },
+    ]);
     expect(mesh.stats()).toMatchObject({ relayed: 2, relayDropped: 2 });
+  });
+
+  it('when every relay says it cannot pass the offer on, the offer goes to the server at once', () => {
+    const { mesh, driver, server, acceptFrom } = setup(P2);
+    const viaP1 = acceptFrom(P1);
+    server.sent.length = 0;
+    mesh.connect(P3);
+    driver.linkTo(P3)!.options.handlers.signal(OFFER);
+    const offer = relayedIn(viaP1.sent[0]!)!;
+    expect(offer).toMatchObject({ to: P3, data: { type: 'offer' } });
+    expect(server.sent).toEqual([]);
+    const json = JSON.stringify({
+      sessionId: offer.sessionId,
+      seq: 1,
+      from: P1,
+      to: P2,
+      ttl: 0,
+      data: { type: 'unreachable' },
+    });
+    viaP1.options.handlers.data(new Uint8Array([2, ...new TextEncoder().encode(json)]));
+    expect(server.sent).toEqual([{ to: P3, sessionId: offer.sessionId, data: offer.data }]);
   });
 
   it('malformed frames and unreadable swim headers are dropped and counted, never thrown', () => {

@@ -22,8 +22,8 @@ export type SignalPath = 'mesh' | 'server';
 
 /** What the manager needs from the mesh around it. */
 export interface ConnectionHost {
-  /** Sends a signal through the mesh; returns the number of links it left on (0: no path). */
-  sendViaMesh(to: PeerAddr, sessionId: string, data: SignalMessage): number;
+  /** Sends a signal through the mesh; returns the neighbours it left through (none: no path). */
+  sendViaMesh(to: PeerAddr, sessionId: string, data: SignalMessage): PeerAddr[];
   /** Sends a signal through the server; resolves false when it could not. Undefined: no server. */
   sendViaServer(to: PeerAddr, sessionId: string, data: SignalMessage): Promise<boolean> | undefined;
   linkOpened(addr: PeerAddr, path: SignalPath): void;
@@ -43,6 +43,9 @@ interface Session {
   readonly kind: 'offer' | 'request' | 'answer';
   message: SignalMessage | undefined;
   meshSends: number;
+  /** Neighbours our copies went through, and those of them that said they could not forward them. */
+  readonly relays: Set<PeerAddr>;
+  readonly unreachable: Set<PeerAddr>;
   serverSent: boolean;
   /** The path of the answer (initiator) or of the latest copy of the offer (responder). */
   path: SignalPath | undefined;
@@ -162,6 +165,9 @@ export class ConnectionManager {
       case 'connect':
         if (weInitiate) this.#onConnectRequest(from, sessionId, path);
         return;
+      case 'unreachable':
+        if (path === 'mesh') this.#onUnreachable(from, sessionId);
+        return;
       case 'busy': {
         const peer = this.#peers.get(from);
         if (peer?.session?.id === sessionId && peer.phase === 'signaling') this.#fail(peer, 'peer is busy');
@@ -223,7 +229,16 @@ export class ConnectionManager {
   }
 
   #newSession(kind: Session['kind'], id = this.#nextSessionId()): Session {
-    return { id, kind, message: undefined, meshSends: 0, serverSent: false, path: undefined };
+    return {
+      id,
+      kind,
+      message: undefined,
+      meshSends: 0,
+      relays: new Set(),
+      unreachable: new Set(),
+      serverSent: false,
+      path: undefined,
+    };
   }
 
   /** Sends the session's offer or request once more, by the mesh while tries remain, else the server. */
@@ -231,11 +246,11 @@ export class ConnectionManager {
     if (peer.session !== session || session.message === undefined || session.path !== undefined) return;
     const init = this.#init;
     const message = session.message;
-    if (
-      session.meshSends < init.meshSignalTries &&
-      this.#host.sendViaMesh(peer.addr, session.id, message) > 0
-    ) {
+    const relays =
+      session.meshSends < init.meshSignalTries ? this.#host.sendViaMesh(peer.addr, session.id, message) : [];
+    if (relays.length > 0) {
       session.meshSends += 1;
+      for (const relay of relays) session.relays.add(relay);
     } else if (!session.serverSent) {
       session.serverSent = true;
       const sent = this.#host.sendViaServer(peer.addr, session.id, message);
@@ -259,7 +274,7 @@ export class ConnectionManager {
   }
 
   #reply(peer: Peer, sessionId: string, message: SignalMessage, path: SignalPath): void {
-    if (path === 'mesh' && this.#host.sendViaMesh(peer.addr, sessionId, message) > 0) return;
+    if (path === 'mesh' && this.#host.sendViaMesh(peer.addr, sessionId, message).length > 0) return;
     void this.#host.sendViaServer(peer.addr, sessionId, message)?.catch(() => false);
   }
 
@@ -327,9 +342,23 @@ export class ConnectionManager {
     if (peer.phase === 'waiting') this.#startAttempt(peer);
   }
 
+  /** A relay could not pass our offer or request on: once every relay we used says so, use the server. */
+  #onUnreachable(relay: PeerAddr, sessionId: string): void {
+    for (const peer of this.#peers.values()) {
+      const session = peer.session;
+      if (session?.id !== sessionId || session.kind === 'answer' || !session.relays.has(relay)) continue;
+      session.unreachable.add(relay);
+      if (session.unreachable.size < session.relays.size || session.path !== undefined) return;
+      this.#init.timers.clearTimeout(peer.resendTimer);
+      session.meshSends = Math.max(session.meshSends, this.#init.meshSignalTries);
+      this.#sendNext(peer, session);
+      return;
+    }
+  }
+
   #replyBusy(to: PeerAddr, sessionId: string, path: SignalPath): void {
     const busy: SignalMessage = { type: 'busy' };
-    if (path === 'mesh' && this.#host.sendViaMesh(to, sessionId, busy) > 0) return;
+    if (path === 'mesh' && this.#host.sendViaMesh(to, sessionId, busy).length > 0) return;
     void this.#host.sendViaServer(to, sessionId, busy)?.catch(() => false);
   }
 

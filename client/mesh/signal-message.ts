@@ -10,12 +10,15 @@ import type { PeerAddr } from './mesh';
  * - `connect`: "please initiate a link to me", from the larger addr of a pair to the smaller (only the
  *   smaller addr ever initiates, so a pair never races two links).
  * - `busy`: the receiver's connection budget refused the offer or the request.
+ * - `unreachable`: from a relay next to the sender: it could not forward the signal of this session
+ *   anywhere, so the sender need not wait for an answer that cannot come (it falls back to the server).
  */
 export type SignalMessage =
   | { readonly type: 'offer'; readonly signal: object }
   | { readonly type: 'answer'; readonly signal: object }
   | { readonly type: 'connect' }
-  | { readonly type: 'busy' };
+  | { readonly type: 'busy' }
+  | { readonly type: 'unreachable' };
 
 const ADDR_RE = /^[0-9a-f]{32}$/;
 const SESSION_RE = /^([0-9a-f]{8})-(\d{1,15})$/;
@@ -59,6 +62,7 @@ export function parseSignalMessage(value: unknown): SignalMessage | undefined {
     }
     case 'connect':
     case 'busy':
+    case 'unreachable':
       return { type: record.type };
     default:
       return undefined;

@@ -46,10 +46,10 @@ export class SignalRouter {
   }
 
   /**
-   * Sends `data` towards `to` through the mesh. Returns how many links the signal left on (0: no open
-   * link could take it, so the caller falls back to the server).
+   * Sends `data` towards `to` through the mesh. Returns the neighbours the signal left through (none:
+   * no open link could take it, so the caller falls back to the server).
    */
-  originate(to: PeerAddr, sessionId: string, data: SignalMessage): number {
+  originate(to: PeerAddr, sessionId: string, data: SignalMessage): PeerAddr[] {
     const host = this.#host;
     this.#seq += 1;
     const signal: RelayedSignal = {
@@ -75,22 +75,31 @@ export class SignalRouter {
       host.deliver(signal.from, signal.sessionId, signal.data);
       return;
     }
-    if (signal.ttl <= 0) {
-      this.stats.relayDropped += 1;
-      return;
+    const sent = signal.ttl > 0 ? this.#route({ ...signal, ttl: signal.ttl - 1 }, neighbour) : [];
+    this.stats.relayed += sent.length;
+    if (sent.length > 0) return;
+    this.stats.relayDropped += 1;
+    // The first hop tells the origin at once, so it falls back to the server without waiting.
+    if (neighbour === signal.from && signal.data.type !== 'unreachable') {
+      this.#seq += 1;
+      host.sendSignalFrame(neighbour, {
+        sessionId: signal.sessionId,
+        seq: this.#seq,
+        from: host.self,
+        to: neighbour,
+        ttl: 0,
+        data: { type: 'unreachable' },
+      });
     }
-    this.stats.relayed += this.#route({ ...signal, ttl: signal.ttl - 1 }, neighbour);
   }
 
-  #route(signal: RelayedSignal, cameFrom: PeerAddr | undefined): number {
+  #route(signal: RelayedSignal, cameFrom: PeerAddr | undefined): PeerAddr[] {
     const host = this.#host;
-    if (host.isOpen(signal.to)) return host.sendSignalFrame(signal.to, signal) ? 1 : 0;
+    if (host.isOpen(signal.to)) return host.sendSignalFrame(signal.to, signal) ? [signal.to] : [];
     const candidates = host.openPeers().filter((addr) => addr !== cameFrom && addr !== signal.from);
-    let sent = 0;
-    for (const addr of shuffle(host.rng, candidates).slice(0, host.relayFanout)) {
-      if (host.sendSignalFrame(addr, signal)) sent += 1;
-    }
-    return sent;
+    return shuffle(host.rng, candidates)
+      .slice(0, host.relayFanout)
+      .filter((addr) => host.sendSignalFrame(addr, signal));
   }
 }
 
