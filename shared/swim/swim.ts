@@ -373,7 +373,8 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   /**
    * Replaces our identity: incarnation back to 0, probe cycle and timers reset, state Disconnected
    * until the next member is heard from. Unless we were Undead, our previous identity is queued as
-   * Down. Gossips right away. Throws `SameIdentityError` for the identity we already have.
+   * Down. Gossips right away. Throws `SameIdentityError` for the identity we already have and
+   * `EncodeError` for one the codec cannot write (nothing changed then).
    */
   changeIdentity(identity: T, runtime: Runtime<T>): void {
     if (identity.equals(this._identity)) {
@@ -382,6 +383,8 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     const previousIsDown = this.state === 'undead';
     const down: Member<T> = { id: this._identity, incarnation: 0, state: 'down' };
     const size = previousIsDown ? 0 : this.measure(down);
+    // Encode before mutating: an identity the codec can't write must leave us as we were.
+    this.measure({ id: identity, incarnation: 0, state: 'alive' });
     this._identity = identity;
     this.reset();
     if (!previousIsDown) this.updates.add(down, size, this._config.maxTransmissions);
