@@ -1,0 +1,252 @@
+/**
+ * `npm run bench:browser [-- --quick] [-- --json]`: Shoal against y-webrtc in one Chromium run.
+ *
+ * For each N and repetition, N tabs (each in its own browser context, as separate users) join one room
+ * of each system, and the bench measures join time, steady-state traffic, connections per tab, a
+ * graceful leave and a crash. See repetition.ts for the steps and tabs.ts for the clock.
+ */
+import { cpus, hostname, release, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from '@playwright/test';
+import { Command, InvalidArgumentError } from 'commander';
+import { type BuiltPage, buildPage, OUT_DIR, type System } from './build-pages';
+import {
+  cleanupAll,
+  freePort,
+  installExitHandlers,
+  onCleanup,
+  serveStatic,
+  startProcess,
+  waitForHttp,
+} from './processes';
+import { type RepetitionResult, runRepetition } from './repetition';
+import { formatTable, notMeasuredRow, type Row, toRow } from './report';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SYSTEMS: readonly System[] = ['shoal', 'y-webrtc'];
+/** y-webrtc with yjs, as measured when this benchmark was written (for the reader's reference). */
+const Y_WEBRTC_REFERENCE_GZIP = '58.6 KB';
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function nList(v: string): number[] {
+  const ns = v.split(',').map((x) => Number(x.trim()));
+  if (ns.some((n) => !Number.isInteger(n) || n < 3 || n > 64))
+    throw new InvalidArgumentError('N must be 3..64');
+  return ns;
+}
+
+const program = new Command('bench:browser')
+  .description(
+    'Shoal vs y-webrtc presence in real Chromium: join, leave, crash detection, traffic, connections',
+  )
+  .option('--quick', 'N = 8 and fewer repetitions (under five minutes)', false)
+  .option('--json', 'one JSON object per row on stdout (system, n, figures as {median, max, samples})', false)
+  .option('--n <list>', 'comma-separated tab counts (default 4,8,16; quick: 8)', nList)
+  .option('--reps <k>', 'repetitions per system and N (default 5; quick: 3)', positiveInt)
+  .option(
+    '--window <s>',
+    'steady-state traffic window in seconds (default 15: y-webrtc renews awareness every 15 s)',
+    positiveInt,
+  )
+  .option('--system <name...>', 'only these systems (shoal, y-webrtc)')
+  .addHelpText(
+    'after',
+    `
+Figures (median and max over repetitions):
+  joinMs                    last tab's script start → every tab sees all N members
+  gracefulLeaveMs           page.close({ runBeforeUnload: true }) → gone in every other tab
+  crashDetectedMs           CDP Page.crash → gone (or down) in every other tab; capped at 60 s
+  bytesPerMemberSecond      data-channel bytesSent (RTCPeerConnection.getStats) per tab per second
+  wireBytesPerMemberSecond  transport bytesSent (DTLS/SCTP/ICE included) per tab per second
+  connectionsPerTab         connected RTCPeerConnections per tab
+Clock: page timestamps are performance.timeOrigin + performance.now() taken when the library tells the
+page; triggers use the same expression in Node; each tab's offset to Node is measured and removed.`,
+  );
+
+interface Options {
+  quick: boolean;
+  json: boolean;
+  n?: number[];
+  reps?: number;
+  window?: number;
+  system?: string[];
+}
+
+async function main(): Promise<void> {
+  const opts = program.parse().opts<Options>();
+  installExitHandlers();
+  const ns = opts.n ?? (opts.quick ? [8] : [4, 8, 16]);
+  const reps = opts.reps ?? (opts.quick ? 3 : 5);
+  const windowMs = (opts.window ?? 15) * 1000;
+  const systems = opts.system ? SYSTEMS.filter((s) => opts.system!.includes(s)) : SYSTEMS;
+  if (opts.system && systems.length !== opts.system.length)
+    throw new Error(`--system takes ${SYSTEMS.join(', ')}`);
+  // Text goes to stderr under --json, so stdout holds only the JSON rows.
+  const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
+  const progress = (line: string) => process.stderr.write(`  ${line}\n`);
+  const started = Date.now();
+  // Bounded: a hung step can't keep the machine busy past this.
+  const budgetMs = opts.quick ? 6 * 60_000 : 40 * 60_000;
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: over its ${budgetMs / 60_000} min budget; stopping\n`);
+    void cleanupAll().finally(() => process.exit(2));
+  }, budgetMs);
+  watchdog.unref();
+
+  progress('building bench pages (Vite)…');
+  const built = new Map<System, BuiltPage | string>();
+  for (const s of systems) {
+    built.set(
+      s,
+      await buildPage(s).catch(
+        (e: unknown) => `page build failed: ${(e as Error).message?.split('\n')[0] ?? e}`,
+      ),
+    );
+  }
+
+  const servers: Partial<Record<System, string>> = {};
+  if (systems.includes('y-webrtc')) {
+    const port = await freePort();
+    const p = startProcess(
+      'y-webrtc signaling',
+      process.execPath,
+      [join(ROOT, 'node_modules/y-webrtc/bin/server.js')],
+      {
+        PORT: String(port),
+      },
+    );
+    await waitForHttp(`http://127.0.0.1:${port}/`, 15_000, p.output);
+    servers['y-webrtc'] = `ws://127.0.0.1:${port}`;
+  }
+  if (systems.includes('shoal') && typeof built.get('shoal') === 'object') {
+    const port = await freePort();
+    const p = startProcess('shoal signaling', join(ROOT, 'node_modules/.bin/tsx'), [
+      join(ROOT, 'signaling-server/main.ts'),
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+      '--static-dir',
+      join(OUT_DIR, 'shoal'),
+    ]);
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, p.output);
+      servers.shoal = `http://127.0.0.1:${port}`;
+    } catch (e) {
+      built.set('shoal', `signaling server did not start: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  const pagesBase = await serveStatic(OUT_DIR);
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  onCleanup(() => browser.close());
+
+  const results = new Map<string, RepetitionResult[]>();
+  const key = (s: System, n: number) => `${s}/${n}`;
+  const runId = Math.random().toString(36).slice(2, 8);
+  for (const n of ns) {
+    for (let rep = 0; rep < reps; rep++) {
+      // Systems alternate within each repetition so drift on the shared machine hits both alike.
+      for (const s of systems) {
+        const page = built.get(s);
+        if (typeof page !== 'object') continue;
+        const r = await runRepetition({
+          browser,
+          pageUrl: `${pagesBase}${page.path}`,
+          signaling: servers[s]!,
+          room: `bench-${runId}-${s}-${n}-${rep}`,
+          n,
+          joinTimeoutMs: 20_000 + 1_000 * n,
+          settleMs: 3_000,
+          trafficWindowMs: windowMs,
+          leaveTimeoutMs: 30_000,
+          crashCapMs: 60_000,
+          log: progress,
+        });
+        const list = results.get(key(s, n)) ?? [];
+        list.push(r);
+        results.set(key(s, n), list);
+        const f = (x: number | null) => (x === null ? '—' : Math.round(x));
+        progress(
+          `${s} N=${n} rep ${rep + 1}/${reps}: join ${f(r.joinMs)} ms, leave ${f(r.gracefulLeaveMs)} ms, ` +
+            `crash ${f(r.crashDetectedMs)} ms${r.crashCapped ? ' (cap)' : ''}, ${f(r.bytesPerMemberSecond)} B/s, ` +
+            `${r.connectionsPerTab ?? '—'} conns${r.problems.length ? `; ${r.problems.join('; ')}` : ''}`,
+        );
+      }
+    }
+  }
+
+  const rows: Row[] = [];
+  for (const n of ns) {
+    for (const s of systems) {
+      const page = built.get(s);
+      const gz = typeof page === 'object' ? page.jsGzipBytes : null;
+      rows.push(
+        typeof page === 'object'
+          ? toRow(s, n, results.get(key(s, n)) ?? [], gz)
+          : notMeasuredRow(s, n, page ?? '?', gz),
+      );
+    }
+  }
+  const uncertainty = Math.max(0, ...[...results.values()].flat().map((r) => r.clockUncertaintyMs));
+  const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+  const size = (s: System) => {
+    const p = built.get(s);
+    if (p === undefined) return 'not run (--system)';
+    return typeof p === 'object'
+      ? `${kb(p.jsGzipBytes)} gzipped (${kb(p.jsRawBytes)} raw)`
+      : `not measured: ${p}`;
+  };
+  const cpu = cpus();
+  say('');
+  say('Browser benchmark: Shoal vs y-webrtc (each tab its own browser context; WebRTC on loopback)');
+  say(`date      ${new Date().toISOString()}`);
+  say(
+    `machine   ${hostname()}: ${cpu[0]?.model ?? '?'} × ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM, ` +
+      `Linux ${release()}, Node ${process.version}, Chromium ${browser.version()}`,
+  );
+  say(
+    `clock     page-side performance.timeOrigin + performance.now() at each event; triggers on Node's same ` +
+      `expression; per-tab offset removed (±${uncertainty.toFixed(1)} ms)`,
+  );
+  say(
+    `run       N = ${ns.join(', ')}; ${reps} repetitions; traffic window ${windowMs / 1000} s after ${3} s settle; ` +
+      `crash wait capped at 60 s; took ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+  say(`bundle    Shoal page JS: ${size('shoal')}`);
+  say(`          yjs + y-webrtc page JS: ${size('y-webrtc')} (reference: ${Y_WEBRTC_REFERENCE_GZIP})`);
+  say('');
+  say(formatTable(rows));
+  for (const r of rows) if (r.problems.length) say(`note: ${r.system} N=${r.n}: ${r.problems.join('; ')}`);
+  if (opts.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+  clearTimeout(watchdog);
+}
+
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(`bench: ${(e as Error)?.stack ?? e}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanupAll());

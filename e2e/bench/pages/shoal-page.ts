@@ -1,0 +1,2 @@
+/** Placeholder until the Shoal public API lands. */
+throw new Error('Shoal public API not available yet');

@@ -1,0 +1,174 @@
+/**
+ * One repetition for one system and N: N tabs join one room, then the bench measures, in this order,
+ * join time, steady-state traffic and connections, a graceful leave (beforeunload) and a crash
+ * (CDP Page.crash). Every instant is on the common clock (see tabs.ts); page instants are the moment
+ * the library told the page.
+ */
+import type { Browser } from '@playwright/test';
+import type { BenchState } from './pages/presence-log';
+import { sleep } from './processes';
+import {
+  closeTab,
+  connectedCount,
+  measureOffset,
+  nodeNow,
+  openTab,
+  readState,
+  readTraffic,
+  type Tab,
+  trafficBetween,
+} from './tabs';
+
+export interface RepetitionPlan {
+  readonly browser: Browser;
+  /** Full URL of the bench page, without its query. */
+  readonly pageUrl: string;
+  readonly signaling: string;
+  readonly room: string;
+  readonly n: number;
+  readonly joinTimeoutMs: number;
+  readonly settleMs: number;
+  readonly trafficWindowMs: number;
+  readonly leaveTimeoutMs: number;
+  readonly crashCapMs: number;
+  readonly log: (line: string) => void;
+}
+
+/** What one repetition measured; a figure is null when its step could not run (see `problems`). */
+export interface RepetitionResult {
+  joinMs: number | null;
+  gracefulLeaveMs: number | null;
+  gracefulLeaveCapped: boolean;
+  crashDetectedMs: number | null;
+  crashCapped: boolean;
+  bytesPerMemberSecond: number | null;
+  wireBytesPerMemberSecond: number | null;
+  connectionsPerTab: number | null;
+  /** Largest |page clock − Node clock| uncertainty (half a round trip), ms. */
+  clockUncertaintyMs: number;
+  problems: string[];
+}
+
+const POLL_MS = 100;
+
+/** Polls the tabs' presence logs until `done` holds for all of them or `timeoutMs` passes. */
+async function waitForAll(
+  tabs: readonly Tab[],
+  done: (s: BenchState) => boolean,
+  timeoutMs: number,
+): Promise<{ states: (BenchState | null)[]; timedOut: boolean; error: string | null }> {
+  const deadline = nodeNow() + timeoutMs;
+  for (;;) {
+    const states = await Promise.all(tabs.map((t) => readState(t).catch(() => null)));
+    const failed = states.find((s) => s?.error);
+    if (failed) return { states, timedOut: false, error: `${failed.selfId}: ${failed.error}` };
+    if (states.every((s) => s !== null && done(s))) return { states, timedOut: false, error: null };
+    if (nodeNow() > deadline) return { states, timedOut: true, error: null };
+    await sleep(POLL_MS);
+  }
+}
+
+function pageToNode(tab: Tab, pageMs: number): number {
+  return pageMs - tab.offsetMs;
+}
+
+/** Opens N tabs, measures, and closes every tab it opened, whatever happens. */
+export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionResult> {
+  const result: RepetitionResult = {
+    joinMs: null,
+    gracefulLeaveMs: null,
+    gracefulLeaveCapped: false,
+    crashDetectedMs: null,
+    crashCapped: false,
+    bytesPerMemberSecond: null,
+    wireBytesPerMemberSecond: null,
+    connectionsPerTab: null,
+    clockUncertaintyMs: 0,
+    problems: [],
+  };
+  const tabs: Tab[] = [];
+  try {
+    const ids = Array.from({ length: plan.n }, (_, i) => `t${i}`);
+    tabs.push(...(await Promise.all(ids.map((id) => openTab(plan.browser, id)))));
+    const url = (id: string) =>
+      `${plan.pageUrl}?${new URLSearchParams({ signaling: plan.signaling, room: plan.room, id, n: String(plan.n) })}`;
+    // All tabs navigate at once: the room forms from N simultaneous joins.
+    await Promise.all(tabs.map((t) => t.page.goto(url(t.id), { waitUntil: 'load' })));
+
+    // Join: the last tab's script start → the last tab to see all N.
+    const joined = await waitForAll(tabs, (s) => s.allSeenAt !== null, plan.joinTimeoutMs);
+    for (const t of tabs)
+      result.clockUncertaintyMs = Math.max(result.clockUncertaintyMs, (await measureOffset(t)) / 2);
+    if (joined.error || joined.timedOut) {
+      const seen = joined.states.map((s, i) => `${tabs[i]!.id}:${s?.visible.length ?? '?'}`).join(' ');
+      result.problems.push(
+        joined.error ?? `not every tab saw all ${plan.n} after ${plan.joinTimeoutMs} ms (${seen})`,
+      );
+      return result;
+    }
+    const states = joined.states as BenchState[];
+    const lastStart = Math.max(...states.map((s, i) => pageToNode(tabs[i]!, s.startedAt)));
+    const lastSeen = Math.max(...states.map((s, i) => pageToNode(tabs[i]!, s.allSeenAt!)));
+    result.joinMs = lastSeen - lastStart;
+
+    // Steady state: every tab's data-channel and transport bytes over the same window.
+    await sleep(plan.settleMs);
+    const before = await Promise.all(tabs.map(readTraffic));
+    await sleep(plan.trafficWindowMs);
+    const after = await Promise.all(tabs.map(readTraffic));
+    let dc = 0;
+    let wire = 0;
+    let conns = 0;
+    for (const [i, b] of before.entries()) {
+      const d = trafficBetween(b, after[i]!);
+      dc += d.dataChannelBytes / d.seconds;
+      wire += d.transportBytes / d.seconds;
+      conns += connectedCount(after[i]!);
+    }
+    result.bytesPerMemberSecond = dc / tabs.length;
+    result.wireBytesPerMemberSecond = wire / tabs.length;
+    result.connectionsPerTab = conns / tabs.length;
+
+    // Graceful leave: the last tab closes with beforeunload; gone in every other tab.
+    const leaver = tabs[tabs.length - 1]!;
+    const stayers = tabs.slice(0, -1);
+    const goneIn = (id: string) => (s: BenchState) => !s.visible.includes(id) && s.goneAt[id] !== undefined;
+    const leaveAt = nodeNow();
+    await leaver.page.close({ runBeforeUnload: true });
+    const left = await waitForAll(stayers, goneIn(leaver.id), plan.leaveTimeoutMs);
+    if (left.error) result.problems.push(`graceful leave: ${left.error}`);
+    else if (left.timedOut) {
+      result.gracefulLeaveMs = plan.leaveTimeoutMs;
+      result.gracefulLeaveCapped = true;
+    } else {
+      result.gracefulLeaveMs = Math.max(
+        ...left.states.map((s, i) => pageToNode(stayers[i]!, s!.goneAt[leaver.id]!) - leaveAt),
+      );
+    }
+
+    // Crash: the renderer of one more tab dies (CDP Page.crash); gone or down in every remaining tab.
+    if (stayers.length < 2) return result;
+    const crasher = stayers[stayers.length - 1]!;
+    const observers = stayers.slice(0, -1);
+    const crashAt = nodeNow();
+    // Never resolves: the page is gone before it can answer.
+    void crasher.cdp.send('Page.crash').catch(() => {});
+    const crashed = await waitForAll(observers, goneIn(crasher.id), plan.crashCapMs);
+    if (crashed.error) result.problems.push(`crash: ${crashed.error}`);
+    else if (crashed.timedOut) {
+      result.crashDetectedMs = plan.crashCapMs;
+      result.crashCapped = true;
+    } else {
+      result.crashDetectedMs = Math.max(
+        ...crashed.states.map((s, i) => pageToNode(observers[i]!, s!.goneAt[crasher.id]!) - crashAt),
+      );
+    }
+    return result;
+  } catch (e) {
+    result.problems.push(e instanceof Error ? e.message.split('\n')[0]! : String(e));
+    return result;
+  } finally {
+    await Promise.all(tabs.map(closeTab));
+    for (const t of tabs) if (t.errors.length) result.problems.push(`${t.id} page error: ${t.errors[0]}`);
+  }
+}
