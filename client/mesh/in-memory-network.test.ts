@@ -1,5 +1,9 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { seededRng } from '../../shared/swim/seeded-rng';
 import { createInMemoryNetwork } from './in-memory-network';
 import { meshCompliance } from './mesh-compliance';
+import type { MeshNode } from './mesh-node';
+import { fakeSwimSrcAddr, testAddr, waitFor } from './test-support';
 
 meshCompliance('in-memory', () => {
   const network = createInMemoryNetwork();
@@ -8,4 +12,66 @@ meshCompliance('in-memory', () => {
     setServerOnline: (online) => network.hub.setOnline(online),
     dispose: async () => {},
   };
+});
+
+describe('in-memory network scenarios', () => {
+  const meshes: MeshNode[] = [];
+  afterEach(() => {
+    for (const mesh of meshes.splice(0)) mesh.close();
+  });
+
+  function start(count: number, maxConnections = 32) {
+    const seed = Number(process.env.MESH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    console.log(`in-memory scenario seed ${seed} (replay with MESH_SEED=${seed})`);
+    const network = createInMemoryNetwork();
+    for (let i = 1; i <= count; i++) {
+      meshes.push(
+        network.createMesh({
+          self: testAddr(i),
+          swimSrcAddr: fakeSwimSrcAddr,
+          rng: seededRng(seed + i),
+          maxConnections,
+          signalRetryMs: 200,
+          backoffBaseMs: 50,
+          backoffMaxMs: 400,
+        }),
+      );
+    }
+    return network;
+  }
+
+  it('ten members bootstrapped through one form a full mesh by relayed signaling alone', async () => {
+    const network = start(10);
+    const [first, ...rest] = meshes as [MeshNode, ...MeshNode[]];
+    for (const mesh of rest) mesh.connect(first.self);
+    await waitFor(() => rest.every((mesh) => mesh.isOpen(first.self)), 'every bootstrap link');
+    network.hub.setOnline(false);
+    // Each member now learns the others (as from gossip) and asks for links through the mesh.
+    for (const mesh of rest) for (const other of rest) if (other !== mesh) mesh.connect(other.self);
+    await waitFor(() => meshes.every((mesh) => mesh.stats().open === 9), 'the full mesh');
+    const viaMesh = rest.reduce((sum, mesh) => sum + mesh.stats().signaledViaMesh, 0);
+    expect(viaMesh).toBe(2 * 36); // both ends of each of the 36 links between the nine joiners
+    expect(network.liveLinks).toBe(2 * 45);
+  });
+
+  it('a budget smaller than the room caps every member, and no link is made twice', async () => {
+    const network = start(8, 3);
+    for (const mesh of meshes) for (const other of meshes) if (other !== mesh) mesh.connect(other.self);
+    await waitFor(
+      () => meshes.every((mesh) => mesh.stats().open + mesh.stats().pending + mesh.stats().backingOff === 3),
+      'every budget filled',
+    );
+    for (const mesh of meshes) {
+      expect(mesh.openPeers().length).toBeLessThanOrEqual(3);
+      expect(mesh.stats().refused).toBeGreaterThan(0);
+    }
+    // Every open link is open at both ends.
+    for (const mesh of meshes) {
+      for (const peer of mesh.openPeers()) {
+        const other = meshes.find((m) => m.self === peer)!;
+        await waitFor(() => other.isOpen(mesh.self) || !mesh.isOpen(peer), 'the other end');
+      }
+    }
+    expect(network.liveLinks).toBeLessThanOrEqual(8 * 3);
+  });
 });
