@@ -1,0 +1,45 @@
+/**
+ * Shoal for browsers: presence over SWIM on WebRTC data channels.
+ *
+ * ```ts
+ * const room = joinRoom({ signaling: 'https://example.org', room: 'lobby', metadata: { name: 'Ada' } });
+ * room.on('join', (m) => console.log(m.metadata?.name, 'is here'));
+ * room.on('leave', (m) => console.log(m.id, 'left'));
+ * room.setMetadata({ typing: true });
+ * ```
+ */
+import { makeJoinRoom } from './api/join-room';
+import { createWebRtcMesh } from './mesh/index';
+import { defaultStorage } from './runtime/identity-store';
+import { attachPageLifecycle } from './runtime/lifecycle';
+import { SocketSignalingClient } from './runtime/signaling-client';
+
+export { MessageError } from './api/app-frames';
+export { MAX_METADATA_BYTES, type Metadata, MetadataError } from './api/metadata';
+export { type JoinRoomOptions, RoomOptionsError } from './api/options';
+export { Room, RoomClosedError, type RoomStats } from './api/room';
+export type {
+  MemberState,
+  PacketEvent,
+  RawNotification,
+  RoomEventName,
+  RoomEvents,
+  RoomMember,
+  RoomMessage,
+  RoomStatus,
+} from './api/room-events';
+export type { Logger } from './runtime/logger';
+export { browserPreset } from './runtime/preset';
+export { JoinRefusedError } from './runtime/signaling-client';
+
+/**
+ * Joins a room and returns it at once (it connects in the background: watch `status`). Throws
+ * `RoomOptionsError` for bad options, before anything is created. The tab leaves on its own when the
+ * page goes (`pagehide`); call `room.leave()` to leave earlier.
+ */
+export const joinRoom = makeJoinRoom({
+  createMesh: (init) => createWebRtcMesh(init),
+  createSignaling: (init) => new SocketSignalingClient(init),
+  attachLifecycle: attachPageLifecycle,
+  storage: defaultStorage(),
+});

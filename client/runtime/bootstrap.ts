@@ -1,0 +1,192 @@
+import type { Invalidates } from '../../shared/swim/broadcast';
+import type { PeerAddr } from '../mesh/mesh';
+import { type Clock, systemClock } from './clock';
+import { type Logger, silentLogger } from './logger';
+import { isPermanentRefusal, JoinRefusedError, type SignalingClient } from './signaling-client';
+import type { SwimHost } from './swim-host';
+
+export interface BootstrapEvents {
+  /** The server accepted our join (again); `peers` are the bootstrap peers it gave. */
+  joined: (peers: readonly PeerAddr[]) => void;
+  /** The server refused the join for good (e.g. unauthorized): retrying won't help. */
+  refused: (error: JoinRefusedError) => void;
+  /** The server connection came or went, or a join completed: look at `serverJoined` again. */
+  change: () => void;
+}
+
+export interface BootstrapInit<K extends Invalidates> {
+  readonly host: SwimHost<K>;
+  readonly signaling: SignalingClient;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** How often to retry announcing (and re-check links) while we know no member. Default 1,000 ms. */
+  readonly tickMs?: number;
+  /** While idle, ask the server for fresh peers every this many ticks. Default 4. */
+  readonly refreshEveryTicks?: number;
+}
+
+/**
+ * Gets the core into its room and keeps it there.
+ *
+ * - Joins the room on the signaling server whenever the socket (re)connects, so after a server
+ *   restart we are a bootstrap peer again; the membership is untouched by it.
+ * - Connects to the peers the server gives and announces to each once its link is open. Peers that
+ *   are not members yet are announced to even when we are active: that merges two halves of a room
+ *   that formed apart (e.g. while the server was down).
+ * - While the core knows no member (idle), keeps announcing to the server-given peers every tick and
+ *   asks the server for fresh ones now and then.
+ * - Every tick, asks the mesh for a link to any active member that has none (a dropped link is
+ *   re-made through the mesh; `connect` is idempotent).
+ */
+export class Bootstrapper<K extends Invalidates = Invalidates> {
+  private readonly host: SwimHost<K>;
+  private readonly signaling: SignalingClient;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly tickMs: number;
+  private readonly refreshEveryTicks: number;
+  /** Server-given peers we have not heard from as members yet, waiting for their link to open. */
+  private readonly candidates = new Set<PeerAddr>();
+  private readonly listeners: { [E in keyof BootstrapEvents]: Set<BootstrapEvents[E]> } = {
+    joined: new Set(),
+    refused: new Set(),
+    change: new Set(),
+  };
+  private readonly unsubscribers: Array<() => void> = [];
+  private tickHandle: unknown;
+  private ticks = 0;
+  private joining = false;
+  private joined = false;
+  private refusedForGood = false;
+  private stopped = false;
+
+  constructor(init: BootstrapInit<K>) {
+    this.host = init.host;
+    this.signaling = init.signaling;
+    this.clock = init.clock ?? systemClock;
+    this.logger = init.logger ?? silentLogger;
+    this.tickMs = init.tickMs ?? 1000;
+    this.refreshEveryTicks = init.refreshEveryTicks ?? 4;
+  }
+
+  /** Whether the server currently has us in the room. */
+  get serverJoined(): boolean {
+    return this.joined && this.signaling.connected;
+  }
+
+  /** Whether the server refused us for good. */
+  get refused(): boolean {
+    return this.refusedForGood;
+  }
+
+  on<E extends keyof BootstrapEvents>(event: E, handler: BootstrapEvents[E]): () => void {
+    const set = this.listeners[event] as Set<BootstrapEvents[E]>;
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  start(): void {
+    this.unsubscribers.push(
+      this.signaling.on('connect', () => {
+        this.joined = false;
+        this.emitChange();
+        void this.join();
+      }),
+      this.signaling.on('disconnect', () => {
+        this.joined = false;
+        this.emitChange();
+      }),
+      this.host.mesh.on('peer-open', (addr) => {
+        if (this.candidates.has(addr)) this.host.announce(addr);
+      }),
+      this.host.on('notification', (n) => {
+        if (n.type === 'member-up') this.candidates.delete(n.id.addr);
+        if (n.type === 'rename') this.candidates.delete(n.new.addr);
+      }),
+    );
+    if (this.signaling.connected) void this.join();
+    this.scheduleTick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.tickHandle !== undefined) this.clock.clearTimeout(this.tickHandle);
+    for (const u of this.unsubscribers) u();
+    this.candidates.clear();
+  }
+
+  private async join(): Promise<void> {
+    if (this.joining || this.stopped || this.refusedForGood) return;
+    this.joining = true;
+    try {
+      const peers = await this.signaling.join();
+      if (this.stopped) return;
+      this.joined = true;
+      this.logger.debug('joined the room on the server', { peers: peers.length });
+      this.addCandidates(peers);
+      for (const h of this.listeners.joined) h(peers);
+      this.emitChange();
+    } catch (e) {
+      if (this.stopped) return;
+      const error =
+        e instanceof JoinRefusedError
+          ? e
+          : new JoinRefusedError('internal', e instanceof Error ? e.message : String(e));
+      this.logger.warn('join refused', { reason: error.reason, message: error.message });
+      if (isPermanentRefusal(error.reason)) {
+        this.refusedForGood = true;
+        for (const h of this.listeners.refused) h(error);
+        this.emitChange();
+      }
+    } finally {
+      this.joining = false;
+    }
+  }
+
+  private addCandidates(peers: readonly PeerAddr[]): void {
+    const self = this.host.identity.addr;
+    const known = new Set<PeerAddr>();
+    for (const m of this.host.core.members()) known.add(m.id.addr);
+    for (const p of peers) {
+      if (p === self || known.has(p)) continue;
+      this.candidates.add(p);
+      if (this.host.mesh.isOpen(p)) this.host.announce(p);
+      else this.host.mesh.connect(p);
+    }
+  }
+
+  private scheduleTick(): void {
+    if (this.stopped) return;
+    this.tickHandle = this.clock.setTimeout(() => {
+      this.tickHandle = undefined;
+      this.tick();
+      this.scheduleTick();
+    }, this.tickMs);
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.ticks++;
+    const mesh = this.host.mesh;
+    if (!this.host.isActive) {
+      for (const p of this.candidates) {
+        if (mesh.isOpen(p)) this.host.announce(p);
+        else mesh.connect(p);
+      }
+      if (this.ticks % this.refreshEveryTicks === 0 && this.signaling.connected && !this.refusedForGood) {
+        void this.join();
+      }
+    } else {
+      // Candidates that never answered while we were active: keep them few and fresh.
+      if (this.candidates.size > 16) this.candidates.clear();
+      for (const p of this.candidates) if (mesh.isOpen(p)) this.host.announce(p);
+    }
+    for (const m of this.host.core.members()) {
+      if (!mesh.isOpen(m.id.addr)) mesh.connect(m.id.addr);
+    }
+  }
+
+  private emitChange(): void {
+    for (const h of this.listeners.change) h();
+  }
+}

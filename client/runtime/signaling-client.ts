@@ -1,0 +1,145 @@
+import { io, type Socket } from 'socket.io-client';
+import type {
+  ClientToServerEvents,
+  ErrorReason,
+  PeerAddr,
+  ServerToClientEvents,
+} from '../../shared/signaling/events';
+import type { ServerSignaling } from '../mesh/mesh';
+
+/** A join the server refused (or that could not be made); `reason` is the server's, or `timeout`. */
+export class JoinRefusedError extends Error {
+  static readonly NAME = 'JoinRefusedError';
+  override readonly name = JoinRefusedError.NAME;
+  constructor(
+    readonly reason: ErrorReason | 'timeout' | 'disconnected',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Refusals that retrying will not fix. */
+export function isPermanentRefusal(reason: JoinRefusedError['reason']): boolean {
+  return reason === 'unauthorized' || reason === 'invalid-payload' || reason === 'payload-too-large';
+}
+
+export interface SignalingClientEvents {
+  /** The socket (re)connected: the room must be joined again to stay a bootstrap peer. */
+  connect: () => void;
+  disconnect: () => void;
+}
+
+/**
+ * The runtime's view of the signaling server: join a room to get bootstrap peers, relay the first
+ * offers/answers (as the mesh's `ServerSignaling`), and say when the server comes and goes.
+ */
+export interface SignalingClient extends ServerSignaling {
+  readonly connected: boolean;
+  /** Joins (or re-joins) the room; resolves with up to K bootstrap peers; rejects with `JoinRefusedError`. */
+  join(): Promise<PeerAddr[]>;
+  on<E extends keyof SignalingClientEvents>(event: E, handler: SignalingClientEvents[E]): () => void;
+  /** Tells the server we leave the room (best effort, fire and forget). */
+  leave(): void;
+  close(): void;
+}
+
+export interface SocketSignalingInit {
+  readonly url: string;
+  readonly room: string;
+  readonly addr: PeerAddr;
+  readonly token?: string | undefined;
+  readonly ackTimeoutMs?: number;
+}
+
+/** `SignalingClient` over socket.io, reconnecting on its own after the server restarts. */
+export class SocketSignalingClient implements SignalingClient {
+  private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  private readonly signalHandlers = new Set<(from: PeerAddr, sessionId: string, data: unknown) => void>();
+  private readonly listeners: { [E in keyof SignalingClientEvents]: Set<SignalingClientEvents[E]> } = {
+    connect: new Set(),
+    disconnect: new Set(),
+  };
+  private readonly ackTimeoutMs: number;
+
+  constructor(private readonly init: SocketSignalingInit) {
+    this.ackTimeoutMs = init.ackTimeoutMs ?? 5000;
+    // WebSocket only: no long-polling fallback (and so no CORS preflights to a cross-origin server).
+    this.socket = io(init.url, {
+      transports: ['websocket'],
+      reconnectionDelay: 300,
+      reconnectionDelayMax: 2000,
+      randomizationFactor: 0.3,
+    });
+    this.socket.on('connect', () => {
+      for (const h of this.listeners.connect) h();
+    });
+    this.socket.on('disconnect', () => {
+      for (const h of this.listeners.disconnect) h();
+    });
+    this.socket.on('signal', (delivery) => {
+      if (delivery === null || typeof delivery !== 'object' || delivery.room !== init.room) return;
+      if (typeof delivery.from !== 'string' || typeof delivery.sessionId !== 'string') return;
+      for (const h of this.signalHandlers) h(delivery.from, delivery.sessionId, delivery.data);
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  join(): Promise<PeerAddr[]> {
+    return new Promise((resolve, reject) => {
+      if (!this.socket.connected) {
+        reject(new JoinRefusedError('disconnected', 'the signaling server is not connected'));
+        return;
+      }
+      const request =
+        this.init.token === undefined
+          ? { room: this.init.room, addr: this.init.addr }
+          : { room: this.init.room, addr: this.init.addr, token: this.init.token };
+      this.socket.timeout(this.ackTimeoutMs).emit('join', request, (err, result) => {
+        if (err) {
+          reject(new JoinRefusedError('timeout', `join timed out after ${this.ackTimeoutMs} ms`));
+        } else if (!result.ok) {
+          reject(new JoinRefusedError(result.reason, result.message));
+        } else {
+          resolve(result.peers.filter((p) => typeof p === 'string' && p !== this.init.addr));
+        }
+      });
+    });
+  }
+
+  send(to: PeerAddr, sessionId: string, data: unknown): Promise<boolean> {
+    if (!this.socket.connected) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.socket
+        .timeout(this.ackTimeoutMs)
+        .emit('signal', { room: this.init.room, to, sessionId, data }, (err, result) => {
+          resolve(!err && result.ok);
+        });
+    });
+  }
+
+  onSignal(handler: (from: PeerAddr, sessionId: string, data: unknown) => void): () => void {
+    this.signalHandlers.add(handler);
+    return () => this.signalHandlers.delete(handler);
+  }
+
+  on<E extends keyof SignalingClientEvents>(event: E, handler: SignalingClientEvents[E]): () => void {
+    const set = this.listeners[event] as Set<SignalingClientEvents[E]>;
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  leave(): void {
+    if (this.socket.connected) this.socket.emit('leave', { room: this.init.room }, () => {});
+  }
+
+  close(): void {
+    this.signalHandlers.clear();
+    this.listeners.connect.clear();
+    this.listeners.disconnect.clear();
+    this.socket.close();
+  }
+}
