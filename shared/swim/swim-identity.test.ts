@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simple } from './config';
-import { NotUndeadError, SameIdentityError } from './errors';
+import { EncodeError, NotUndeadError, SameIdentityError } from './errors';
 import {
   encode,
   events,
@@ -28,6 +28,32 @@ describe('our own identity', () => {
     expect(swim.identity.equals(id(43))).toBe(true);
   });
 
+  it('an identity or member the codec cannot write is refused before anything changes', () => {
+    const { swim, rt } = makeNode(ME);
+    swim.applyMany([member(id(2))], true, rt);
+    const backlog = swim.updatesBacklog;
+    rt.clear();
+    expect(() => swim.changeIdentity(id(70_000), rt)).toThrow(EncodeError);
+    expect(swim.identity.equals(ME)).toBe(true);
+    expect(swim.connectionState).toBe('connected');
+    expect(() => swim.applyMany([member(id(3)), member(id(4), 'alive', 70_000)], true, rt)).toThrow(
+      EncodeError,
+    );
+    expect(swim.numMembers).toBe(1);
+    expect(swim.updatesBacklog).toBe(backlog);
+    expect(() => swim.announce(id(70_000), rt)).toThrow(EncodeError);
+    expect(rt.backlog).toBe(0);
+  });
+
+  it('timer tokens wrap like a u8', () => {
+    const { swim, rt } = makeNode(ME);
+    const start = swim.timerToken;
+    for (let k = 1; k <= 256; k++) {
+      swim.changeIdentity(id(1, k & 0xff), rt);
+      expect(swim.timerToken).toBe((start + k) & 0xff);
+    }
+  });
+
   it('leaving the cluster gossips our Down, once per member, and leaves us undead', () => {
     const { swim, rt } = makeNode(ME, { config: { ...simple(), numIndirectProbes: 5 } });
     swim.applyMany([member(id(2))], true, rt);
@@ -52,7 +78,10 @@ describe('our own identity', () => {
     rt.clear();
     expect(swim.handleData(ping, rt)).toEqual({ ok: true });
     expect(events(rt.takeNotifications())).toEqual(['active']);
-    expect(takeOneTo(rt, id(2)).header.message).toEqual({ type: 'ack', probeNumber: 3 });
+    const ack = takeOneTo(rt, id(2));
+    expect(ack.header.message).toEqual({ type: 'ack', probeNumber: 3 });
+    // Back with the same identity, we no longer spread our own Down.
+    expect(ack.members.some((m) => m.id.addr === ME.addr)).toBe(false);
   });
 
   it('changing identity gossips the old one as Down right away and resets the timer token', () => {

@@ -391,9 +391,13 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     this.gossip(runtime);
   }
 
-  /** Leaves Undead keeping our identity: Disconnected, incarnation 0. Throws `NotUndeadError` otherwise. */
+  /**
+   * Leaves Undead keeping our identity: Disconnected, incarnation 0, and our own Down (queued by
+   * `leaveCluster`) no longer disseminated. Throws `NotUndeadError` otherwise.
+   */
   reuseDownIdentity(): void {
     if (this.state !== 'undead') throw new NotUndeadError(`connection state is ${this.state}`);
+    this.updates.remove(this._identity.addr);
     this.reset();
   }
 

@@ -55,6 +55,15 @@ export class UpdateBacklog<T extends Identity> {
     this.dirty = true;
   }
 
+  /** Drops the update about `addr`, if one is queued. */
+  remove(addr: string): void {
+    const entry = this.byAddr.get(addr);
+    if (entry === undefined) return;
+    this.byAddr.delete(addr);
+    const i = this.entries.indexOf(entry);
+    if (i >= 0) this.entries.splice(i, 1);
+  }
+
   /**
    * Adds as many updates to the packet as fit, in priority order (skipping those too big for the
    * space left), counts one transmission for each and drops those with none left. Returns how many.
