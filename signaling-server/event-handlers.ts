@@ -85,15 +85,16 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
       const { room, addr, token } = request;
       if (!socket.data.joins.take())
         return refuse('join', 'rate-limited', 'over the joins-per-second limit', ack);
+      const denied = await ctx.authorize({ room, token });
+      if (denied !== undefined) return refuse('join', 'unauthorized', denied, ack);
+      // The socket may have gone while the token was checked: a join now would leave a ghost.
+      if (!socket.connected) return;
+      // Checked after the await, so joins racing on one socket cannot overshoot the limit together.
       const alreadyIn = ctx.directory.addrOf(socket, room) !== undefined;
       if (!alreadyIn && ctx.directory.roomCountOf(socket) >= ctx.limits.maxRoomsPerSocket) {
         const message = `a socket may be in at most ${ctx.limits.maxRoomsPerSocket} rooms`;
         return refuse('join', 'too-many-rooms', message, ack);
       }
-      const denied = await ctx.authorize({ room, token });
-      if (denied !== undefined) return refuse('join', 'unauthorized', denied, ack);
-      // The socket may have gone while the token was checked: a join now would leave a ghost.
-      if (!socket.connected) return;
       const outcome = await ctx.directory.join(socket, room, addr, {
         maxMembersPerRoom: ctx.limits.maxMembersPerRoom,
         maxRooms: ctx.limits.maxRooms,

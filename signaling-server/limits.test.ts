@@ -132,6 +132,23 @@ describe('limits', () => {
     expect((await join(a, 'three', addr(1))).ok).toBe(true);
   });
 
+  it('holds maxRoomsPerSocket against joins sent all at once', async () => {
+    const server = await start({ maxRoomsPerSocket: 2 });
+    const a = await client(server);
+    const results = await Promise.all(['r1', 'r2', 'r3', 'r4', 'r5'].map((room) => join(a, room, addr(1))));
+    expect(results.filter((r) => r.ok)).toHaveLength(2);
+    expect(results.filter((r) => !r.ok && r.reason === 'too-many-rooms')).toHaveLength(3);
+    expect(await getJson(`${server.url}/healthz`)).toMatchObject({ rooms: 2, members: 2 });
+  });
+
+  it('holds maxMembersPerRoom against joins from many sockets at once', async () => {
+    const server = await start({ maxMembersPerRoom: 3 });
+    const sockets = await Promise.all(Array.from({ length: 8 }, () => client(server)));
+    const results = await Promise.all(sockets.map((s, i) => join(s, 'lobby', addr(i + 1))));
+    expect(results.filter((r) => r.ok)).toHaveLength(3);
+    expect(results.filter((r) => !r.ok && r.reason === 'room-full')).toHaveLength(5);
+  });
+
   it('refuses a join beyond maxMembersPerRoom with room-full, and admits again after a leave', async () => {
     const server = await start({ maxMembersPerRoom: 2 });
     const [a, b, c] = [await client(server), await client(server), await client(server)];
