@@ -32,7 +32,7 @@ abstract class SwimError extends Error {
   abstract override readonly name: string;
 }
 
-/** The operation needs the instance to be connected to a cluster (e.g. `gossip()` while idle). */
+/** The operation needs the instance to be connected to a cluster (e.g. a current probe timer delivered while idle). */
 export class NotConnectedError extends SwimError {
   static readonly NAME = 'NotConnectedError';
   override readonly name = NotConnectedError.NAME;
