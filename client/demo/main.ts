@@ -151,8 +151,7 @@ function edges(): Array<readonly [string, string]> {
 }
 
 function openPeers(): string[] {
-  const r = room as unknown as { connections?: () => string[] } | undefined;
-  return r?.connections?.() ?? [];
+  return room?.connections() ?? [];
 }
 
 function render(): void {
