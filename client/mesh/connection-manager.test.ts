@@ -85,10 +85,8 @@ describe('connection manager', () => {
     server.deliver(P1, 'aaaaaaaa-2', { type: 'offer', signal: OFFER }); // before our answer is ready
     first.options.handlers.signal(ANSWER);
     server.deliver(P1, 'aaaaaaaa-2', { type: 'offer', signal: OFFER }); // our answer was lost
-    expect(server.sent.map((s) => s.data)).toEqual([
-      { type: 'answer', signal: ANSWER },
-      { type: 'answer', signal: ANSWER },
-    ]);
+    const answer = { type: 'answer', signal: ANSWER, instance: expect.stringMatching(/^[0-9a-f]{8}$/) };
+    expect(server.sent.map((s) => s.data)).toEqual([answer, answer]);
     first.opened();
     server.deliver(P1, 'aaaaaaaa-1', { type: 'offer', signal: OFFER }); // an older session, late
     expect(driver.links).toHaveLength(1);
@@ -277,6 +275,25 @@ describe('connection manager', () => {
     expect(events).toEqual([]);
     link.opened();
     expect(events).toEqual([`open ${P1}`, `app ${P1} 42`]);
+  });
+
+  it('a request from a restarted peer replaces the dead link; a late one from the same page does not', () => {
+    const { mesh, driver, server } = setup(P1);
+    const closed: PeerAddr[] = [];
+    mesh.on('peer-close', (addr) => closed.push(addr));
+    mesh.connect(P2);
+    const link = driver.linkTo(P2)!;
+    link.options.handlers.signal(OFFER);
+    server.deliver(P2, server.sent[0]!.sessionId, { type: 'answer', signal: ANSWER, instance: 'bbbbbbbb' });
+    link.opened();
+    server.deliver(P2, 'bbbbbbbb-1', { type: 'connect' }); // sent before the link opened, arrived late
+    expect(mesh.isOpen(P2)).toBe(true);
+    expect(driver.links).toHaveLength(1);
+    server.deliver(P2, 'cccccccc-1', { type: 'connect' }); // the same addr, a new page
+    expect(link.destroyed).toBe(true);
+    expect(closed).toEqual([P2]);
+    expect(driver.links).toHaveLength(2);
+    expect(driver.linkTo(P2)!.options.initiator).toBe(true);
   });
 
   it('a bad signal from the server changes nothing', () => {

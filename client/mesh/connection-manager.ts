@@ -58,6 +58,8 @@ interface Peer {
   phase: Phase;
   link: Link | undefined;
   session: Session | undefined;
+  /** The responder's instance, from its answer: a request from another instance means it reloaded. */
+  remoteInstance: string | undefined;
   /** The newest offer session we answered, so stale or duplicate offers are recognised. */
   lastOffer: SessionId | undefined;
   failures: number;
@@ -160,10 +162,10 @@ export class ConnectionManager {
         if (!weInitiate) this.#onOffer(from, sessionId, session, data.signal, path);
         return;
       case 'answer':
-        if (weInitiate) this.#onAnswer(from, sessionId, data.signal, path);
+        if (weInitiate) this.#onAnswer(from, sessionId, data, path);
         return;
       case 'connect':
-        if (weInitiate) this.#onConnectRequest(from, sessionId, path);
+        if (weInitiate) this.#onConnectRequest(from, sessionId, session, path);
         return;
       case 'unreachable':
         if (path === 'mesh') this.#onUnreachable(from, sessionId);
@@ -193,6 +195,7 @@ export class ConnectionManager {
       phase: 'waiting',
       link: undefined,
       session: undefined,
+      remoteInstance: undefined,
       lastOffer: undefined,
       failures: 0,
       early: [],
@@ -317,17 +320,23 @@ export class ConnectionManager {
     peer.link.signal(signal);
   }
 
-  #onAnswer(from: PeerAddr, sessionId: string, signal: object, path: SignalPath): void {
+  #onAnswer(
+    from: PeerAddr,
+    sessionId: string,
+    answer: { signal: object; instance?: string },
+    path: SignalPath,
+  ): void {
     const peer = this.#peers.get(from);
     const session = peer?.session;
     if (peer === undefined || session === undefined || session.id !== sessionId) return;
     if (session.kind !== 'offer' || session.path !== undefined || peer.link === undefined) return;
     session.path = path;
+    peer.remoteInstance = answer.instance;
     this.#init.timers.clearTimeout(peer.resendTimer);
-    peer.link.signal(signal);
+    peer.link.signal(answer.signal);
   }
 
-  #onConnectRequest(from: PeerAddr, sessionId: string, path: SignalPath): void {
+  #onConnectRequest(from: PeerAddr, sessionId: string, session: SessionId, path: SignalPath): void {
     const peer = this.#peers.get(from);
     if (peer === undefined) {
       if (!this.#admit(from)) {
@@ -337,8 +346,20 @@ export class ConnectionManager {
       this.#startAttempt(this.#addPeer(from, false));
       return;
     }
-    // Already negotiating or open: the request crossed our offer, or arrived late. Backing off: the peer
-    // is evidently reachable now, so try at once.
+    if (
+      peer.phase === 'open' &&
+      peer.remoteInstance !== undefined &&
+      peer.remoteInstance !== session.instance
+    ) {
+      // The peer reloaded with the same addr: our link went to its previous page and is dead.
+      this.#init.logger.info('mesh: peer restarted, re-linking', { peer: from });
+      peer.remoteInstance = undefined;
+      this.#startAttempt(peer);
+      this.#host.linkClosed(from);
+      return;
+    }
+    // Negotiating or open: the request crossed our offer, or arrived late. Backing off: the peer is
+    // evidently reachable now, so try at once.
     if (peer.phase === 'waiting') this.#startAttempt(peer);
   }
 
@@ -377,7 +398,7 @@ export class ConnectionManager {
             session.message = { type: 'offer', signal: data };
             this.#sendNext(peer, session);
           } else if (session.kind === 'answer') {
-            session.message = { type: 'answer', signal: data };
+            session.message = { type: 'answer', signal: data, instance: this.#instance };
             this.#reply(peer, session.id, session.message, session.path ?? 'server');
           }
         },

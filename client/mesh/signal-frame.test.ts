@@ -27,6 +27,8 @@ describe('relayed signal frames', () => {
     const datas: RelayedSignal['data'][] = [
       offer.data,
       { type: 'answer', signal: { type: 'answer', sdp: 'x' } },
+      { type: 'answer', signal: { type: 'answer', sdp: 'x' }, instance: '0123abcd' },
+      { type: 'unreachable' },
       { type: 'connect' },
       { type: 'busy' },
     ];
@@ -61,6 +63,7 @@ describe('relayed signal frames', () => {
       { ...offer, data: { type: 'offer' } },
       { ...offer, data: { type: 'offer', signal: [1] } },
       { ...offer, data: { type: 'hello' } },
+      { ...offer, data: { type: 'answer', signal: {}, instance: 'XYZ' } },
       { ...offer, data: null },
     ];
     for (const value of bad) expect(decodeRelayedSignal(json(value))).toBeUndefined();

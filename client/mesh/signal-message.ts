@@ -7,6 +7,8 @@ import type { PeerAddr } from './mesh';
 /**
  * - `offer` / `answer`: the link driver's opaque, non-trickle signal object (for WebRTC, simple-peer's
  *   `{ type, sdp }` with every ICE candidate inside).
+ *   An answer names the responder's instance (see `SessionId`), so the initiator can tell a request
+ *   from a reloaded responder (its old link is dead) from a late one (its link is fine).
  * - `connect`: "please initiate a link to me", from the larger addr of a pair to the smaller (only the
  *   smaller addr ever initiates, so a pair never races two links).
  * - `busy`: the receiver's connection budget refused the offer or the request.
@@ -15,12 +17,13 @@ import type { PeerAddr } from './mesh';
  */
 export type SignalMessage =
   | { readonly type: 'offer'; readonly signal: object }
-  | { readonly type: 'answer'; readonly signal: object }
+  | { readonly type: 'answer'; readonly signal: object; readonly instance?: string }
   | { readonly type: 'connect' }
   | { readonly type: 'busy' }
   | { readonly type: 'unreachable' };
 
 const ADDR_RE = /^[0-9a-f]{32}$/;
+const INSTANCE_RE = /^[0-9a-f]{8}$/;
 const SESSION_RE = /^([0-9a-f]{8})-(\d{1,15})$/;
 
 /** True for a member addr as the SWIM core stores it (32 lowercase hex digits). */
@@ -58,7 +61,11 @@ export function parseSignalMessage(value: unknown): SignalMessage | undefined {
     case 'answer': {
       const signal = record.signal;
       if (typeof signal !== 'object' || signal === null || Array.isArray(signal)) return undefined;
-      return { type: record.type, signal };
+      if (record.type === 'offer') return { type: 'offer', signal };
+      const instance = record.instance;
+      if (instance === undefined) return { type: 'answer', signal };
+      if (typeof instance !== 'string' || !INSTANCE_RE.test(instance)) return undefined;
+      return { type: 'answer', signal, instance };
     }
     case 'connect':
     case 'busy':
