@@ -16,9 +16,7 @@ export function formatBytes(n: number): string {
 
 export function formatClock(at: number): string {
   const d = new Date(at);
-  return (
-    d.toLocaleTimeString(undefined, { hour12: false }) + `.${String(d.getMilliseconds()).padStart(3, '0')}`
-  );
+  return `${d.toLocaleTimeString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
 export function shortId(id: string): string {

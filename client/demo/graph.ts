@@ -25,7 +25,7 @@ export class RoomGraph {
   private readonly edgeEls = new Map<string, SVGLineElement>();
   private readonly flashTimers = new Map<string, number>();
 
-  constructor(private readonly svg: SVGSVGElement) {
+  constructor(svg: SVGSVGElement) {
     this.edgesLayer = document.createElementNS(SVG_NS, 'g');
     this.nodesLayer = document.createElementNS(SVG_NS, 'g');
     svg.append(this.edgesLayer, this.nodesLayer);
@@ -77,7 +77,7 @@ export class RoomGraph {
         g.setAttribute('transform', `translate(${p.x} ${p.y})`);
         const circle = document.createElementNS(SVG_NS, 'circle');
         circle.setAttribute('r', n.self ? '15' : '12');
-        circle.setAttribute('fill', n.colour);
+        circle.setAttribute('fill', n.state === 'down' ? 'var(--down)' : n.colour);
         const title = document.createElementNS(SVG_NS, 'title');
         title.textContent = `${n.label} (${n.state})`;
         const text = document.createElementNS(SVG_NS, 'text');
