@@ -142,6 +142,20 @@ describe('Room on the in-memory mesh', () => {
     );
   });
 
+  it('a dropped link between two members is re-made through the mesh while the server is down', async () => {
+    const c = new TestCluster(newSeed());
+    const tabs = Array.from({ length: 4 }, (_, i) => c.join('room', { n: i }));
+    await until(() => tabs.every(({ room }) => room.connections().length === 3), 'full mesh');
+    c.server.setOnline(false);
+    const [a, b] = [tabs[0]!.room, tabs[1]!.room];
+    const viaMeshBefore = a.stats().mesh.signaledViaMesh + b.stats().mesh.signaledViaMesh;
+    a.dropConnection(b.self.id);
+    expect(a.connections()).not.toContain(b.self.id);
+    await until(() => a.connections().includes(b.self.id) && b.connections().includes(a.self.id), 'link re-made');
+    expect(a.stats().mesh.signaledViaMesh + b.stats().mesh.signaledViaMesh).toBeGreaterThan(viaMeshBefore);
+    for (const { room } of tabs) expect(room.members().length).toBe(4);
+  });
+
   it('a reload keeps the address: others see a rename, not a leave', async () => {
     const c = new TestCluster(newSeed());
     const storage = new MemoryStorage();

@@ -313,6 +313,23 @@ export class Room<M extends Metadata = Metadata> {
     };
   }
 
+  /** Ids of the members we hold an open data channel with. */
+  connections(): string[] {
+    return this.mesh.openPeers();
+  }
+
+  /**
+   * Closes our link to a member, as a network fault would (for tests and the demo). The member stays
+   * in the room (probes go through others meanwhile) and the link is re-made through the mesh.
+   */
+  dropConnection(memberId: string): void {
+    this.assertOpen();
+    if (typeof memberId !== 'string' || !/^[0-9a-f]{32}$/.test(memberId)) {
+      throw new TypeError(`memberId must be a member's id (32 hex digits), got ${JSON.stringify(memberId)}`);
+    }
+    this.mesh.disconnect(memberId);
+  }
+
   /** Drops this fraction (0–1) of frames in and out, to watch SWIM cope (the demo's loss slider). */
   setLoss(fraction: number): void {
     this.assertOpen();
