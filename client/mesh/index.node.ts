@@ -1,11 +1,6 @@
-/** Shoal's connection layer, Node entry: the same API as `./index`, over `simple-peer` and `@roamhq/wrtc`. */
-import { simplePeerRuntime } from './simple-peer.node';
-import { makeWebRtcMeshFactory } from './webrtc-mesh';
-
-export * from './mesh-exports';
-
 /**
- * A mesh over WebRTC data channels (Node WebRTC). Throws `InvalidMeshInitError` on a bad option.
- * See `WebRtcMeshInit` for the options.
+ * Old name of the Node entry, kept so existing imports compile: import `./node` instead. Node (tsx)
+ * cannot load a specifier ending in `.node` (it takes it for a native addon), so this file only works
+ * through Vite/Vitest.
  */
-export const createWebRtcMesh = makeWebRtcMeshFactory(simplePeerRuntime);
+export * from './node';

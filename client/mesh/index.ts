@@ -1,8 +1,8 @@
 /**
  * Shoal's connection layer, browser entry: WebRTC links through simple-peer's browser bundle. Node
- * code imports `./index.node` instead (same API, simple-peer with `@roamhq/wrtc`).
+ * code imports `./node` instead (same API, simple-peer with `@roamhq/wrtc`).
  */
-import { simplePeerRuntime } from './simple-peer.browser';
+import { simplePeerRuntime } from './simple-peer-browser';
 import { makeWebRtcMeshFactory } from './webrtc-mesh';
 
 export * from './mesh-exports';

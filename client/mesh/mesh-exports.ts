@@ -1,4 +1,4 @@
-/** Everything both entries (`index.ts`, `index.node.ts`) export besides `createWebRtcMesh`. */
+/** Everything both entries (`index.ts`, `node.ts`) export besides `createWebRtcMesh`. */
 export type { ConnectionPolicy } from './connection-policy';
 export { fullMeshPolicy } from './connection-policy';
 export type { InMemoryMeshInit, InMemoryNetworkInit } from './in-memory-network';

@@ -1,6 +1,6 @@
-import { createWebRtcMesh } from './index.node';
 import { LocalSignalingHub } from './local-signaling';
 import { meshCompliance } from './mesh-compliance';
+import { createWebRtcMesh } from './node';
 
 meshCompliance('webrtc', () => {
   const hub = new LocalSignalingHub();

@@ -11,7 +11,7 @@ export interface WebRtcMeshInit extends MeshInit {
   readonly iceCompleteTimeoutMs?: number;
   /**
    * The simple-peer build and WebRTC implementation. Defaults to the environment's: the browser bundle
-   * from `index.ts`, `simple-peer` with `@roamhq/wrtc` from `index.node.ts`.
+   * from `index.ts`, `simple-peer` with `@roamhq/wrtc` from `node.ts`.
    */
   readonly simplePeer?: SimplePeerRuntime;
 }
