@@ -11,11 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/signaling/index';
+import { startRedis } from '../redis-process';
 import { addr, seededRandom } from '../test-support';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 interface Row {
+  mode: string;
   clients: number;
   roomSize: number;
   connectSeconds: number;
@@ -51,6 +53,7 @@ const program = new Command('bench:signaling')
   .option('--concurrency <n>', 'connects/joins in flight at once', int, 16)
   .option('--relays <n>', 'signals relayed per row', int, 2000)
   .option('--seed <n>', 'seed for picking relay pairs', int, 7)
+  .option('--redis', 'also run each row on 2 instances sharing rooms through a redis-server it starts')
   .option('--deadline <seconds>', 'abort a row that takes longer', int, 180)
   .parse();
 const opts = program.opts<{
@@ -61,6 +64,7 @@ const opts = program.opts<{
   relays: number;
   seed: number;
   deadline: number;
+  redis?: boolean;
 }>();
 
 function percentile(sorted: number[], p: number): number {
@@ -68,7 +72,18 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function spawnServer(clients: number): Promise<{ child: ChildProcess; url: string }> {
+/** Every server child, so that a failed or timed-out row does not leave one running. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+interface Instance {
+  child: ChildProcess;
+  url: string;
+}
+
+async function spawnServer(clients: number, redisUrl?: string): Promise<Instance> {
   const child = spawn(
     TSX,
     [
@@ -83,9 +98,12 @@ async function spawnServer(clients: number): Promise<{ child: ChildProcess; url:
       String(clients + 100),
       '--static-dir',
       '/nonexistent',
+      ...(redisUrl !== undefined ? ['--redis-url', redisUrl] : []),
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -130,15 +148,23 @@ function connectOne(url: string): Promise<Client> {
   });
 }
 
-async function benchRow(n: number): Promise<Row> {
-  const { child, url } = await spawnServer(n);
+async function totalRss(instances: Instance[]): Promise<number> {
+  let sum = 0;
+  for (const instance of instances) sum += await serverRssBytes(instance.url);
+  return sum;
+}
+
+async function benchRow(n: number, redisUrl: string | undefined): Promise<Row> {
+  const count = redisUrl === undefined ? 1 : 2;
+  const instances: Instance[] = [];
+  for (let i = 0; i < count; i++) instances.push(await spawnServer(n, redisUrl));
   const clients: Client[] = [];
   try {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const rssBefore = await serverRssBytes(url);
+    const rssBefore = await totalRss(instances);
     const connectStart = performance.now();
     await pool(n, opts.concurrency * 4, async (i) => {
-      clients[i] = await connectOne(url);
+      clients[i] = await connectOne(instances[i % count]!.url);
     });
     const connectSeconds = (performance.now() - connectStart) / 1000;
 
@@ -155,11 +181,18 @@ async function benchRow(n: number): Promise<Row> {
     });
     const joinSeconds = (performance.now() - joinStart) / 1000;
 
-    const health = (await (await fetch(`${url}/healthz`)).json()) as { connections: number; members: number };
-    if (health.connections !== n || health.members !== n) {
-      throw new Error(
-        `server holds ${health.connections} connections / ${health.members} members, expected ${n}`,
-      );
+    let held = 0;
+    let members = 0;
+    for (const instance of instances) {
+      const health = (await (await fetch(`${instance.url}/healthz`)).json()) as {
+        connections: number;
+        members: number;
+      };
+      held += health.connections;
+      members += health.members;
+    }
+    if (held !== n || members !== n) {
+      throw new Error(`servers hold ${held} connections / ${members} members, expected ${n}`);
     }
 
     const random = seededRandom(opts.seed);
@@ -200,10 +233,11 @@ async function benchRow(n: number): Promise<Row> {
       waiting.delete(sessionId);
     });
 
-    const rssAfter = await serverRssBytes(url);
+    const rssAfter = await totalRss(instances);
     joinLatencies.sort((a, b) => a - b);
     relayLatencies.sort((a, b) => a - b);
     return {
+      mode: count === 1 ? '1 process' : `${count} instances + Redis`,
       clients: n,
       roomSize: opts.roomSize,
       connectSeconds: round(connectSeconds, 2),
@@ -218,9 +252,11 @@ async function benchRow(n: number): Promise<Row> {
     };
   } finally {
     for (const client of clients) client?.close();
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    for (const { child } of instances) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
   }
 }
 
@@ -238,22 +274,29 @@ function withDeadline<T>(promise: Promise<T>, seconds: number): Promise<T> {
 }
 
 const rows: Row[] = [];
-for (const n of opts.clients) {
-  const row = await withDeadline(benchRow(n), opts.deadline);
-  rows.push(row);
-  if (opts.json) console.log(JSON.stringify(row));
+const redis = opts.redis ? await startRedis() : undefined;
+try {
+  for (const redisUrl of redis === undefined ? [undefined] : [undefined, redis.url]) {
+    for (const n of opts.clients) {
+      const row = await withDeadline(benchRow(n, redisUrl), opts.deadline);
+      rows.push(row);
+      if (opts.json) console.log(JSON.stringify(row));
+    }
+  }
+} finally {
+  await redis?.stop();
 }
 if (!opts.json) {
   console.log(
     `signaling bench: websocket clients, rooms of ${opts.roomSize}, ${opts.concurrency} joins/relays in flight, seed ${opts.seed}`,
   );
   console.log(
-    '| clients held | connect s | joins/s | join p50 ms | join p99 ms | relays | relay p50 ms | relay p99 ms | server RSS MiB | RSS/conn KiB |',
+    '| server | clients held | connect s | joins/s | join p50 ms | join p99 ms | relays | relay p50 ms | relay p99 ms | server RSS MiB | RSS/conn KiB |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.clients.toLocaleString('en-US')} | ${r.connectSeconds} | ${r.joinsPerSecond} | ${r.joinP50Ms} | ${r.joinP99Ms} | ${r.relays} | ${r.relayP50Ms} | ${r.relayP99Ms} | ${r.serverRssMiB} | ${r.rssPerConnectionKiB} |`,
+      `| ${r.mode} | ${r.clients.toLocaleString('en-US')} | ${r.connectSeconds} | ${r.joinsPerSecond} | ${r.joinP50Ms} | ${r.joinP99Ms} | ${r.relays} | ${r.relayP50Ms} | ${r.relayP99Ms} | ${r.serverRssMiB} | ${r.rssPerConnectionKiB} |`,
     );
   }
 }
