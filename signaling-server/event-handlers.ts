@@ -11,11 +11,13 @@ import {
 } from '../shared/signaling/index';
 import type { EventLabel, SignalingMetrics } from './metrics';
 import type { RoomDirectory } from './room-directory';
+import { type Clock, TokenBucket } from './token-bucket';
 import type { RoomAuthorizer } from './tokens';
 import type { SignalingSocket } from './types';
 
 export interface HandlerContext {
   readonly limits: SignalingLimits;
+  readonly clock: Clock;
   readonly bootstrapPeers: number;
   readonly directory: RoomDirectory;
   readonly authorize: RoomAuthorizer;
@@ -33,6 +35,12 @@ type AckFn = (result: Ack<object>) => void;
 export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext): void {
   const envelope = eventArgsEnvelopeSchema(ctx.limits);
   const log = ctx.logger.child({ socket: socket.id });
+  // Kept here rather than in socket.data, which the Redis adapter ships to other instances.
+  const buckets = {
+    events: new TokenBucket(ctx.limits.events, ctx.clock),
+    joins: new TokenBucket(ctx.limits.joins, ctx.clock),
+    relays: new TokenBucket(ctx.limits.relays, ctx.clock),
+  };
 
   const refuse = (event: EventLabel, reason: ErrorReason, message: string, ack: unknown): void => {
     ctx.metrics.reject(event, reason);
@@ -45,7 +53,7 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
     const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
     const known = inboundEventNameSchema.safeParse(name);
     const label: EventLabel = known.success ? known.data : 'unknown';
-    if (!socket.data.events.take()) {
+    if (!buckets.events.take()) {
       return refuse(label, 'rate-limited', 'over the events-per-second limit', ack);
     }
     const bounded = envelope.safeParse(args);
@@ -63,7 +71,7 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
     }
     const payload = (inboundEventSchemas[known.data] as z.ZodType).safeParse(args[0]);
     if (!payload.success) return refuse(label, 'invalid-payload', describeIssues(payload.error), ack);
-    // Handlers see only the parsed payload (unknown keys stripped) and an ack that is always callable.
+    // Handlers see only the parsed payload and an ack that is always callable.
     packet.length = 0;
     packet.push(known.data, payload.data, typeof ack === 'function' ? ack : () => {});
     next();
@@ -83,7 +91,7 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
     'join',
     safely('join', async (request, ack) => {
       const { room, addr, token } = request;
-      if (!socket.data.joins.take())
+      if (!buckets.joins.take())
         return refuse('join', 'rate-limited', 'over the joins-per-second limit', ack);
       const denied = await ctx.authorize({ room, token });
       if (denied !== undefined) return refuse('join', 'unauthorized', denied, ack);
@@ -126,7 +134,7 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
   socket.on(
     'signal',
     safely('signal', async ({ room, to, sessionId, data }, ack) => {
-      if (!socket.data.relays.take())
+      if (!buckets.relays.take())
         return refuse('signal', 'rate-limited', 'over the relays-per-second limit', ack);
       const from = ctx.directory.addrOf(socket, room);
       if (from === undefined)

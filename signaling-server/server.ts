@@ -11,7 +11,6 @@ import { SignalingMetrics } from './metrics';
 import type { RoomDirectory } from './room-directory';
 import { type ResolvedOptions, resolveOptions, type StartServerOptions } from './server-options';
 import { serveStatic } from './static-files';
-import { TokenBucket } from './token-bucket';
 import { hmacRoomAuthorizer, openRooms } from './tokens';
 import type { SignalingIo } from './types';
 
@@ -76,12 +75,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }));
 
   io.on('connection', (socket) => {
-    socket.data.events = new TokenBucket(limits.events, clock);
-    socket.data.joins = new TokenBucket(limits.joins, clock);
-    socket.data.relays = new TokenBucket(limits.relays, clock);
     metrics.connectionsTotal.inc();
     attachEventHandlers(socket, {
       limits,
+      clock,
       bootstrapPeers: resolved.bootstrapPeers,
       directory,
       authorize,

@@ -1,13 +1,10 @@
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/signaling/index';
-import type { TokenBucket } from './token-bucket';
-
-/** Per-socket state that lives only on the instance holding the socket. */
-export interface SocketData {
-  events: TokenBucket;
-  joins: TokenBucket;
-  relays: TokenBucket;
-}
+/**
+ * Nothing is kept in socket.data: the Redis adapter copies it to other instances on every
+ * fetchSockets, and membership is read from socket.io rooms instead.
+ */
+export type SocketData = Record<string, never>;
 
 // biome-ignore lint/complexity/noBannedTypes: socket.io's slot for server-to-server events, unused here.
 type NoInterServerEvents = {};
