@@ -75,3 +75,27 @@ describe('in-memory network scenarios', () => {
     expect(network.liveLinks).toBeLessThanOrEqual(8 * 3);
   });
 });
+
+describe('in-memory crashes', () => {
+  it('a crashed member goes silent, and its links close at its peers only after the given delay', async () => {
+    const network = createInMemoryNetwork();
+    const init = (n: number) => ({ self: testAddr(n), swimSrcAddr: fakeSwimSrcAddr, rng: seededRng(n) });
+    const a = network.createMesh(init(1));
+    const b = network.createMesh(init(2));
+    const closed: string[] = [];
+    const received: string[] = [];
+    a.on('peer-close', (addr) => closed.push(addr));
+    a.on('app', (from) => received.push(from));
+    a.connect(b.self);
+    await waitFor(() => a.isOpen(b.self) && b.isOpen(a.self), 'the link');
+    b.sendApp(a.self, new Uint8Array([1])); // in flight when b dies: lost with it
+    network.crash(b.self, { linkCloseAfterMs: 50 });
+    expect(a.isOpen(b.self)).toBe(true);
+    expect(a.sendApp(b.self, new Uint8Array([2]))).toBe(true); // into the void
+    await waitFor(() => closed.length === 1, 'the late close');
+    expect(closed).toEqual([b.self]);
+    expect(received).toEqual([]);
+    expect(b.stats().packetsIn).toBe(0);
+    a.close();
+  });
+});

@@ -27,6 +27,8 @@ export class InMemoryNetwork {
   readonly #timers: MeshTimers;
   readonly #delayMs: number;
   readonly #endpoints = new Map<number, MemoryLink>();
+  readonly #meshes = new Map<PeerAddr, MeshNode>();
+  readonly #crashed = new Set<PeerAddr>();
   #nextToken = 0;
 
   constructor(init: InMemoryNetworkInit = {}) {
@@ -48,7 +50,32 @@ export class InMemoryNetwork {
       ...rest,
       ...(resolvedServer === undefined ? {} : { server: resolvedServer }),
     };
-    return new MeshNode(meshInit, driver);
+    const mesh = new MeshNode(meshInit, driver);
+    this.#meshes.set(init.self, mesh);
+    return mesh;
+  }
+
+  /**
+   * Crashes the member `addr` as a killed tab would: its mesh stops, nothing it had in flight or is sent
+   * arrives, and its peers hear nothing — until `linkCloseAfterMs` later, when their links close (as
+   * WebRTC notices a dead peer only after ~17 s). Without it, the links stay open and silent.
+   */
+  crash(addr: PeerAddr, options: { readonly linkCloseAfterMs?: number } = {}): void {
+    const mesh = this.#meshes.get(addr);
+    if (mesh === undefined || this.#crashed.has(addr)) return;
+    this.#crashed.add(addr);
+    const orphans = [...this.#endpoints.values()].flatMap((link) => link.orphanedBy(addr));
+    mesh.close();
+    const after = options.linkCloseAfterMs;
+    if (after === undefined) return;
+    this.#timers.setTimeout(() => {
+      for (const orphan of orphans) orphan.fail('peer unreachable');
+    }, after);
+  }
+
+  /** Whether `addr` was crashed with `crash`. */
+  isCrashed(addr: PeerAddr): boolean {
+    return this.#crashed.has(addr);
   }
 
   /** Links not yet destroyed (negotiating or open), over the whole network. */
@@ -133,6 +160,7 @@ class MemoryLink implements Link {
     if (this.#done || !this.#open || remote === undefined) return false;
     const copy = bytes.slice();
     this.#network.schedule(() => {
+      if (this.#network.isCrashed(this.#self) || this.#network.isCrashed(this.#peer)) return;
       if (remote.#open && !remote.#done && remote.#remote === this) remote.#handlers.data(copy);
     });
     return true;
@@ -143,8 +171,20 @@ class MemoryLink implements Link {
     this.#done = true;
     this.#network.forget(this);
     const remote = this.#remote;
-    if (remote !== undefined && remote.#remote === this)
+    // A crashed member's links vanish without a word: its peers find out only by `crash`'s timeout.
+    if (remote !== undefined && remote.#remote === this && !this.#network.isCrashed(this.#self)) {
       this.#network.schedule(() => remote.#finish('closed'));
+    }
+  }
+
+  /** This link if it is a live link whose far end belongs to `addr`. */
+  orphanedBy(addr: PeerAddr): MemoryLink[] {
+    return this.#peer === addr && !this.#done ? [this] : [];
+  }
+
+  /** Fails the link from outside, as a transport timeout would. */
+  fail(reason: string): void {
+    this.#finish(reason);
   }
 
   #opened(): void {
