@@ -151,7 +151,10 @@ describe('Room on the in-memory mesh', () => {
     const viaMeshBefore = a.stats().mesh.signaledViaMesh + b.stats().mesh.signaledViaMesh;
     a.dropConnection(b.self.id);
     expect(a.connections()).not.toContain(b.self.id);
-    await until(() => a.connections().includes(b.self.id) && b.connections().includes(a.self.id), 'link re-made');
+    await until(
+      () => a.connections().includes(b.self.id) && b.connections().includes(a.self.id),
+      'link re-made',
+    );
     expect(a.stats().mesh.signaledViaMesh + b.stats().mesh.signaledViaMesh).toBeGreaterThan(viaMeshBefore);
     for (const { room } of tabs) expect(room.members().length).toBe(4);
   });
