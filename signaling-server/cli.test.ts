@@ -98,20 +98,23 @@ describe('command line', () => {
     expect(stderr).toMatch(/--max-members-per-room.*expected an integer/);
   });
 
-  it('starts on PORT from the environment, serves /healthz, and exits 0 on SIGTERM', async () => {
-    const child = run(['--host', '127.0.0.1', '--log-level', 'info'], { PORT: '0' });
-    const done = finish(child);
-    const lines = createInterface({ input: child.stdout! });
-    const url = await new Promise<string>((resolve) => {
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'listening' && entry.url !== undefined) resolve(entry.url);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'starts on PORT from the environment, serves /healthz, and exits 0 on %s',
+    async (signal) => {
+      const child = run(['--host', '127.0.0.1', '--log-level', 'info'], { PORT: '0' });
+      const done = finish(child);
+      const lines = createInterface({ input: child.stdout! });
+      const url = await new Promise<string>((resolve) => {
+        lines.on('line', (line) => {
+          const entry = JSON.parse(line) as { msg?: string; url?: string };
+          if (entry.msg === 'listening' && entry.url !== undefined) resolve(entry.url);
+        });
       });
-    });
-    expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ status: 'ok' });
-    child.kill('SIGTERM');
-    const { code, stdout } = await done;
-    expect(code).toBe(0);
-    expect(stdout).toContain('"msg":"closed"');
-  });
+      expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ status: 'ok' });
+      child.kill(signal);
+      const { code, stdout } = await done;
+      expect(code).toBe(0);
+      expect(stdout).toContain('"msg":"closed"');
+    },
+  );
 });
