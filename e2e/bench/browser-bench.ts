@@ -211,6 +211,7 @@ async function main(): Promise<void> {
     }
   }
   const uncertainty = Math.max(0, ...[...results.values()].flat().map((r) => r.clockUncertaintyMs));
+  const maxOffset = Math.max(0, ...[...results.values()].flat().map((r) => r.maxClockOffsetMs));
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const size = (s: System) => {
     const p = built.get(s);
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
   );
   say(
     `clock     page-side performance.timeOrigin + performance.now() at each event; triggers on Node's same ` +
-      `expression; per-tab offset removed (±${uncertainty.toFixed(1)} ms)`,
+      `expression; per-tab offset (up to ${maxOffset.toFixed(1)} ms) measured and removed, ±${uncertainty.toFixed(1)} ms`,
   );
   say(
     `run       N = ${ns.join(', ')}; ${reps} repetitions; traffic window ${windowMs / 1000} s after ${3} s settle; ` +
@@ -237,6 +238,12 @@ async function main(): Promise<void> {
   );
   say(`bundle    Shoal page JS: ${size('shoal')}`);
   say(`          yjs + y-webrtc page JS: ${size('y-webrtc')} (reference: ${Y_WEBRTC_REFERENCE_GZIP})`);
+  for (const s of systems) {
+    const p = built.get(s);
+    if (typeof p !== 'object') continue;
+    const top = p.parts.slice(0, 6).map((x) => `${x.name} ${Math.round(x.share * 100)}%`);
+    say(`          ${s} page, largest parts (code before minifying): ${top.join(', ')}`);
+  }
   say('');
   say(formatTable(rows));
   for (const r of rows) if (r.problems.length) say(`note: ${r.system} N=${r.n}: ${r.problems.join('; ')}`);

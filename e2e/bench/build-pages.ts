@@ -3,7 +3,7 @@
  * demo's, not ours) and weighs each page's JavaScript gzipped, which is what a user downloads for it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
@@ -26,13 +26,50 @@ export interface BuiltPage {
   /** All of the page's JavaScript, gzipped (level 9), in bytes. */
   readonly jsGzipBytes: number;
   readonly jsRawBytes: number;
+  /** The page's largest parts by code left after tree-shaking (before minifying): name → share of it. */
+  readonly parts: readonly { readonly name: string; readonly share: number }[];
+}
+
+/** `node_modules/@scope/pkg/…` → `@scope/pkg`; project files → their top folder (`client`, `shared/swim`). */
+function partOf(moduleId: string): string {
+  const nm = moduleId.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const [a = '?', b = ''] = moduleId.slice(nm + 'node_modules/'.length).split('/');
+    return a.startsWith('@') ? `${a}/${b}` : a;
+  }
+  const rel = relative(resolve(here, '../..'), moduleId.split('?')[0]!);
+  const [top = '?', sub = ''] = rel.split(sep);
+  if (top === 'e2e') return 'bench page';
+  return top === 'shared' ? `${top}/${sub}` : top;
+}
+
+interface ChunkLike {
+  readonly type: string;
+  readonly modules?: Record<string, { readonly renderedLength: number }>;
+}
+
+function partsOf(output: unknown): BuiltPage['parts'] {
+  const outputs = (Array.isArray(output) ? output : [output]) as { output?: ChunkLike[] }[];
+  const sizes = new Map<string, number>();
+  for (const o of outputs) {
+    for (const chunk of o.output ?? []) {
+      if (chunk.type !== 'chunk') continue;
+      for (const [id, m] of Object.entries(chunk.modules ?? {})) {
+        sizes.set(partOf(id), (sizes.get(partOf(id)) ?? 0) + m.renderedLength);
+      }
+    }
+  }
+  const total = [...sizes.values()].reduce((a, b) => a + b, 0) || 1;
+  return [...sizes.entries()]
+    .map(([name, bytes]) => ({ name, share: bytes / total }))
+    .sort((a, b) => b.share - a.share);
 }
 
 /** Builds one page into dist/bench/<dir> (each on its own, so no chunk is shared between systems). */
 export async function buildPage(system: System): Promise<BuiltPage> {
   const page = PAGES[system];
   const outDir = join(OUT_DIR, page.dir);
-  await build({
+  const output = await build({
     configFile: false,
     root: PAGES_ROOT,
     base: './',
@@ -54,5 +91,5 @@ export async function buildPage(system: System): Promise<BuiltPage> {
     jsRawBytes += bytes.length;
     jsGzipBytes += gzipSync(bytes, { level: 9 }).length;
   }
-  return { path: `/${page.dir}/${page.html}`, jsGzipBytes, jsRawBytes };
+  return { path: `/${page.dir}/${page.html}`, jsGzipBytes, jsRawBytes, parts: partsOf(output) };
 }

@@ -46,6 +46,8 @@ export interface RepetitionResult {
   connectionsPerTab: number | null;
   /** Largest |page clock − Node clock| uncertainty (half a round trip), ms. */
   clockUncertaintyMs: number;
+  /** Largest |page clock − Node clock| found (and removed), ms. */
+  maxClockOffsetMs: number;
   problems: string[];
 }
 
@@ -84,6 +86,7 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
     wireBytesPerMemberSecond: null,
     connectionsPerTab: null,
     clockUncertaintyMs: 0,
+    maxClockOffsetMs: 0,
     problems: [],
   };
   const tabs: Tab[] = [];
@@ -97,8 +100,6 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
 
     // Join: the last tab's script start → the last tab to see all N.
     const joined = await waitForAll(tabs, (s) => s.allSeenAt !== null, plan.joinTimeoutMs);
-    for (const t of tabs)
-      result.clockUncertaintyMs = Math.max(result.clockUncertaintyMs, (await measureOffset(t)) / 2);
     if (joined.error || joined.timedOut) {
       const seen = joined.states.map((s, i) => `${tabs[i]!.id}:${s?.visible.length ?? '?'}`).join(' ');
       result.problems.push(
@@ -106,11 +107,6 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
       );
       return result;
     }
-    const states = joined.states as BenchState[];
-    const lastStart = Math.max(...states.map((s, i) => pageToNode(tabs[i]!, s.startedAt)));
-    const lastSeen = Math.max(...states.map((s, i) => pageToNode(tabs[i]!, s.allSeenAt!)));
-    result.joinMs = lastSeen - lastStart;
-
     // Steady state: every tab's data-channel and transport bytes over the same window.
     await sleep(plan.settleMs);
     const before = await Promise.all(tabs.map(readTraffic));
@@ -128,6 +124,16 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
     result.bytesPerMemberSecond = dc / tabs.length;
     result.wireBytesPerMemberSecond = wire / tabs.length;
     result.connectionsPerTab = conns / tabs.length;
+
+    // Clock offsets, read now that the room is quiet (round trips are short and even), then the join.
+    for (const t of tabs) {
+      result.clockUncertaintyMs = Math.max(result.clockUncertaintyMs, (await measureOffset(t)) / 2);
+      result.maxClockOffsetMs = Math.max(result.maxClockOffsetMs, Math.abs(t.offsetMs));
+    }
+    const states = joined.states as BenchState[];
+    const lastStart = Math.max(...states.map((s, i) => pageToNode(tabs[i]!, s.startedAt)));
+    const lastSeen = Math.max(...states.map((s, i) => pageToNode(tabs[i]!, s.allSeenAt!)));
+    result.joinMs = lastSeen - lastStart;
 
     // Graceful leave: the last tab closes with beforeunload; gone in every other tab.
     const leaver = tabs[tabs.length - 1]!;

@@ -62,7 +62,7 @@ export async function openTab(browser: Browser, id: string): Promise<Tab> {
  */
 export async function measureOffset(tab: Tab): Promise<number> {
   let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 8; i++) {
     const t0 = nodeNow();
     const p = await tab.page.evaluate(() => performance.timeOrigin + performance.now());
     const t1 = nodeNow();

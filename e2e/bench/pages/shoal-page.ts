@@ -1,2 +1,28 @@
-/** Placeholder until the Shoal public API lands. */
-throw new Error('Shoal public API not available yet');
+/**
+ * The Shoal half of the browser benchmark: each tab joins one room through the public API with its
+ * bench id as metadata. "Sees member X" means X is in `room.members()` (alive or suspect) with its
+ * metadata; a member reported Down or gone is no longer seen.
+ */
+import { joinRoom } from '../../../client/index';
+import { fail, readParams, startLog } from './presence-log';
+
+try {
+  const { signaling, room: roomName, id, n } = readParams();
+  const record = startLog('shoal', id, n);
+  const room = joinRoom({ signaling, room: roomName, metadata: { id }, expectedSize: n });
+  const visibleIds = (): string[] => {
+    const ids: string[] = [];
+    for (const m of room.members()) {
+      const member = m.metadata?.id;
+      if (m.state !== 'down' && typeof member === 'string') ids.push(member);
+    }
+    return ids;
+  };
+  const refresh = () => record(visibleIds());
+  room.on('join', refresh);
+  room.on('leave', refresh);
+  room.on('update', refresh);
+  room.on('error', (e) => fail(e));
+} catch (e) {
+  fail(e);
+}
