@@ -150,6 +150,8 @@ export class SwimHost<K extends Invalidates = Invalidates> {
 
   /** Handles one SWIM packet that arrived from `from` (the mesh checked its header src). */
   handlePacket(from: PeerAddr, bytes: Uint8Array): void {
+    // Timers that fell due first go first (a hidden tab's timers lag; its message handlers don't).
+    this.timers.poll();
     this.timers.noteActivity();
     const result = this.run((rt) => this.core.handleData(bytes, rt));
     if (result !== undefined && !result.ok) {

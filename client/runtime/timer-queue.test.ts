@@ -94,6 +94,32 @@ describe('TimerQueue', () => {
     expect(pauses).toHaveLength(1);
   });
 
+  it('poll fires what is due before the lagging timer does, in order', () => {
+    const { clock, fired, pauses, queue } = setup();
+    queue.schedule('a', 100);
+    queue.schedule('b', 200);
+    queue.schedule('c', 900);
+    clock.stall(250); // the timer is late (throttled), but a packet arrives now
+    queue.poll();
+    expect(fired).toEqual(['a', 'b']);
+    queue.poll();
+    expect(fired).toEqual(['a', 'b']);
+    clock.advance(650);
+    expect(fired).toEqual(['a', 'b', 'c']);
+    expect(pauses).toEqual([]);
+  });
+
+  it('poll sees a pause too, and shifts instead of firing', () => {
+    const { clock, fired, pauses, queue } = setup(2500);
+    queue.schedule('probe-timeout', 500);
+    clock.stall(10_000);
+    queue.poll();
+    expect(pauses).toHaveLength(1);
+    expect(fired).toEqual([]);
+    clock.advance(500);
+    expect(fired).toEqual(['probe-timeout']);
+  });
+
   it('stop drops everything and ignores later schedules', () => {
     const { clock, fired, queue } = setup();
     queue.schedule('a', 10);
