@@ -14,6 +14,11 @@ export type Timer<T extends Identity> =
       readonly memberId: T;
       readonly incarnation: Incarnation;
       readonly token: TimerToken;
+      /**
+       * Shoal: set when this timer ends round `check` of the direct check a member gets before it
+       * is declared Down; absent for the suspicion timeout itself.
+       */
+      readonly check?: number;
     }
   | { readonly type: 'periodic-announce'; readonly token: TimerToken }
   | { readonly type: 'periodic-announce-down'; readonly token: TimerToken }

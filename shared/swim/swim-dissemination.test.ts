@@ -155,6 +155,20 @@ describe('custom broadcasts', () => {
     expect(b.broadcasts).toHaveLength(2);
   });
 
+  it('are sent twice as many times as membership updates, since nothing repairs a miss', () => {
+    const { swim, rt } = withHandler(ME, new VersionedHandler(), { ...simple(), maxTransmissions: 3 });
+    swim.applyMany([member(id(2))], false, rt);
+    swim.addBroadcast(new VersionedKey(1, 1).bytes());
+    let sent = 0;
+    for (let k = 0; k < 10; k++) {
+      rt.clear();
+      swim.gossip(rt);
+      sent += decode(rt.sends[0]!.bytes).broadcasts.length;
+    }
+    expect(sent).toBe(6);
+    expect(swim.customBroadcastBacklog).toBe(0);
+  });
+
   it('a refused item is reported, but the membership updates in the same packet were applied', () => {
     const { swim, rt } = withHandler(ME, new VersionedHandler());
     const bad = encode(header(id(2), ME, { type: 'gossip' }), [member(id(3))], [new Uint8Array([1, 2, 3])]);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lan, simple } from './config';
+import type { Timer } from './runtime';
+import { CHECK_ROUNDS, HEARD_SUSPICION_FACTOR } from './suspicion-checks';
 import {
   decode,
   encode,
@@ -7,14 +9,32 @@ import {
   header,
   makeNode,
   member,
+  type Rt,
+  type TestSwim,
   takeOneTo,
   takeTimers,
   takeTo,
 } from './test-support/harness';
 import { MiniNet } from './test-support/mini-net';
-import { id } from './test-support/test-id';
+import { id, type TestId } from './test-support/test-id';
 
 const ME = id(1);
+
+/**
+ * Fires a suspicion timeout, then every round of the check that follows, with no answer from
+ * anyone. Returns the packets the check sent.
+ */
+function expire(swim: TestSwim, rt: Rt, timer: Timer<TestId>): string[] {
+  const sent: string[] = [];
+  swim.handleTimer(timer, rt);
+  for (let round = 1; round <= CHECK_ROUNDS + 1; round++) {
+    for (const s of rt.takeSends()) sent.push(`${decode(s.bytes).header.message.type}->${s.to}`);
+    const rounds = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check !== undefined);
+    if (rounds.length === 0) break;
+    for (const r of rounds) swim.handleTimer(r.timer, rt);
+  }
+  return sent;
+}
 
 describe('suspicion about us', () => {
   it('is refuted by raising our incarnation, up to the u16 maximum, then we are undead', () => {
@@ -72,7 +92,7 @@ describe('suspicion about others', () => {
     expect(swim.member('m2')?.state).toBe('suspect');
     expect(swim.member('m3')?.state).toBe('alive');
     rt.clear();
-    for (const t of timers) swim.handleTimer(t.timer, rt);
+    for (const t of timers) expire(swim, rt, t.timer);
     expect(events(rt.takeNotifications())).toEqual(['member-down m2#0']);
     expect([...swim.members()].map((m) => m.id.addr)).toEqual(['m3']);
   });
@@ -106,8 +126,12 @@ describe('suspicion about others', () => {
     swim.applyMany([member(id(2), 'suspect')], true, rt);
     const [t] = takeTimers(rt, 'change-suspect-to-down');
     rt.clear();
-    swim.handleTimer(t!.timer, rt);
-    expect(takeOneTo(rt, id(2)).header.message).toEqual({ type: 'turn-undead' });
+    const sent = expire(swim, rt, t!.timer);
+    // Each round pinged it directly and through the only other member.
+    expect(sent).toEqual([
+      ...Array(CHECK_ROUNDS).fill(['ping->m2#0', 'ping-req->m3#0']).flat(),
+      'turn-undead->m2#0',
+    ]);
     expect(events(rt.takeNotifications())).toEqual(['member-down m2#0']);
   });
 
@@ -120,10 +144,10 @@ describe('suspicion about others', () => {
     const [t] = takeTimers(rt, 'change-suspect-to-down');
     expect(t).toEqual({
       timer: { type: 'change-suspect-to-down', memberId: id(3), incarnation: 0, token: swim.timerToken },
-      afterMs: simple().suspectToDownAfterMs,
+      afterMs: simple().suspectToDownAfterMs * HEARD_SUSPICION_FACTOR,
     });
     rt.clear();
-    swim.handleTimer(t!.timer, rt);
+    expire(swim, rt, t!.timer);
     expect(events(rt.takeNotifications())).toEqual(['member-down m3#0']);
     // And it spreads the Down itself.
     swim.gossip(rt);
@@ -151,14 +175,104 @@ describe('suspicion about others', () => {
     const victimAddr = victim.swim.identity.addr;
     net.drop = (_from, _to, bytes) =>
       decode(bytes).members.some((m) => m.id.addr === victimAddr && m.state === 'down');
-    net.runFor(config.suspectToDownAfterMs + 5 * config.probePeriodMs);
+    const within =
+      config.suspectToDownAfterMs * HEARD_SUSPICION_FACTOR + (CHECK_ROUNDS + 3) * config.probePeriodMs;
+    net.runFor(within);
     for (const n of nodes) {
       if (n === victim) continue;
       const down = n.notifications.find(
         (e) => e.n.type === 'member-down' && e.n.id.equals(victim.swim.identity),
       );
       expect(down, `${n.swim.identity} saw the crash`).toBeDefined();
-      expect(down!.at - crashAt).toBeLessThanOrEqual(config.suspectToDownAfterMs + 5 * config.probePeriodMs);
+      expect(down!.at - crashAt).toBeLessThanOrEqual(within);
     }
+  });
+
+  it('(Shoal) before declaring Down, we ping the suspect with its suspicion attached, so it can refute', () => {
+    const { swim, rt } = makeNode(ME);
+    swim.applyMany([member(id(2)), member(id(3))], false, rt);
+    swim.applyMany([member(id(2), 'suspect')], false, rt);
+    const [t] = takeTimers(rt, 'change-suspect-to-down');
+    rt.clear();
+    swim.handleTimer(t!.timer, rt);
+    const ping = takeOneTo(rt, id(2));
+    expect(ping.header.message.type).toBe('ping');
+    expect(ping.members[0]).toEqual(member(id(2), 'suspect'));
+    expect(takeOneTo(rt, id(3)).header.message).toMatchObject({ type: 'ping-req', target: id(2) });
+    // The suspect answers having refuted: alive, nothing else happens.
+    const pn = ping.header.message.type === 'ping' ? ping.header.message.probeNumber : -1;
+    swim.handleData(encode(header(id(2), ME, { type: 'ack', probeNumber: pn }, 1)), rt);
+    expect(swim.member('m2')).toMatchObject({ state: 'alive', incarnation: 1 });
+    rt.clear();
+    for (const r of takeTimers(rt, 'change-suspect-to-down')) swim.handleTimer(r.timer, rt);
+    expect(expire(swim, rt, { ...t!.timer })).toEqual([]);
+    expect(events(rt.takeNotifications())).toEqual([]);
+  });
+
+  it('(Shoal) a suspect another member vouches for is not declared Down, but watched again', () => {
+    const { swim, rt } = makeNode(ME);
+    swim.applyMany([member(id(2)), member(id(3))], false, rt);
+    swim.applyMany([member(id(2), 'suspect')], false, rt);
+    const [t] = takeTimers(rt, 'change-suspect-to-down');
+    rt.clear();
+    swim.handleTimer(t!.timer, rt);
+    const req = takeOneTo(rt, id(3)).header.message;
+    if (req.type !== 'ping-req') throw new Error('expected a ping-req');
+    // 3 reached 2 for us; 2's refutation never reaches us.
+    swim.handleData(
+      encode(header(id(3), ME, { type: 'forwarded-ack', origin: id(2), probeNumber: req.probeNumber })),
+      rt,
+    );
+    const [round] = takeTimers(rt, 'change-suspect-to-down');
+    rt.clear();
+    swim.handleTimer(round!.timer, rt);
+    expect(swim.member('m2')?.state).toBe('suspect');
+    expect(events(rt.takeNotifications())).toEqual([]);
+    expect(takeTimers(rt, 'change-suspect-to-down')).toEqual([
+      {
+        timer: { type: 'change-suspect-to-down', memberId: id(2), incarnation: 0, token: swim.timerToken },
+        afterMs: simple().suspectToDownAfterMs,
+      },
+    ]);
+  });
+
+  it('(Shoal) a second timeout while a check runs starts no second check; old rounds are ignored', () => {
+    const { swim, rt } = makeNode(ME);
+    swim.applyMany([member(id(2)), member(id(3))], false, rt);
+    swim.applyMany([member(id(2), 'suspect')], false, rt);
+    const [t] = takeTimers(rt, 'change-suspect-to-down');
+    swim.handleTimer(t!.timer, rt);
+    rt.clear();
+    swim.handleTimer(t!.timer, rt);
+    expect(rt.backlog).toBe(0);
+    swim.handleTimer({ ...t!.timer, check: 2 }, rt);
+    expect(rt.backlog).toBe(0);
+    expect(swim.member('m2')?.state).toBe('suspect');
+  });
+
+  it('(Shoal) a suspect that talks to us but never answers our check is still declared Down', () => {
+    const { swim, rt } = makeNode(ME);
+    swim.applyMany([member(id(2)), member(id(3))], false, rt);
+    swim.applyMany([member(id(2), 'suspect')], false, rt);
+    const [t] = takeTimers(rt, 'change-suspect-to-down');
+    rt.clear();
+    swim.handleTimer(t!.timer, rt);
+    // 2 can reach us (its own pings arrive) but nothing we send reaches it: not reachable.
+    for (let k = 0; k < CHECK_ROUNDS; k++) {
+      swim.handleData(encode(header(id(2), ME, { type: 'ping', probeNumber: k })), rt);
+      for (const r of takeTimers(rt, 'change-suspect-to-down')) swim.handleTimer(r.timer, rt);
+    }
+    expect(swim.member('m2')?.state).toBe('down');
+  });
+
+  it('(Lifeguard) probing a suspect tells it it is suspected', () => {
+    const { swim, rt } = makeNode(ME);
+    swim.applyMany([member(id(2), 'suspect', 4)], false, rt);
+    const [t] = takeTimers(rt, 'probe-random-member');
+    rt.clear();
+    swim.handleTimer(t!.timer, rt);
+    const ping = takeOneTo(rt, id(2));
+    expect(ping.header.message.type).toBe('ping');
+    expect(ping.members[0]).toEqual(member(id(2), 'suspect', 4));
   });
 });

@@ -21,6 +21,7 @@ import type { Header, Message, MessageType } from './payload';
 import { Probe } from './probe';
 import type { Rng } from './rng';
 import type { Runtime, Timer } from './runtime';
+import { CHECK_ROUNDS, HEARD_SUSPICION_FACTOR, SuspicionChecks } from './suspicion-checks';
 import { UpdateBacklog } from './update-backlog';
 
 /** Our own standing in the cluster, as foca's connection state. */
@@ -41,6 +42,12 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
 }
 
 const OK: HandleResult = { ok: true };
+/**
+ * Custom broadcasts are sent this many times more than membership updates (Shoal). Nothing repairs a
+ * member that no holder picked (e^-maxTransmissions per member and item), and unlike a membership
+ * update, a missed item never comes back by itself.
+ */
+const CUSTOM_BROADCAST_TX_FACTOR = 2;
 const MAX_INCARNATION = 0xffff;
 
 function fail(kind: RemoteErrorKind, message: string): HandleResult {
@@ -78,6 +85,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   private readonly dataNotifications: boolean;
   private readonly table = new Members<T>();
   private readonly probe = new Probe<T>();
+  private readonly checks = new SuspicionChecks();
   private readonly updates: UpdateBacklog<T>;
   private readonly customs = new CustomBroadcasts<K>();
   private encoder: PacketEncoder<T>;
@@ -225,6 +233,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
         break;
       case 'ack':
         this.probe.receiveAck(src, msg.probeNumber);
+        if (this.checks.size > 0) this.checks.answered(src.addr, msg.probeNumber);
         break;
       case 'ping-req':
         this.send(msg.target, { type: 'indirect-ping', origin: src, probeNumber: msg.probeNumber }, runtime);
@@ -237,6 +246,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
         break;
       case 'forwarded-ack':
         this.probe.receiveIndirectAck(src, msg.probeNumber);
+        if (this.checks.size > 0) this.checks.answered(msg.origin.addr, msg.probeNumber);
         break;
       case 'announce':
         this.sendFeed(src, 0, runtime);
@@ -286,7 +296,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
         return;
       case 'change-suspect-to-down':
         if (timer.token !== this.token) return;
-        this.changeSuspectToDown(timer.memberId, timer.incarnation, runtime);
+        this.changeSuspectToDown(timer.memberId, timer.incarnation, timer.check, runtime);
         return;
       case 'remove-down':
         this.table.removeIfDown(timer.id);
@@ -419,7 +429,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       throw new BroadcastError(`handler refused the item: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (key === undefined) return false;
-    this.customs.addOrReplace(key, bytes.slice(), this._config.maxTransmissions);
+    this.customs.addOrReplace(key, bytes.slice(), this.customTransmissions);
     return true;
   }
 
@@ -472,6 +482,15 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     this.adjustConnectionState(runtime);
   }
 
+  private get customTransmissions(): number {
+    return Math.min(255, this._config.maxTransmissions * CUSTOM_BROADCAST_TX_FACTOR);
+  }
+
+  /** How long a member that only heard of a suspicion waits before checking the suspect itself. */
+  private get heardSuspicionMs(): number {
+    return this._config.suspectToDownAfterMs * HEARD_SUSPICION_FACTOR;
+  }
+
   /** Returns whether the update's member is active now (false if it lost an addr conflict). */
   private applyUpdate(
     id: T,
@@ -482,7 +501,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   ): boolean {
     const s = this.table.apply(id, incarnation, state, this.rng);
     const active = s.conflict === 'lost' || s.conflict === 'failed-condition' ? false : s.isActiveNow;
-    this.handleApplySummary(s, id, incarnation, state, doBroadcast, runtime);
+    this.handleApplySummary(s, id, incarnation, state, doBroadcast, runtime, this.heardSuspicionMs);
     return active;
   }
 
@@ -493,6 +512,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     state: MemberState,
     doBroadcast: boolean,
     runtime: Runtime<T>,
+    suspicionTimeoutMs: number,
   ): void {
     const { applySuccessful, isActiveNow, changedActiveSet, conflict, replaced } = s;
     if (applySuccessful) {
@@ -506,7 +526,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
         // Shoal: whoever learns of a suspicion times it out, not only the prober.
         runtime.submitAfter(
           { type: 'change-suspect-to-down', memberId: id, incarnation, token: this.token },
-          this._config.suspectToDownAfterMs,
+          suspicionTimeoutMs,
         );
       }
     }
@@ -594,6 +614,8 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
 
   private bumpToken(): void {
     this.token = (this.token + 1) & 0xff;
+    // Their timers are stale now.
+    this.checks.clear();
   }
 
   private probeRandomMember(runtime: Runtime<T>): void {
@@ -605,7 +627,15 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       const s = this.table.applyExistingIf(failed.id, failed.incarnation, 'suspect', undefined, this.rng);
       if (s !== undefined) {
         const { isActiveNow, applySuccessful } = s;
-        this.handleApplySummary(s, failed.id, failed.incarnation, 'suspect', true, runtime);
+        this.handleApplySummary(
+          s,
+          failed.id,
+          failed.incarnation,
+          'suspect',
+          true,
+          runtime,
+          this._config.suspectToDownAfterMs,
+        );
         // Already suspect (its timer may be gone with an old token): time it out again.
         if (isActiveNow && !applySuccessful) {
           runtime.submitAfter(
@@ -624,7 +654,10 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     if (next !== undefined) {
       const id = next.id;
       const probeNumber = this.probe.start(id, next.incarnation);
-      this.send(id, { type: 'ping', probeNumber }, runtime);
+      // Lifeguard's buddy system: a suspect we probe learns it is suspected and can refute at once.
+      const extra: Member<T> | undefined =
+        next.state === 'suspect' ? { id, incarnation: next.incarnation, state: 'suspect' } : undefined;
+      this.send(id, { type: 'ping', probeNumber }, runtime, extra);
       runtime.submitAfter(
         { type: 'send-indirect-probe', probedId: id, token: this.token },
         this._config.probeRttMs,
@@ -651,20 +684,68 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     }
   }
 
-  private changeSuspectToDown(memberId: T, incarnation: Incarnation, runtime: Runtime<T>): void {
-    const s = this.table.applyExistingIf(
-      memberId,
-      incarnation,
-      'down',
-      (known) => known.state === 'suspect' && known.incarnation === incarnation,
-      this.rng,
-    );
-    // Shoal: only when this timer is what declared it Down. Foca also sends TurnUndead to a member
-    // that refuted in time, turning lost packets into forced rejoins.
+  /**
+   * A suspicion timed out (`check` undefined) or a round of our own check of the suspect ended. The
+   * suspect is declared Down only after `CHECK_ROUNDS` rounds without a sign of life.
+   */
+  private changeSuspectToDown(
+    memberId: T,
+    incarnation: Incarnation,
+    check: number | undefined,
+    runtime: Runtime<T>,
+  ): void {
+    const addr = memberId.addr;
+    const rec = this.table.get(addr);
+    const running = this.checks.get(addr, incarnation);
+    if (
+      rec === undefined ||
+      !rec.id.equals(memberId) ||
+      rec.state !== 'suspect' ||
+      rec.incarnation !== incarnation
+    ) {
+      // Refuted, renamed, or already Down.
+      if (running !== undefined) this.checks.end(addr);
+      return;
+    }
+    if (check === undefined) {
+      if (running === undefined) this.runCheckRound(memberId, incarnation, 1, runtime);
+      return;
+    }
+    if (running === undefined || running.round !== check) return;
+    if (running.answered) {
+      // Alive, though its refutation hasn't reached us: give it another full timeout.
+      this.checks.end(addr);
+      runtime.submitAfter(
+        { type: 'change-suspect-to-down', memberId, incarnation, token: this.token },
+        this._config.suspectToDownAfterMs,
+      );
+      return;
+    }
+    if (check < CHECK_ROUNDS) {
+      this.runCheckRound(memberId, incarnation, check + 1, runtime);
+      return;
+    }
+    this.checks.end(addr);
+    const s = this.table.applyExistingIf(memberId, incarnation, 'down', undefined, this.rng);
     if (s === undefined || !s.applySuccessful) return;
-    this.handleApplySummary(s, memberId, incarnation, 'down', true, runtime);
+    this.handleApplySummary(s, memberId, incarnation, 'down', true, runtime, 0);
     this.adjustConnectionState(runtime);
+    // Shoal: only a member this timer declared Down gets a TurnUndead. Foca also sends it to a
+    // member that refuted in time, turning lost packets into forced rejoins.
     if (this._config.notifyDownMembers) this.send(memberId, { type: 'turn-undead' }, runtime);
+  }
+
+  /** Pings the suspect (telling it it is suspected) directly and through a few others. */
+  private runCheckRound(id: T, incarnation: Incarnation, round: number, runtime: Runtime<T>): void {
+    const probeNumber = this.checks.beginRound(id.addr, incarnation, round);
+    this.send(id, { type: 'ping', probeNumber }, runtime, { id, incarnation, state: 'suspect' });
+    this.table.chooseActive(this._config.numIndirectProbes, this.choice, this.rng, (c) => !c.equals(id));
+    const relays = this.choice.splice(0);
+    for (const via of relays) this.send(via, { type: 'ping-req', target: id, probeNumber }, runtime);
+    runtime.submitAfter(
+      { type: 'change-suspect-to-down', memberId: id, incarnation, token: this.token, check: round },
+      this._config.probePeriodMs,
+    );
   }
 
   private receiveBroadcasts(items: readonly Uint8Array[], sender: T): HandleResult {
@@ -677,7 +758,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       } catch (e) {
         return fail('custom-broadcast', e instanceof Error ? e.message : String(e));
       }
-      if (key !== undefined) this.customs.addOrReplace(key, item, this._config.maxTransmissions);
+      if (key !== undefined) this.customs.addOrReplace(key, item, this.customTransmissions);
     }
     return OK;
   }
@@ -707,11 +788,15 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     }
   }
 
-  private send(dst: T, message: Message<T>, runtime: Runtime<T>): void {
+  /** Sends `message` with the update backlog (after `extra`, if given) and custom broadcasts. */
+  private send(dst: T, message: Message<T>, runtime: Runtime<T>, extra?: Member<T>): void {
     const header: Header<T> = { src: this._identity, srcIncarnation: this._incarnation, dst, message };
     this.begin(header);
     const type = message.type;
-    if (carriesMembers(type)) this.updates.fill(this.encoder);
+    if (carriesMembers(type)) {
+      if (extra !== undefined) this.encoder.tryAddMember(extra);
+      this.updates.fill(this.encoder);
+    }
     this.finishAndSend(header, runtime);
   }
 
