@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PausableClock } from '../runtime/test-support/pausable-clock';
 import { makeJoinRoom } from './join-room';
 import { MetadataError } from './metadata';
 import { RoomOptionsError } from './options';
@@ -157,6 +158,53 @@ describe('Room on the in-memory mesh', () => {
     );
     expect(a.stats().mesh.signaledViaMesh + b.stats().mesh.signaledViaMesh).toBeGreaterThan(viaMeshBefore);
     for (const { room } of tabs) expect(room.members().length).toBe(4);
+  });
+
+  it('a member hung past its suspicion is declared down, then rejoins with its next generation', async () => {
+    const c = new TestCluster(newSeed());
+    const clock = new PausableClock();
+    const hung = c.join('room', { n: 'hung' }, { clock });
+    const others = Array.from({ length: 3 }, (_, i) => c.join('room', { n: i }));
+    const all = [hung, ...others];
+    await until(() => all.every(({ room }) => room.members().length === 4), 'converges');
+    const id = hung.room.self.id;
+    const generation = hung.room.self.generation;
+    // The page stops running script; its links stay up but nothing it would send or handle happens.
+    clock.pause();
+    c.meshOf(hung.room).setLoss(1);
+    await until(() => others.every(({ room }) => !ids(room).includes(id)), 'declared down while hung');
+    await vi.advanceTimersByTimeAsync(3000);
+    c.meshOf(hung.room).setLoss(0);
+    clock.resume();
+    await until(
+      () => others.every(({ room }) => room.members().find((m) => m.id === id)?.state === 'alive'),
+      'alive again everywhere',
+    );
+    expect(hung.room.self.generation).toBeGreaterThan(generation);
+    expect(hung.room.stats().pauses).toBeGreaterThan(0);
+    expect(hung.seen.notifications.some((n) => n.type === 'rejoin')).toBe(true);
+    for (const { room } of others) {
+      expect(room.members().find((m) => m.id === id)?.generation).toBe(hung.room.self.generation);
+    }
+  });
+
+  it('reports packets (direction, peer, type) and stats', async () => {
+    const c = new TestCluster(newSeed());
+    const tabs = Array.from({ length: 3 }, (_, i) => c.join('room', { n: i }));
+    await until(() => tabs.every(({ room }) => room.members().length === 3), 'converges');
+    const packets: Array<{ direction: string; peer: string; type: string }> = [];
+    tabs[0]!.room.on('packet', (p) => packets.push(p));
+    await vi.advanceTimersByTimeAsync(2000);
+    const peers = ids(tabs[0]!.room).filter((x) => x !== tabs[0]!.room.self.id);
+    expect(packets.some((p) => p.direction === 'out' && p.type === 'ping')).toBe(true);
+    expect(packets.some((p) => p.direction === 'in' && p.type === 'ack')).toBe(true);
+    expect(packets.every((p) => peers.includes(p.peer))).toBe(true);
+    const stats = tabs[0]!.room.stats();
+    expect(stats.members).toBe(3);
+    expect(stats.mesh.open).toBe(2);
+    expect(stats.mesh.packetsOut).toBeGreaterThan(0);
+    expect(stats.connectionState).toBe('connected');
+    expect(() => tabs[0]!.room.setLoss(2)).toThrow(RangeError);
   });
 
   it('a reload keeps the address: others see a rename, not a leave', async () => {

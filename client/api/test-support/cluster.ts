@@ -1,6 +1,7 @@
 import { seededRng } from '../../../shared/swim/seeded-rng';
 import { createInMemoryNetwork, type InMemoryNetwork } from '../../mesh/in-memory-network';
 import type { MeshNode } from '../../mesh/mesh-node';
+import type { Clock } from '../../runtime/clock';
 import type { KeyValueStorage } from '../../runtime/identity-store';
 import { FakeSignalingServer } from '../../runtime/test-support/fake-signaling';
 import { makeJoinRoom } from '../join-room';
@@ -50,8 +51,9 @@ export class TestCluster {
   join(
     room: string,
     metadata: Metadata,
-    extra: Partial<JoinRoomOptions> & { storage?: KeyValueStorage } = {},
+    extra: Partial<JoinRoomOptions> & { storage?: KeyValueStorage; clock?: Clock } = {},
   ): { room: Room; seen: Seen } {
+    const { clock, ...options } = extra;
     let mesh: MeshNode | undefined;
     const joinRoom = makeJoinRoom({
       createMesh: (init) => {
@@ -65,6 +67,7 @@ export class TestCluster {
         return mesh;
       },
       createSignaling: (init) => this.server.client(init.room, init.addr),
+      ...(clock === undefined ? {} : { clock }),
       rng: seededRng(Math.floor(this.rng.next() * 2 ** 32)),
     });
     const r = joinRoom({
@@ -72,7 +75,7 @@ export class TestCluster {
       room,
       metadata,
       storage: extra.storage ?? new MemoryStorage(),
-      ...extra,
+      ...options,
     });
     this.rooms.push(r);
     this.meshes.set(r, mesh!);
@@ -90,6 +93,11 @@ export class TestCluster {
    * The tab dies without a goodbye, as a crashed or reloading page: nothing it sends gets out and its
    * links close (peers see the close later, as the browser tears the page down).
    */
+  /** The mesh of a room, to cut it off the network for a while (`setLoss(1)`). */
+  meshOf(room: Room): MeshNode {
+    return this.meshes.get(room)!;
+  }
+
   kill(room: Room): void {
     const mesh = this.meshes.get(room);
     mesh?.setLoss(1);
