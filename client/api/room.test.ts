@@ -253,6 +253,17 @@ describe('Room on the in-memory mesh', () => {
     expect(tabs[0]!.seen.statuses).toEqual(['connecting', 'connected']);
   });
 
+  it('a member alone in its room is reconnecting while the server is gone, connected once it is back', async () => {
+    const c = new TestCluster(newSeed());
+    const { room, seen } = c.join('room', {});
+    await until(() => room.status === 'connected', 'connected alone');
+    c.server.setOnline(false);
+    await until(() => room.status === 'reconnecting', 'reconnecting');
+    c.server.setOnline(true);
+    await until(() => room.status === 'connected', 'connected again');
+    expect(seen.statuses).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
+  });
+
   it('a join the server refuses for good ends in status lost with an error event', async () => {
     const c = new TestCluster(newSeed());
     c.server.refuseWith = 'unauthorized';
