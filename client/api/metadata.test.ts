@@ -78,6 +78,16 @@ describe('MetadataStore', () => {
     expect(changed).toEqual([alice.addr, alice.addr]);
   });
 
+  it('drops items of a member life known to be Down', () => {
+    const store = new MetadataStore(
+      () => {},
+      (it) => it.addr === alice.addr && it.generation <= 3,
+    );
+    expect(store.receiveItem(item(alice, 5, { n: 5 }), bob)).toBeUndefined();
+    expect(store.get(alice.addr)).toBeUndefined();
+    expect(store.receiveItem(item(alice.renew()!, 1, { n: 'back' }), bob)).toBeInstanceOf(MetadataKey);
+  });
+
   it('always takes our own items (no sender), so they are disseminated', () => {
     const store = new MetadataStore(() => {});
     const own = item(bob, 1, { me: true });

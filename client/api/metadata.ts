@@ -112,8 +112,15 @@ export class MetadataKey implements Invalidates {
 export class MetadataStore implements BroadcastHandler<BrowserIdentity, MetadataKey> {
   private readonly items = new Map<string, MetadataItem>();
 
-  /** `onChange(addr)` runs (inside the core call: defer work) when a member's metadata changed. */
-  constructor(private readonly onChange: (addr: string) => void) {}
+  /**
+   * `onChange(addr)` runs (inside the core call: defer work) when a member's metadata changed.
+   * `isGone(item)` says the item's member (that life of it) is known Down: such items are dropped,
+   * so metadata of departed members neither lingers here nor keeps circulating.
+   */
+  constructor(
+    private readonly onChange: (addr: string) => void,
+    private readonly isGone: (item: MetadataItem) => boolean = () => false,
+  ) {}
 
   receiveItem(bytes: Uint8Array, sender: BrowserIdentity | undefined): MetadataKey | undefined {
     const item = decodeMetadataItem(bytes);
@@ -123,6 +130,7 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
 
   /** Keeps `item` if it is newer than what we hold for its member; returns whether it did. */
   apply(item: MetadataItem): boolean {
+    if (this.isGone(item)) return false;
     const known = this.items.get(item.addr);
     if (known !== undefined && compare(item, known) <= 0) return false;
     this.items.set(item.addr, item);

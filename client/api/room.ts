@@ -163,7 +163,13 @@ export class Room<M extends Metadata = Metadata> {
       ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
       logger: this.logger,
     });
-    this.metadataStore = new MetadataStore((addr) => this.changedMetadata.add(addr));
+    this.metadataStore = new MetadataStore(
+      (addr) => this.changedMetadata.add(addr),
+      (item) => {
+        const m = this.host?.core.member(item.addr);
+        return m !== undefined && m.state === 'down' && m.id.generation >= item.generation;
+      },
+    );
     this.host = new SwimHost<MetadataKey>({
       identity,
       config: options.config,
