@@ -21,7 +21,7 @@ import {
   waitForHttp,
 } from './processes';
 import { type RepetitionResult, runRepetition } from './repetition';
-import { formatTable, notMeasuredRow, type Row, toRow } from './report';
+import { formatTable, goalLines, notMeasuredRow, type Row, toRow } from './report';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -127,7 +127,9 @@ async function main(): Promise<void> {
   }
   if (systems.includes('shoal') && typeof built.get('shoal') === 'object') {
     const port = await freePort();
-    const p = startProcess('shoal signaling', join(ROOT, 'node_modules/.bin/tsx'), [
+    const p = startProcess('shoal signaling', process.execPath, [
+      '--import',
+      'tsx',
       join(ROOT, 'signaling-server/main.ts'),
       '--port',
       String(port),
@@ -166,8 +168,18 @@ async function main(): Promise<void> {
   const results = new Map<string, RepetitionResult[]>();
   const key = (s: System, n: number) => `${s}/${n}`;
   const runId = Math.random().toString(36).slice(2, 8);
+  // Repetitions after each N's first stop when the next one would not fit the time budget.
+  const roundsBudgetMs = opts.quick ? 270_000 : 35 * 60_000;
+  const skipped: string[] = [];
   for (const n of ns) {
+    let longestRoundMs = 0;
     for (let rep = 0; rep < reps; rep++) {
+      const elapsed = Date.now() - started;
+      if (rep > 0 && elapsed + longestRoundMs > roundsBudgetMs) {
+        skipped.push(`N=${n}: ${reps - rep} of ${reps} repetitions skipped to stay within the time budget`);
+        break;
+      }
+      const roundStart = Date.now();
       // Systems alternate within each repetition so drift on the shared machine hits both alike.
       for (const s of systems) {
         const page = built.get(s);
@@ -183,7 +195,6 @@ async function main(): Promise<void> {
           trafficWindowMs: windowMs,
           leaveTimeoutMs: 30_000,
           crashCapMs: 60_000,
-          log: progress,
         });
         const list = results.get(key(s, n)) ?? [];
         list.push(r);
@@ -195,6 +206,7 @@ async function main(): Promise<void> {
             `${r.connectionsPerTab ?? '—'} conns${r.problems.length ? `; ${r.problems.join('; ')}` : ''}`,
         );
       }
+      longestRoundMs = Math.max(longestRoundMs, Date.now() - roundStart);
     }
   }
 
@@ -247,6 +259,9 @@ async function main(): Promise<void> {
   say('');
   say(formatTable(rows));
   for (const r of rows) if (r.problems.length) say(`note: ${r.system} N=${r.n}: ${r.problems.join('; ')}`);
+  for (const line of skipped) say(`note: ${line}`);
+  say('');
+  for (const line of goalLines(rows, built)) say(line);
   if (opts.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
   clearTimeout(watchdog);
 }

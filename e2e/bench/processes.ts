@@ -32,16 +32,22 @@ export function cleanupAll(): Promise<void> {
   return cleaning;
 }
 
-/** Exits through `cleanupAll` on signals and on errors nobody caught. */
+/**
+ * Exits through `cleanupAll` on signals and on errors nobody caught. Listeners stay installed: a second
+ * Ctrl-C (or a relayed copy of the first) must not kill the process halfway through its cleanup.
+ */
 export function installExitHandlers(): void {
+  let bailing = false;
   const bail = (code: number, why: string) => {
+    if (bailing) return;
+    bailing = true;
     process.stderr.write(`\nbench: ${why}; cleaning up\n`);
     void cleanupAll().finally(() => process.exit(code));
   };
-  process.once('SIGINT', () => bail(130, 'SIGINT'));
-  process.once('SIGTERM', () => bail(143, 'SIGTERM'));
-  process.once('uncaughtException', (e) => bail(1, `uncaught: ${e.stack ?? e}`));
-  process.once('unhandledRejection', (e) => bail(1, `unhandled rejection: ${(e as Error)?.stack ?? e}`));
+  process.on('SIGINT', () => bail(130, 'SIGINT'));
+  process.on('SIGTERM', () => bail(143, 'SIGTERM'));
+  process.on('uncaughtException', (e) => bail(1, `uncaught: ${e.stack ?? e}`));
+  process.on('unhandledRejection', (e) => bail(1, `unhandled rejection: ${(e as Error)?.stack ?? e}`));
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -62,8 +68,8 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts a child in its own process group (npx/tsx start grandchildren), keeps its output for error
- * messages, and kills the whole group at cleanup.
+ * Starts a child (one process: run TypeScript with `node --import tsx`, not the tsx CLI, which forks),
+ * keeps its output for error messages, and stops it at cleanup: SIGTERM, then SIGKILL after 3 s.
  */
 export function startProcess(
   name: string,
@@ -73,7 +79,6 @@ export function startProcess(
 ): { child: ChildProcess; output: () => string; stop: () => Promise<void> } {
   const child = spawn(command, args, {
     env: { ...process.env, ...env },
-    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -86,14 +91,14 @@ export function startProcess(
   const stop = onCleanup(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     try {
-      process.kill(-child.pid!, 'SIGTERM');
+      child.kill('SIGTERM');
     } catch {
       return;
     }
     const done = await Promise.race([exited.then(() => true), sleep(3_000).then(() => false)]);
     if (!done) {
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        child.kill('SIGKILL');
       } catch {}
     }
   });

@@ -31,7 +31,6 @@ export interface RepetitionPlan {
   readonly trafficWindowMs: number;
   readonly leaveTimeoutMs: number;
   readonly crashCapMs: number;
-  readonly log: (line: string) => void;
 }
 
 /** What one repetition measured; a figure is null when its step could not run (see `problems`). */

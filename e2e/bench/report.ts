@@ -157,3 +157,50 @@ export function formatTable(rows: readonly Row[]): string {
     ...lines.slice(1).map(render),
   ].join('\n');
 }
+
+/**
+ * The project's goals for Shoal, each against what this run measured (reported, not tuned to): at N=8
+ * crash detected by all ≤ 2 s, graceful leave ≤ 50 ms, join ≤ 500 ms (medians); traffic per member
+ * flat as N grows; a smaller page than y-webrtc's.
+ */
+export function goalLines(
+  rows: readonly Row[],
+  bundles: ReadonlyMap<System, { jsGzipBytes: number } | string>,
+): string[] {
+  const out = ['Goals for Shoal (reported, not tuned to):'];
+  const mark = (ok: boolean | null) => (ok === null ? '[ n/a ]' : ok ? '[ met ]' : '[missed]');
+  const at8 = rows.find((r) => r.system === 'shoal' && r.n === 8 && !r.notMeasured);
+  const goal = (f: Figure, limit: number, label: string) => {
+    const s = at8?.[f];
+    out.push(
+      `  ${mark(s ? s.median <= limit : null)} N=8 ${label} ≤ ${fmt(limit)} ms median: ${s ? fmt(s.median) : '—'}`,
+    );
+  };
+  goal('crashDetectedMs', 2_000, 'crash detected by all');
+  goal('gracefulLeaveMs', 50, 'graceful leave');
+  goal('joinMs', 500, 'join');
+  const traffic = rows
+    .filter((r) => r.system === 'shoal' && r.bytesPerMemberSecond)
+    .map((r) => [r.n, r.bytesPerMemberSecond!.median] as const);
+  if (traffic.length >= 2) {
+    const lo = Math.min(...traffic.map(([, b]) => b));
+    const hi = Math.max(...traffic.map(([, b]) => b));
+    const series = traffic.map(([n, b]) => `N=${n} ${fmt(b)}`).join(', ');
+    // "Flat": within ±25 % across N (SWIM's probe load per member does not depend on N).
+    out.push(`  ${mark(hi <= lo * 1.25)} data-channel B/s per member flat as N grows (±25 %): ${series}`);
+  } else {
+    out.push(`  ${mark(null)} data-channel B/s per member flat as N grows: needs two or more N`);
+  }
+  const shoal = bundles.get('shoal');
+  const yw = bundles.get('y-webrtc');
+  const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+  if (typeof shoal === 'object' && typeof yw === 'object') {
+    out.push(
+      `  ${mark(shoal.jsGzipBytes < yw.jsGzipBytes)} page JS smaller than yjs + y-webrtc: ` +
+        `${kb(shoal.jsGzipBytes)} vs ${kb(yw.jsGzipBytes)} gzipped`,
+    );
+  } else {
+    out.push(`  ${mark(null)} page JS smaller than yjs + y-webrtc: both pages must build`);
+  }
+  return out;
+}
