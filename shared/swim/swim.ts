@@ -1,10 +1,8 @@
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
 import { type Config, validateConfig } from './config';
-import { CustomBroadcasts } from './custom-broadcasts';
 import {
   BroadcastError,
-  EncodeError,
   type HandleResult,
   InvalidConfigError,
   NotConnectedError,
@@ -12,17 +10,16 @@ import {
   type RemoteErrorKind,
   SameIdentityError,
 } from './errors';
-import { feedCandidates, type KeyedRecord, nextCursor } from './feed-page';
 import type { Identity } from './identity';
 import type { Incarnation, Member, MemberState } from './member';
-import { type ApplySummary, type MemberRecord, Members } from './members';
-import { decodePacket, PacketEncoder } from './packet';
-import type { Header, Message, MessageType } from './payload';
+import { type ApplySummary, Members } from './members';
+import { Outbox } from './outbox';
+import { decodePacket } from './packet';
+import type { Header, Message } from './payload';
 import { Probe } from './probe';
 import type { Rng } from './rng';
 import type { Runtime, Timer } from './runtime';
 import { CHECK_ROUNDS, HEARD_SUSPICION_FACTOR, SuspicionChecks } from './suspicion-checks';
-import { UpdateBacklog } from './update-backlog';
 
 /** Our own standing in the cluster, as foca's connection state. */
 export type ConnectionState = 'disconnected' | 'connected' | 'undead';
@@ -54,20 +51,6 @@ function fail(kind: RemoteErrorKind, message: string): HandleResult {
   return { ok: false, error: { kind, message } };
 }
 
-/** Messages that carry the update backlog (or, for a Feed, active members). */
-function carriesMembers(type: MessageType): boolean {
-  return type !== 'announce' && type !== 'turn-undead' && type !== 'broadcast';
-}
-
-function allowsCustomBroadcasts(type: MessageType): boolean {
-  return type !== 'announce' && type !== 'turn-undead';
-}
-
-function asEncodeError(e: unknown): unknown {
-  if (e instanceof RangeError) return new EncodeError(e.message);
-  return e;
-}
-
 /**
  * The SWIM core: a sans-IO port of foca 1.0. It never sends, reads a clock or sets a timer; every
  * output goes to the `Runtime` passed to each call. All state transitions live in this file; the
@@ -83,12 +66,10 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   private readonly codec: Codec<T>;
   private readonly handler: BroadcastHandler<T, K> | undefined;
   private readonly dataNotifications: boolean;
+  private readonly out: Outbox<T, K>;
   private readonly table = new Members<T>();
   private readonly probe = new Probe<T>();
   private readonly checks = new SuspicionChecks();
-  private readonly updates: UpdateBacklog<T>;
-  private readonly customs = new CustomBroadcasts<K>();
-  private encoder: PacketEncoder<T>;
   private readonly choice: T[] = [];
   /** Addr of the member whose Feed pages we are walking, so a page of known members doesn't end the walk. */
   private feedChase: string | undefined;
@@ -102,8 +83,12 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     this.codec = init.codec;
     this.handler = init.broadcastHandler;
     this.dataNotifications = init.dataNotifications ?? true;
-    this.updates = new UpdateBacklog(init.codec);
-    this.encoder = new PacketEncoder(init.codec, init.config.maxPacketSize);
+    this.out = new Outbox(
+      init.codec,
+      init.config.maxPacketSize,
+      init.broadcastHandler,
+      this.dataNotifications,
+    );
   }
 
   /** Our current identity. */
@@ -164,12 +149,12 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
 
   /** Membership updates waiting to be disseminated. */
   get updatesBacklog(): number {
-    return this.updates.size;
+    return this.out.updates.size;
   }
 
   /** Custom broadcasts waiting to be disseminated. */
   get customBroadcastBacklog(): number {
-    return this.customs.size;
+    return this.out.customs.size;
   }
 
   /**
@@ -312,7 +297,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
         const params = this._config.periodicGossip;
         if (timer.token !== this.token || this.state !== 'connected' || params === undefined) return;
         runtime.submitAfter({ type: 'periodic-gossip', token: this.token }, params.frequencyMs);
-        if (this.updates.size > 0 || this.customs.size > 0) {
+        if (this.out.updates.size > 0 || this.out.customs.size > 0) {
           this.chooseAndSend(params.numMembers, { type: 'gossip' }, runtime);
         }
         return;
@@ -342,7 +327,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
    * accepts (`shouldAddBroadcastData`), stopping once the backlog is empty.
    */
   broadcast(runtime: Runtime<T>): void {
-    if (this.customs.size === 0) return;
+    if (this.out.customs.size === 0) return;
     const handler = this.handler;
     const pick =
       handler?.shouldAddBroadcastData !== undefined
@@ -352,7 +337,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     const chosen = this.choice.splice(0);
     for (const id of chosen) {
       this.send(id, { type: 'broadcast' }, runtime);
-      if (this.customs.size === 0) break;
+      if (this.out.customs.size === 0) break;
     }
   }
 
@@ -363,7 +348,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   leaveCluster(runtime: Runtime<T>): void {
     const down: Member<T> = { id: this._identity, incarnation: 0, state: 'down' };
     const size = this.measure(down);
-    this.updates.add(down, size, this._config.maxTransmissions);
+    this.out.updates.add(down, size, this._config.maxTransmissions);
     this.gossip(runtime);
     this.becomeUndead(runtime);
   }
@@ -397,7 +382,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     this.measure({ id: identity, incarnation: 0, state: 'alive' });
     this._identity = identity;
     this.reset();
-    if (!previousIsDown) this.updates.add(down, size, this._config.maxTransmissions);
+    if (!previousIsDown) this.out.updates.add(down, size, this._config.maxTransmissions);
     this.gossip(runtime);
   }
 
@@ -407,7 +392,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
    */
   reuseDownIdentity(): void {
     if (this.state !== 'undead') throw new NotUndeadError(`connection state is ${this.state}`);
-    this.updates.remove(this._identity.addr);
+    this.out.updates.remove(this._identity.addr);
     this.reset();
   }
 
@@ -429,7 +414,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       throw new BroadcastError(`handler refused the item: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (key === undefined) return false;
-    this.customs.addOrReplace(key, bytes.slice(), this.customTransmissions);
+    this.out.customs.addOrReplace(key, bytes.slice(), this.customTransmissions);
     return true;
   }
 
@@ -451,9 +436,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
         throw new InvalidConfigError(`${name} cannot be switched on at run time`);
       }
     }
-    if (config.maxPacketSize !== old.maxPacketSize) {
-      this.encoder = new PacketEncoder(this.codec, config.maxPacketSize);
-    }
+    this.out.maxPacketSize = config.maxPacketSize;
     this._config = config;
   }
 
@@ -518,7 +501,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     if (applySuccessful) {
       if (doBroadcast) {
         const update: Member<T> = { id, incarnation, state };
-        this.updates.add(update, this.updates.measure(update), this._config.maxTransmissions);
+        this.out.updates.add(update, this.out.measure(update), this._config.maxTransmissions);
       }
       if (!isActiveNow) {
         runtime.submitAfter({ type: 'remove-down', id }, this._config.removeDownAfterMs);
@@ -758,7 +741,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       } catch (e) {
         return fail('custom-broadcast', e instanceof Error ? e.message : String(e));
       }
-      if (key !== undefined) this.customs.addOrReplace(key, item, this.customTransmissions);
+      if (key !== undefined) this.out.customs.addOrReplace(key, item, this.customTransmissions);
     }
     return OK;
   }
@@ -766,11 +749,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   // ---- sending -----------------------------------------------------------------------------------
 
   private measure(member: Member<T>): number {
-    try {
-      return this.updates.measure(member);
-    } catch (e) {
-      throw asEncodeError(e);
-    }
+    return this.out.measure(member);
   }
 
   private chooseAndSend(numMembers: number, message: Message<T>, runtime: Runtime<T>): void {
@@ -780,88 +759,11 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     for (const id of chosen) this.send(id, message, runtime);
   }
 
-  private begin(header: Header<T>): void {
-    try {
-      this.encoder.begin(header);
-    } catch (e) {
-      throw asEncodeError(e);
-    }
-  }
-
-  /** Sends `message` with the update backlog (after `extra`, if given) and custom broadcasts. */
   private send(dst: T, message: Message<T>, runtime: Runtime<T>, extra?: Member<T>): void {
-    const header: Header<T> = { src: this._identity, srcIncarnation: this._incarnation, dst, message };
-    this.begin(header);
-    const type = message.type;
-    if (carriesMembers(type)) {
-      if (extra !== undefined) this.encoder.tryAddMember(extra);
-      this.updates.fill(this.encoder);
-    }
-    this.finishAndSend(header, runtime);
+    this.out.send(this, dst, message, runtime, extra);
   }
 
-  private finishAndSend(header: Header<T>, runtime: Runtime<T>): void {
-    const type = header.message.type;
-    if (this.customs.size > 0 && allowsCustomBroadcasts(type)) {
-      const should = this.handler?.shouldAddBroadcastData;
-      if (should === undefined || should.call(this.handler, header.dst)) this.customs.fill(this.encoder);
-    }
-    runtime.sendTo(header.dst, this.encoder.finish());
-    if (this.dataNotifications) runtime.notify({ type: 'data-sent', header });
-  }
-
-  /**
-   * Sends a Feed to `dst`: for cursor 0 (answering an Announce) a random sample of active members,
-   * as foca, with next = 1 when not all fit; otherwise the page of members from `cursor` on in
-   * feed-key order, with next = the key of the first member left out (0 on the last page).
-   */
   private sendFeed(dst: T, cursor: number, runtime: Runtime<T>): void {
-    let candidates: KeyedRecord<T>[] | MemberRecord<T>[];
-    let total: number;
-    if (cursor === 0) {
-      const sample: MemberRecord<T>[] = [];
-      const estimate = this.estimateFeedCapacity(dst);
-      this.table.chooseActive(estimate, this.choice, this.rng, (id) => id.addr !== dst.addr);
-      for (const id of this.choice) {
-        const rec = this.table.get(id.addr);
-        if (rec !== undefined) sample.push(rec);
-      }
-      this.choice.length = 0;
-      candidates = sample;
-      total = this.table.numActive - (this.table.isActive(dst) ? 1 : 0);
-    } else {
-      candidates = feedCandidates(this.table.iterActive(), cursor, dst.addr);
-      total = candidates.length;
-    }
-    const recordAt = (i: number): MemberRecord<T> => {
-      const c = candidates[i]!;
-      return 'rec' in c ? c.rec : c;
-    };
-    const fill = (next: number): { header: Header<T>; fit: number } => {
-      const header: Header<T> = {
-        src: this._identity,
-        srcIncarnation: this._incarnation,
-        dst,
-        message: { type: 'feed', next },
-      };
-      this.begin(header);
-      let fit = 0;
-      while (fit < candidates.length && this.encoder.tryAddMember(recordAt(fit))) fit++;
-      return { header, fit };
-    };
-    // `next` is a fixed-size field: encode with a placeholder, then again with the real value.
-    const placeholder = 1;
-    let { header, fit } = fill(placeholder);
-    const next =
-      cursor === 0 ? (fit < total ? 1 : 0) : nextCursor(candidates as KeyedRecord<T>[], fit, cursor);
-    if (next !== placeholder) ({ header, fit } = fill(next));
-    this.finishAndSend(header, runtime);
-  }
-
-  private estimateFeedCapacity(dst: T): number {
-    const self: Member<T> = { id: this._identity, incarnation: this._incarnation, state: 'alive' };
-    const perMember = Math.max(1, this.measure(self));
-    const headerAndCount = this.measure({ id: dst, incarnation: 0, state: 'alive' }) * 2 + 8;
-    return Math.max(5, Math.ceil((this._config.maxPacketSize - headerAndCount) / perMember) + 1);
+    this.out.sendFeed(this, dst, cursor, this.table, this.rng, runtime);
   }
 }

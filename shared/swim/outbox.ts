@@ -1,0 +1,165 @@
+import type { BroadcastHandler, Invalidates } from './broadcast';
+import type { Codec } from './codec';
+import { CustomBroadcasts } from './custom-broadcasts';
+import { EncodeError } from './errors';
+import { feedCandidates, type KeyedRecord, nextCursor } from './feed-page';
+import type { Identity } from './identity';
+import type { Incarnation, Member } from './member';
+import type { MemberRecord, Members } from './members';
+import { PacketEncoder } from './packet';
+import type { Header, Message, MessageType } from './payload';
+import type { Rng } from './rng';
+import type { Runtime } from './runtime';
+import { UpdateBacklog } from './update-backlog';
+
+/** Messages that carry the update backlog (or, for a Feed, active members). */
+function carriesMembers(type: MessageType): boolean {
+  return type !== 'announce' && type !== 'turn-undead' && type !== 'broadcast';
+}
+
+function allowsCustomBroadcasts(type: MessageType): boolean {
+  return type !== 'announce' && type !== 'turn-undead';
+}
+
+/** The codec reports a field out of range with `RangeError`; the host sees `EncodeError`. */
+export function asEncodeError(e: unknown): unknown {
+  return e instanceof RangeError ? new EncodeError(e.message) : e;
+}
+
+/** Who we are right now: the header's source. */
+export interface Sender<T extends Identity> {
+  readonly identity: T;
+  readonly incarnation: Incarnation;
+}
+
+/**
+ * What goes into a packet, as foca's `send_message`: the header, then piggybacked membership
+ * updates (or active members, for a Feed), then custom broadcasts, never over `maxPacketSize`.
+ * Owns the two dissemination backlogs and one reused encoder; decides nothing about state.
+ */
+export class Outbox<T extends Identity, K extends Invalidates> {
+  readonly updates: UpdateBacklog<T>;
+  readonly customs = new CustomBroadcasts<K>();
+  private encoder: PacketEncoder<T>;
+  private readonly sample: T[] = [];
+
+  constructor(
+    private readonly codec: Codec<T>,
+    maxPacketSize: number,
+    private readonly handler: BroadcastHandler<T, K> | undefined,
+    private readonly dataNotifications: boolean,
+  ) {
+    this.updates = new UpdateBacklog(codec);
+    this.encoder = new PacketEncoder(codec, maxPacketSize);
+  }
+
+  get maxPacketSize(): number {
+    return this.encoder.maxPacketSize;
+  }
+
+  set maxPacketSize(size: number) {
+    if (size !== this.encoder.maxPacketSize) this.encoder = new PacketEncoder(this.codec, size);
+  }
+
+  /** Bytes `member` takes on the wire. Throws `EncodeError` if the codec can't write it; changes nothing. */
+  measure(member: Member<T>): number {
+    try {
+      return this.updates.measure(member);
+    } catch (e) {
+      throw asEncodeError(e);
+    }
+  }
+
+  /**
+   * Sends `message` to `dst` with the update backlog (after `extra`, if given) and custom
+   * broadcasts. Throws `EncodeError` if the header can't be encoded (nothing was sent or counted).
+   */
+  send(from: Sender<T>, dst: T, message: Message<T>, runtime: Runtime<T>, extra?: Member<T>): void {
+    const header: Header<T> = { src: from.identity, srcIncarnation: from.incarnation, dst, message };
+    this.begin(header);
+    if (carriesMembers(message.type)) {
+      if (extra !== undefined) this.encoder.tryAddMember(extra);
+      this.updates.fill(this.encoder);
+    }
+    this.finishAndSend(header, runtime);
+  }
+
+  /**
+   * Sends a Feed to `dst`: for cursor 0 (answering an Announce) a random sample of active members,
+   * as foca, with next = 1 when not all fit; otherwise the page of members from `cursor` on in
+   * feed-key order, with next = the key of the first member left out (0 on the last page).
+   */
+  sendFeed(from: Sender<T>, dst: T, cursor: number, table: Members<T>, rng: Rng, runtime: Runtime<T>): void {
+    let candidates: KeyedRecord<T>[] | MemberRecord<T>[];
+    let total: number;
+    if (cursor === 0) {
+      const records: MemberRecord<T>[] = [];
+      table.chooseActive(
+        this.estimateFeedCapacity(from, dst),
+        this.sample,
+        rng,
+        (id) => id.addr !== dst.addr,
+      );
+      for (const id of this.sample) {
+        const rec = table.get(id.addr);
+        if (rec !== undefined) records.push(rec);
+      }
+      this.sample.length = 0;
+      candidates = records;
+      total = table.numActive - (table.isActive(dst) ? 1 : 0);
+    } else {
+      candidates = feedCandidates(table.iterActive(), cursor, dst.addr);
+      total = candidates.length;
+    }
+    const recordAt = (i: number): MemberRecord<T> => {
+      const c = candidates[i]!;
+      return 'rec' in c ? c.rec : c;
+    };
+    const fill = (next: number): { header: Header<T>; fit: number } => {
+      const header: Header<T> = {
+        src: from.identity,
+        srcIncarnation: from.incarnation,
+        dst,
+        message: { type: 'feed', next },
+      };
+      this.begin(header);
+      let fit = 0;
+      while (fit < candidates.length && this.encoder.tryAddMember(recordAt(fit))) fit++;
+      return { header, fit };
+    };
+    // `next` is a fixed-size field: encode with a placeholder, then again with the real value.
+    const placeholder = 1;
+    let { header, fit } = fill(placeholder);
+    const next =
+      cursor === 0 ? (fit < total ? 1 : 0) : nextCursor(candidates as KeyedRecord<T>[], fit, cursor);
+    if (next !== placeholder) ({ header, fit } = fill(next));
+    this.finishAndSend(header, runtime);
+  }
+
+  private begin(header: Header<T>): void {
+    try {
+      this.encoder.begin(header);
+    } catch (e) {
+      throw asEncodeError(e);
+    }
+  }
+
+  private finishAndSend(header: Header<T>, runtime: Runtime<T>): void {
+    if (this.customs.size > 0 && allowsCustomBroadcasts(header.message.type)) {
+      const should = this.handler?.shouldAddBroadcastData;
+      if (should === undefined || should.call(this.handler, header.dst)) this.customs.fill(this.encoder);
+    }
+    runtime.sendTo(header.dst, this.encoder.finish());
+    if (this.dataNotifications) runtime.notify({ type: 'data-sent', header });
+  }
+
+  // Foca's estimate: as many members as our own would take, at least 5; the encoder has the last word.
+  private estimateFeedCapacity(from: Sender<T>, dst: T): number {
+    const perMember = Math.max(
+      1,
+      this.measure({ id: from.identity, incarnation: from.incarnation, state: 'alive' }),
+    );
+    const headerAndCount = this.measure({ id: dst, incarnation: 0, state: 'alive' }) * 2 + 8;
+    return Math.max(5, Math.ceil((this.maxPacketSize - headerAndCount) / perMember) + 1);
+  }
+}
