@@ -54,7 +54,23 @@ function fail(kind: RemoteErrorKind, message: string): HandleResult {
 /**
  * The SWIM core: a sans-IO port of foca 1.0. It never sends, reads a clock or sets a timer; every
  * output goes to the `Runtime` passed to each call. All state transitions live in this file; the
- * tables it keeps are in members.ts, probe.ts, update-backlog.ts and custom-broadcasts.ts.
+ * tables it keeps are in members.ts, probe.ts, suspicion-checks.ts, and what goes into a packet is
+ * in outbox.ts.
+ *
+ * Where Shoal departs from foca 1.0 (each has a test):
+ * - Members are found by addr in a `Map`; the probe list holds active members only (O(1) removal).
+ * - Every member that learns of a suspicion times it out itself (foca: only the prober), waiting
+ *   `HEARD_SUSPICION_FACTOR` times longer than the prober, so a lost Down costs a bounded delay.
+ * - Before declaring a suspect Down, a member checks it: `CHECK_ROUNDS` rounds of a Ping (carrying
+ *   the suspicion, so it can refute) plus PingReqs; an Ack or ForwardedAck saves it.
+ * - TurnUndead goes only to a member this instance just declared Down (foca also sends it to a
+ *   member that refuted in time).
+ * - Probing a suspect attaches its suspicion to the Ping (Lifeguard's buddy system).
+ * - The Feed is paged: `next` ≠ 0 means more; a joiner walks the pages with `feed-request`.
+ * - Custom broadcasts are sent 2 × `maxTransmissions` times (nothing repairs a missed item).
+ * - Packets are dropped while Undead (`not-for-us`); `reuseDownIdentity` stops spreading our Down.
+ * - Indirect messages naming our addr (not only our exact identity) are `indirect-for-ourselves`,
+ *   and are refused before any state changes.
  */
 export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   private _identity: T;
