@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { roomNameSchema, tokenSchema } from '../../shared/signaling/schemas';
+import * as z from 'zod/mini';
+import { ROOM_NAME_PATTERN } from '../../shared/signaling/limits';
 import type { Config } from '../../shared/swim/config';
 import { validateConfig } from '../../shared/swim/config';
 import type { KeyValueStorage } from '../runtime/identity-store';
@@ -37,42 +37,42 @@ export interface JoinRoomOptions<M extends Metadata = Metadata> {
   readonly storage?: KeyValueStorage | null;
 }
 
-const periodicSchema = z
-  .strictObject({
-    frequencyMs: z.number().positive(),
-    numMembers: z.number().int().min(1),
-  })
-  .nullable()
-  .optional();
+// zod/mini ships no messages: load the English ones so errors say what is wrong.
+z.config(z.locales.en());
 
-const configSchema = z
-  .strictObject({
-    probePeriodMs: z.number().positive(),
-    probeRttMs: z.number().positive(),
-    numIndirectProbes: z.number().int().min(1),
-    maxTransmissions: z.number().int().min(1).max(255),
-    suspectToDownAfterMs: z.number().positive(),
-    removeDownAfterMs: z.number().positive(),
-    maxPacketSize: z
-      .number()
-      .int()
-      .min(64)
-      .max(16 * 1024),
+const positive = () => z.number().check(z.positive());
+const intAtLeast = (min: number, max = Number.MAX_SAFE_INTEGER) => z.int().check(z.gte(min), z.lte(max));
+
+const periodicSchema = z.optional(
+  z.nullable(z.strictObject({ frequencyMs: positive(), numMembers: intAtLeast(1) })),
+);
+
+const configSchema = z.partial(
+  z.strictObject({
+    probePeriodMs: positive(),
+    probeRttMs: positive(),
+    numIndirectProbes: intAtLeast(1),
+    maxTransmissions: intAtLeast(1, 255),
+    suspectToDownAfterMs: positive(),
+    removeDownAfterMs: positive(),
+    maxPacketSize: intAtLeast(64, 16 * 1024),
     notifyDownMembers: z.boolean(),
     periodicAnnounce: periodicSchema,
     periodicAnnounceToDownMembers: periodicSchema,
     periodicGossip: periodicSchema,
-  })
-  .partial();
+  }),
+);
+
+const nonEmpty = () => z.string().check(z.minLength(1));
 
 const iceServerSchema = z.looseObject({
-  urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  username: z.string().optional(),
-  credential: z.string().optional(),
+  urls: z.union([nonEmpty(), z.array(nonEmpty()).check(z.minLength(1))]),
+  username: z.optional(z.string()),
+  credential: z.optional(z.string()),
 });
 
 const loggerSchema = z.custom<Logger>(
-  (v) =>
+  (v: unknown) =>
     typeof v === 'object' &&
     v !== null &&
     ['debug', 'info', 'warn', 'error'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
@@ -80,7 +80,7 @@ const loggerSchema = z.custom<Logger>(
 );
 
 const storageSchema = z.custom<KeyValueStorage>(
-  (v) =>
+  (v: unknown) =>
     typeof v === 'object' &&
     v !== null &&
     typeof (v as KeyValueStorage).getItem === 'function' &&
@@ -88,25 +88,33 @@ const storageSchema = z.custom<KeyValueStorage>(
   'storage must have getItem and setItem',
 );
 
-const signalingUrlSchema = z.string().refine((s) => {
-  try {
-    return ['http:', 'https:', 'ws:', 'wss:'].includes(new URL(s).protocol);
-  } catch {
-    return false;
-  }
-}, 'signaling must be an http(s):// or ws(s):// URL');
+const signalingUrlSchema = z.string().check(
+  z.refine((s) => {
+    try {
+      return ['http:', 'https:', 'ws:', 'wss:'].includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, 'signaling must be an http(s):// or ws(s):// URL'),
+);
+
+// The same rules as the server's schemas (shared/signaling), with zod/mini: a fraction of the bundle.
+const roomNameSchema = z
+  .string()
+  .check(z.regex(ROOM_NAME_PATTERN, 'room must be 1-64 characters of A-Z a-z 0-9 _ . -'));
+const tokenSchema = z.string().check(z.minLength(1), z.maxLength(2048));
 
 const optionsSchema = z.strictObject({
   signaling: signalingUrlSchema,
   room: roomNameSchema,
-  metadata: z.unknown().optional(),
-  token: tokenSchema.optional(),
-  iceServers: z.array(iceServerSchema).optional(),
-  config: configSchema.optional(),
-  expectedSize: z.number().int().min(1).max(100_000).optional(),
-  maxConnections: z.number().int().min(1).max(500).optional(),
-  logger: loggerSchema.optional(),
-  storage: z.union([storageSchema, z.null()]).optional(),
+  metadata: z.optional(z.unknown()),
+  token: z.optional(tokenSchema),
+  iceServers: z.optional(z.array(iceServerSchema)),
+  config: z.optional(configSchema),
+  expectedSize: z.optional(intAtLeast(1, 100_000)),
+  maxConnections: z.optional(intAtLeast(1, 500)),
+  logger: z.optional(loggerSchema),
+  storage: z.optional(z.union([storageSchema, z.null()])),
 });
 
 /** Options after validation, with defaults filled in. */
