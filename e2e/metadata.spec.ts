@@ -83,4 +83,22 @@ test('a reloaded tab keeps its address: the others see a rename, not a leave and
     expect(log.notifications.some((n) => n.type === 'rename' && n.addr === reloaded.id)).toBe(true);
     expect(log.leaves.map((m) => m.id)).not.toContain(reloaded.id);
   }
+
+  // A reload from the browser itself can't be told from a close (no navigate event): the tab says
+  // goodbye, but it still comes back with the same address, one generation up.
+  await reloaded.page.reload();
+  await reloaded.page.waitForFunction(() => window.room !== undefined);
+  const third = await reloaded.page.evaluate(() => ({
+    id: window.room!.self.id,
+    gen: window.room!.self.generation,
+  }));
+  expect(third.id).toBe(reloaded.id);
+  expect(third.gen).toBeGreaterThan(after.gen);
+  for (const tab of tabs.slice(0, 2)) {
+    await expect
+      .poll(async () => (await members(tab)).find((m) => m.id === reloaded.id)?.generation, {
+        timeout: 30_000,
+      })
+      .toBe(third.gen);
+  }
 });
