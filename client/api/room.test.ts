@@ -237,6 +237,20 @@ describe('Room on the in-memory mesh', () => {
     );
   });
 
+  it('a handler that throws does not stop the room or the other handlers', async () => {
+    const c = new TestCluster(newSeed());
+    const first = c.join('room', {});
+    first.room.on('join', () => {
+      throw new Error('app bug');
+    });
+    first.room.on('notification', () => {
+      throw new Error('app bug');
+    });
+    const tabs = [first, ...Array.from({ length: 2 }, (_, i) => c.join('room', { n: i }))];
+    await until(() => tabs.every(({ room }) => room.members().length === 3), 'converges');
+    expect(first.seen.joins).toHaveLength(2);
+  });
+
   it('late subscribers get the current status and members replayed', async () => {
     const c = new TestCluster(newSeed());
     const tabs = Array.from({ length: 3 }, (_, i) => c.join('room', { n: i }));
