@@ -60,7 +60,8 @@ const program = new Command('bench:browser')
     'after',
     `
 Figures (median and max over repetitions):
-  joinMs                    last tab's script start → every tab sees all N members
+  formMs                    N−1 tabs load at once: last script start → all see each other
+  joinMs                    then the last tab loads: its script start → every tab sees all N
   gracefulLeaveMs           page.close({ runBeforeUnload: true }) → gone in every other tab
   crashDetectedMs           CDP Page.crash → gone (or down) in every other tab; capped at 60 s
   bytesPerMemberSecond      data-channel bytesSent (RTCPeerConnection.getStats) per tab per second
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
         results.set(key(s, n), list);
         const f = (x: number | null) => (x === null ? '—' : Math.round(x));
         progress(
-          `${s} N=${n} rep ${rep + 1}/${reps}: join ${f(r.joinMs)} ms, leave ${f(r.gracefulLeaveMs)} ms, ` +
+          `${s} N=${n} rep ${rep + 1}/${reps}: form ${f(r.formMs)} ms, join ${f(r.joinMs)} ms, leave ${f(r.gracefulLeaveMs)} ms, ` +
             `crash ${f(r.crashDetectedMs)} ms${r.crashCapped ? ' (cap)' : ''}, ${f(r.bytesPerMemberSecond)} B/s, ` +
             `${r.connectionsPerTab ?? '—'} conns${r.problems.length ? `; ${r.problems.join('; ')}` : ''}`,
         );

@@ -1,7 +1,7 @@
 /**
- * One repetition for one system and N: N tabs join one room, then the bench measures, in this order,
- * join time, steady-state traffic and connections, a graceful leave (beforeunload) and a crash
- * (CDP Page.crash). Every instant is on the common clock (see tabs.ts); page instants are the moment
+ * One repetition for one system and N: N−1 tabs load at once and form a room, the last tab loads into
+ * it, then the bench measures, in this order, steady-state traffic and connections, a graceful leave
+ * (beforeunload) and a crash (CDP Page.crash). Every instant is on the common clock (see tabs.ts); page instants are the moment
  * the library told the page.
  */
 import type { Browser } from '@playwright/test';
@@ -35,6 +35,7 @@ export interface RepetitionPlan {
 
 /** What one repetition measured; a figure is null when its step could not run (see `problems`). */
 export interface RepetitionResult {
+  formMs: number | null;
   joinMs: number | null;
   gracefulLeaveMs: number | null;
   gracefulLeaveCapped: boolean;
@@ -76,6 +77,7 @@ function pageToNode(tab: Tab, pageMs: number): number {
 /** Opens N tabs, measures, and closes every tab it opened, whatever happens. */
 export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionResult> {
   const result: RepetitionResult = {
+    formMs: null,
     joinMs: null,
     gracefulLeaveMs: null,
     gracefulLeaveCapped: false,
@@ -94,18 +96,34 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
     tabs.push(...(await Promise.all(ids.map((id) => openTab(plan.browser, id)))));
     const url = (id: string) =>
       `${plan.pageUrl}?${new URLSearchParams({ signaling: plan.signaling, room: plan.room, id, n: String(plan.n) })}`;
-    // All tabs navigate at once: the room forms from N simultaneous joins.
-    await Promise.all(tabs.map((t) => t.page.goto(url(t.id), { waitUntil: 'load' })));
+    const early = tabs.slice(0, -1);
+    const late = tabs[tabs.length - 1]!;
+    const earlyIds = early.map((t) => t.id);
+    const problem = (what: string, w: Awaited<ReturnType<typeof waitForAll>>, timeoutMs: number) => {
+      const seen = w.states.map((s, i) => `${tabs[i]!.id}:${s?.visible.length ?? '?'}`).join(' ');
+      result.problems.push(w.error ?? `${what}: not done after ${timeoutMs} ms (members seen: ${seen})`);
+    };
 
-    // Join: the last tab's script start → the last tab to see all N.
-    const joined = await waitForAll(tabs, (s) => s.allSeenAt !== null, plan.joinTimeoutMs);
-    if (joined.error || joined.timedOut) {
-      const seen = joined.states.map((s, i) => `${tabs[i]!.id}:${s?.visible.length ?? '?'}`).join(' ');
-      result.problems.push(
-        joined.error ?? `not every tab saw all ${plan.n} after ${plan.joinTimeoutMs} ms (${seen})`,
-      );
+    // The room forms: N−1 tabs load at once and must all see each other.
+    await Promise.all(early.map((t) => t.page.goto(url(t.id), { waitUntil: 'load' })));
+    const formed = await waitForAll(
+      early,
+      (s) => earlyIds.every((id) => s.visible.includes(id)),
+      plan.joinTimeoutMs,
+    );
+    if (formed.error || formed.timedOut) {
+      problem(`${early.length} tabs forming a room`, formed, plan.joinTimeoutMs);
       return result;
     }
+
+    // Join: the last tab loads into the formed room; every tab must see all N.
+    await late.page.goto(url(late.id), { waitUntil: 'load' });
+    const joined = await waitForAll(tabs, (s) => s.allSeenAt !== null, plan.joinTimeoutMs);
+    if (joined.error || joined.timedOut) {
+      problem(`the last tab joining`, joined, plan.joinTimeoutMs);
+      return result;
+    }
+
     // Steady state: every tab's data-channel and transport bytes over the same window.
     await sleep(plan.settleMs);
     const before = await Promise.all(tabs.map(readTraffic));
@@ -129,10 +147,15 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
       result.clockUncertaintyMs = Math.max(result.clockUncertaintyMs, (await measureOffset(t)) / 2);
       result.maxClockOffsetMs = Math.max(result.maxClockOffsetMs, Math.abs(t.offsetMs));
     }
-    const states = joined.states as BenchState[];
-    const lastStart = Math.max(...states.map((s, i) => pageToNode(tabs[i]!, s.startedAt)));
-    const lastSeen = Math.max(...states.map((s, i) => pageToNode(tabs[i]!, s.allSeenAt!)));
-    result.joinMs = lastSeen - lastStart;
+    const formStates = formed.states as BenchState[];
+    const formStart = Math.max(...formStates.map((s, i) => pageToNode(early[i]!, s.startedAt)));
+    const formEnd = Math.max(
+      ...formStates.map((s, i) => Math.max(...earlyIds.map((id) => pageToNode(early[i]!, s.seenAt[id]!)))),
+    );
+    result.formMs = formEnd - formStart;
+    const joinStates = joined.states as BenchState[];
+    const joinStart = pageToNode(late, joinStates[tabs.length - 1]!.startedAt);
+    result.joinMs = Math.max(...joinStates.map((s, i) => pageToNode(tabs[i]!, s.allSeenAt!))) - joinStart;
 
     // Graceful leave: the last tab closes with beforeunload; gone in every other tab.
     const leaver = tabs[tabs.length - 1]!;

@@ -6,6 +6,7 @@ import type { System } from './build-pages';
 import type { RepetitionResult } from './repetition';
 
 export const FIGURES = [
+  'formMs',
   'joinMs',
   'gracefulLeaveMs',
   'crashDetectedMs',
@@ -63,6 +64,7 @@ export function toRow(
     repetitions: reps.length,
     bundleGzipBytes,
     problems: [...new Set(reps.flatMap((r) => r.problems))],
+    formMs: summarize(reps.map((r) => r.formMs)),
     joinMs: summarize(reps.map((r) => r.joinMs)),
     gracefulLeaveMs: summarize(
       reps.map((r) => r.gracefulLeaveMs),
@@ -92,6 +94,7 @@ export function notMeasuredRow(
     bundleGzipBytes,
     problems: [reason],
     notMeasured: reason,
+    formMs: null,
     joinMs: null,
     gracefulLeaveMs: null,
     crashDetectedMs: null,
@@ -102,7 +105,8 @@ export function notMeasuredRow(
 }
 
 const LABELS: Record<Figure, string> = {
-  joinMs: 'join ms',
+  formMs: 'room forms ms (N−1 tabs at once)',
+  joinMs: 'join ms (last tab into the room)',
   gracefulLeaveMs: 'graceful leave ms',
   crashDetectedMs: 'crash detected ms',
   bytesPerMemberSecond: 'data-channel B/s per member',
