@@ -52,6 +52,7 @@ const program = new Command('bench:signaling')
   .option('--room-size <n>', 'members per room', int, 50)
   .option('--concurrency <n>', 'connects/joins in flight at once', int, 16)
   .option('--relays <n>', 'signals relayed per row', int, 2000)
+  .option('--warmup <n>', 'clients that join, relay and leave before measuring (JIT warm-up)', int, 200)
   .option('--seed <n>', 'seed for picking relay pairs', int, 7)
   .option('--redis', 'also run each row on 2 instances sharing rooms through a redis-server it starts')
   .option('--deadline <seconds>', 'abort a row that takes longer', int, 180)
@@ -65,6 +66,7 @@ const opts = program.opts<{
   seed: number;
   deadline: number;
   redis?: boolean;
+  warmup: number;
 }>();
 
 function percentile(sorted: number[], p: number): number {
@@ -154,13 +156,31 @@ async function totalRss(instances: Instance[]): Promise<number> {
   return sum;
 }
 
+/** Runs the join and relay paths a while so that the measured row sees optimized code, not the JIT. */
+async function warmUp(instances: Instance[]): Promise<void> {
+  const warm: Client[] = [];
+  await pool(opts.warmup, opts.concurrency, async (i) => {
+    const client = await connectOne(instances[i % instances.length]!.url);
+    warm[i] = client;
+    await client.emitWithAck('join', { room: `warmup-${i % 10}`, addr: addr(0xffff0000 + i) });
+  });
+  await pool(opts.warmup, opts.concurrency, async (i) => {
+    // i and i + 10 share a room; the ack may say unknown-peer once that one left, which is fine here.
+    const to = addr(0xffff0000 + ((i + 10) % opts.warmup));
+    await warm[i]!.emitWithAck('signal', { room: `warmup-${i % 10}`, to, sessionId: 'w', data: 0 });
+    await warm[i]!.emitWithAck('leave', { room: `warmup-${i % 10}` });
+  });
+  for (const client of warm) client.close();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
 async function benchRow(n: number, redisUrl: string | undefined): Promise<Row> {
   const count = redisUrl === undefined ? 1 : 2;
   const instances: Instance[] = [];
   for (let i = 0; i < count; i++) instances.push(await spawnServer(n, redisUrl));
   const clients: Client[] = [];
   try {
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await warmUp(instances);
     const rssBefore = await totalRss(instances);
     const connectStart = performance.now();
     await pool(n, opts.concurrency * 4, async (i) => {
@@ -288,7 +308,7 @@ try {
 }
 if (!opts.json) {
   console.log(
-    `signaling bench: websocket clients, rooms of ${opts.roomSize}, ${opts.concurrency} joins/relays in flight, seed ${opts.seed}`,
+    `signaling bench: websocket clients, rooms of ${opts.roomSize}, ${opts.concurrency} joins/relays in flight, ${opts.warmup} warm-up clients, seed ${opts.seed}`,
   );
   console.log(
     '| server | clients held | connect s | joins/s | join p50 ms | join p99 ms | relays | relay p50 ms | relay p99 ms | server RSS MiB | RSS/conn KiB |',
