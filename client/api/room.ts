@@ -1,25 +1,22 @@
-import type { BrowserIdentity } from '../../shared/swim/browser-identity';
-import type { Rng } from '../../shared/swim/rng';
-import type { Mesh, MeshStats, ServerSignaling } from '../mesh/mesh';
+import type { Mesh } from '../mesh/mesh';
 import { Bootstrapper } from '../runtime/bootstrap';
 import { type Clock, systemClock } from '../runtime/clock';
-import { IdentityStore, type KeyValueStorage } from '../runtime/identity-store';
+import { IdentityStore } from '../runtime/identity-store';
 import { type Logger, silentLogger } from '../runtime/logger';
-import type { SignalingClient, SocketSignalingInit } from '../runtime/signaling-client';
-import { type HostStats, SwimHost } from '../runtime/swim-host';
-import { decodeAppFrame, encodeMessage, encodeMetadataFrame } from './app-frames';
+import type { SignalingClient } from '../runtime/signaling-client';
+import { SwimHost } from '../runtime/swim-host';
+import { decodeAppFrame, encodeMessage } from './app-frames';
+import { MemberTable } from './member-table';
 import {
   decodeMetadataItem,
-  encodeMetadataItem,
-  encodeMetadataJson,
   type Metadata,
   MetadataError,
   type MetadataKey,
   MetadataStore,
 } from './metadata';
 import type { ResolvedOptions } from './options';
+import type { RoomDeps, RoomStats } from './room-deps';
 import type {
-  MemberState,
   PacketEvent,
   RawNotification,
   RoomEventName,
@@ -27,50 +24,9 @@ import type {
   RoomMember,
   RoomStatus,
 } from './room-events';
+import { SelfMetadata } from './self-metadata';
 
-/** What a room needs to build its mesh; the environment (browser, Node, tests) supplies the factory. */
-export interface RoomMeshInit {
-  readonly self: string;
-  readonly swimSrcAddr: (bytes: Uint8Array) => string | undefined;
-  readonly server: ServerSignaling;
-  readonly iceServers: readonly RTCIceServer[];
-  readonly maxPacketSize: number;
-  readonly maxConnections?: number;
-  readonly logger: Logger;
-}
-
-/** The collaborators a room is built with (options apart from injected parts). */
-export interface RoomDeps {
-  readonly createMesh: (init: RoomMeshInit) => Mesh;
-  readonly createSignaling: (init: SocketSignalingInit) => SignalingClient;
-  /** Turns on pagehide / resume handling; returns its detach function. */
-  readonly attachLifecycle?: (room: LifecycleTarget) => () => void;
-  readonly storage?: KeyValueStorage | undefined;
-  readonly clock?: Clock;
-  /** Randomness for the core (probe order, gossip targets). */
-  readonly rng: Rng;
-}
-
-/** What the page lifecycle handlers call. */
-export interface LifecycleTarget {
-  /** Leaves at once, synchronously: the page is going away. */
-  leaveNow(): void;
-  /** Looks for a hang/freeze/sleep now. */
-  checkPause(): void;
-}
-
-/** `room.stats()`: the mesh's counters, the core's backlog and the host's counters. */
-export interface RoomStats extends HostStats {
-  readonly mesh: MeshStats;
-  readonly members: number;
-  readonly incarnation: number;
-  readonly generation: number;
-  readonly connectionState: string;
-  readonly updatesBacklog: number;
-  readonly customBroadcastBacklog: number;
-  /** App frames dropped because they were malformed or spoofed. */
-  readonly appDropped: number;
-}
+export type { LifecycleTarget, RoomDeps, RoomMeshInit, RoomStats } from './room-deps';
 
 /** Thrown when a room is used after `leave()`. */
 export class RoomClosedError extends Error {
@@ -79,16 +35,9 @@ export class RoomClosedError extends Error {
 }
 
 const HISTORY_LIMIT = 500;
-const PUBLISH_INTERVAL_MS = 100;
 const LEAVE_FLUSH_MS = 200;
 /** Largest app message frame; the mesh's own cap is one byte less than 16 KiB with its frame kind. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 - 1;
-
-interface Entry {
-  id: BrowserIdentity;
-  state: MemberState;
-  readonly since: number;
-}
 
 type Listeners<M extends Metadata> = { [E in RoomEventName]: Set<RoomEvents<M>[E]> };
 
@@ -117,18 +66,11 @@ export class Room<M extends Metadata = Metadata> {
     packet: new Set(),
     error: new Set(),
   };
-  private readonly entries = new Map<string, Entry>();
+  private readonly table: MemberTable<M>;
   private readonly history: RawNotification[] = [];
   private readonly changedMetadata = new Set<string>();
-  /** Members that have not had our metadata directly yet (they just came up or reloaded). */
-  private readonly owedMetadata = new Set<string>();
   private readonly joinedAt: number;
-  private selfMetadata: M;
-  private selfJson: Uint8Array;
-  private selfItem: Uint8Array = new Uint8Array(0);
-  private metadataVersion = 0;
-  private lastPublish = Number.NEGATIVE_INFINITY;
-  private publishHandle: unknown;
+  private readonly selfMetadata: SelfMetadata<M>;
   private currentStatus: RoomStatus = 'connecting';
   private everConnected = false;
   private leaving = false;
@@ -145,8 +87,6 @@ export class Room<M extends Metadata = Metadata> {
     this.identityStore = new IdentityStore(options.room, storage);
     const identity = this.identityStore.next();
     this.joinedAt = this.clock.wallNow();
-    this.selfMetadata = options.metadata;
-    this.selfJson = encodeMetadataJson(options.metadata);
 
     this.signaling = deps.createSignaling({
       url: options.signaling,
@@ -179,6 +119,8 @@ export class Room<M extends Metadata = Metadata> {
       clock: this.clock,
       logger: this.logger,
     });
+    this.selfMetadata = new SelfMetadata(options.metadata, this.host, this.mesh, this.clock);
+    this.table = new MemberTable<M>(this.metadataStore);
     this.bootstrap = new Bootstrapper<MetadataKey>({
       host: this.host,
       signaling: this.signaling,
@@ -189,14 +131,14 @@ export class Room<M extends Metadata = Metadata> {
     this.host.on('notification', (n) => this.onNotification(n));
     this.host.on('drained', () => this.afterDrain());
     this.mesh.on('app', (from, bytes) => this.onApp(from, bytes));
-    this.mesh.on('peer-open', (addr) => this.sendOwedMetadata(addr));
+    this.mesh.on('peer-open', (addr) => this.selfMetadata.sendOwed(addr));
     this.bootstrap.on('change', () => this.updateStatus());
     this.bootstrap.on('refused', (error) => {
       this.emit('error', error);
       this.updateStatus();
     });
 
-    this.publishMetadata();
+    this.selfMetadata.publish();
     this.bootstrap.start();
     if (deps.attachLifecycle !== undefined) {
       this.detachLifecycle = deps.attachLifecycle({
@@ -213,7 +155,7 @@ export class Room<M extends Metadata = Metadata> {
       id: id.addr,
       generation: id.generation,
       state: 'alive',
-      metadata: this.selfMetadata,
+      metadata: this.selfMetadata.current,
       since: this.joinedAt,
       self: true,
     };
@@ -226,7 +168,7 @@ export class Room<M extends Metadata = Metadata> {
   /** Everyone in the room as we see it, us first. Alive and suspect members; Down ones are gone. */
   members(): RoomMember<M>[] {
     const out = [this.self];
-    for (const addr of this.entries.keys()) out.push(this.view(addr)!);
+    for (const addr of this.table.addrs()) out.push(this.table.view(addr)!);
     return out;
   }
 
@@ -239,8 +181,8 @@ export class Room<M extends Metadata = Metadata> {
     set.add(handler);
     if (event === 'status') this.call(() => (handler as RoomEvents<M>['status'])(this.currentStatus));
     if (event === 'join') {
-      for (const addr of this.entries.keys()) {
-        const v = this.view(addr)!;
+      for (const addr of this.table.addrs()) {
+        const v = this.table.view(addr)!;
         this.call(() => (handler as RoomEvents<M>['join'])(v));
       }
     }
@@ -264,21 +206,8 @@ export class Room<M extends Metadata = Metadata> {
     if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) {
       throw new MetadataError('setMetadata takes an object of fields to change');
     }
-    const next = { ...this.selfMetadata, ...partial } as M;
-    const json = encodeMetadataJson(next);
-    this.selfMetadata = next;
-    this.selfJson = json;
+    this.selfMetadata.merge(partial);
     this.emit('update', this.self);
-    if (this.publishHandle !== undefined) return;
-    const wait = this.lastPublish + PUBLISH_INTERVAL_MS - this.clock.now();
-    if (wait <= 0) {
-      this.publishMetadata();
-      return;
-    }
-    this.publishHandle = this.clock.setTimeout(() => {
-      this.publishHandle = undefined;
-      if (!this.closed) this.publishMetadata();
-    }, wait);
   }
 
   /**
@@ -300,7 +229,7 @@ export class Room<M extends Metadata = Metadata> {
     this.assertOpen();
     const frame = encodeMessage(data, MAX_MESSAGE_BYTES);
     let sent = 0;
-    for (const addr of this.entries.keys()) if (this.mesh.sendApp(addr, frame)) sent++;
+    for (const addr of this.table.addrs()) if (this.mesh.sendApp(addr, frame)) sent++;
     return sent;
   }
 
@@ -309,7 +238,7 @@ export class Room<M extends Metadata = Metadata> {
     return {
       ...this.host.stats(),
       mesh: this.mesh.stats(),
-      members: this.entries.size + 1,
+      members: this.table.size + 1,
       incarnation: core.incarnation,
       generation: core.identity.generation,
       connectionState: core.connectionState,
@@ -370,7 +299,7 @@ export class Room<M extends Metadata = Metadata> {
   private shutdown(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.publishHandle !== undefined) this.clock.clearTimeout(this.publishHandle);
+    this.selfMetadata.stop();
     this.bootstrap.stop();
     this.host.stop();
     this.mesh.close();
@@ -379,20 +308,6 @@ export class Room<M extends Metadata = Metadata> {
 
   private assertOpen(): void {
     if (this.leaving || this.closed) throw new RoomClosedError(`room ${this.name} was left`);
-  }
-
-  private publishMetadata(): void {
-    this.metadataVersion++;
-    this.lastPublish = this.clock.now();
-    this.selfItem = encodeMetadataItem(this.host.identity, this.metadataVersion, this.selfJson);
-    const item = this.selfItem;
-    this.host.run(() => this.host.core.addBroadcast(item));
-    if (this.host.core.connectionState === 'connected') this.host.run((rt) => this.host.core.broadcast(rt));
-  }
-
-  private sendOwedMetadata(addr: string): void {
-    if (!this.owedMetadata.has(addr) || !this.mesh.isOpen(addr)) return;
-    if (this.mesh.sendApp(addr, encodeMetadataFrame(this.selfItem))) this.owedMetadata.delete(addr);
   }
 
   private onNotification(n: RawNotification): void {
@@ -409,35 +324,29 @@ export class Room<M extends Metadata = Metadata> {
         return;
       case 'member-up': {
         if (n.id.addr === self) return;
-        this.entries.set(n.id.addr, { id: n.id, state: 'alive', since: this.clock.wallNow() });
-        this.owedMetadata.add(n.id.addr);
-        this.sendOwedMetadata(n.id.addr);
-        this.emit('join', this.view(n.id.addr)!);
+        const member = this.table.up(n.id, this.clock.wallNow());
+        this.selfMetadata.owe(n.id.addr);
+        this.emit('join', member);
         return;
       }
       case 'member-down': {
-        const addr = n.id.addr;
-        const before = this.view(addr);
-        this.entries.delete(addr);
-        this.metadataStore.delete(addr);
-        this.owedMetadata.delete(addr);
-        if (before !== undefined)
-          this.emit('leave', { ...before, id: addr, generation: n.id.generation, state: 'down' });
+        const gone = this.table.down(n.id);
+        this.selfMetadata.forget(n.id.addr);
+        if (gone !== undefined) this.emit('leave', gone);
         return;
       }
       case 'rename': {
-        const entry = this.entries.get(n.new.addr);
-        if (entry === undefined || n.new.addr === self) return;
-        entry.id = n.new;
+        if (n.new.addr === self) return;
+        const renamed = this.table.rename(n.new);
+        if (renamed === undefined) return;
         // A reloaded tab knows nothing of us yet.
-        this.owedMetadata.add(n.new.addr);
-        this.sendOwedMetadata(n.new.addr);
-        this.emit('update', this.view(n.new.addr)!);
+        this.selfMetadata.owe(n.new.addr);
+        this.emit('update', renamed);
         return;
       }
       case 'rejoin':
         this.identityStore.save(n.id);
-        this.publishMetadata();
+        this.selfMetadata.publish();
         this.emit('update', this.self);
         return;
       case 'defunct':
@@ -453,11 +362,8 @@ export class Room<M extends Metadata = Metadata> {
 
   private afterDrain(): void {
     this.flushMetadataChanges();
-    for (const [addr, entry] of this.entries) {
-      const m = this.host.core.member(addr);
-      if (m === undefined || m.state === 'down' || m.state === entry.state) continue;
-      entry.state = m.state;
-      this.emit('update', this.view(addr)!);
+    for (const member of this.table.refreshStates((addr) => this.host.core.member(addr))) {
+      this.emit('update', member);
     }
     this.updateStatus();
   }
@@ -467,7 +373,7 @@ export class Room<M extends Metadata = Metadata> {
     const changed = [...this.changedMetadata];
     this.changedMetadata.clear();
     for (const addr of changed) {
-      const v = this.view(addr);
+      const v = this.table.view(addr);
       if (v !== undefined) this.emit('update', v);
     }
   }
@@ -510,19 +416,6 @@ export class Room<M extends Metadata = Metadata> {
     if (next === this.currentStatus) return;
     this.currentStatus = next;
     this.emit('status', next);
-  }
-
-  private view(addr: string): RoomMember<M> | undefined {
-    const e = this.entries.get(addr);
-    if (e === undefined) return undefined;
-    return {
-      id: addr,
-      generation: e.id.generation,
-      state: e.state,
-      metadata: this.metadataStore.get(addr)?.metadata as M | undefined,
-      since: e.since,
-      self: false,
-    };
   }
 
   private emit<E extends RoomEventName>(event: E, ...args: Parameters<RoomEvents<M>[E]>): void {

@@ -1,0 +1,93 @@
+import type { Mesh } from '../mesh/mesh';
+import type { Clock } from '../runtime/clock';
+import type { SwimHost } from '../runtime/swim-host';
+import { encodeMetadataFrame } from './app-frames';
+import { encodeMetadataItem, encodeMetadataJson, type Metadata, type MetadataKey } from './metadata';
+
+/** At most one metadata broadcast per this many ms; the latest value wins. */
+export const PUBLISH_INTERVAL_MS = 100;
+
+/**
+ * Our own metadata and how it gets out: each change is a new version, queued as a custom broadcast
+ * (throttled) that the core spreads and older versions drop out of the backlog; members that just came
+ * up, or reloaded, get the current version directly on their data channel, since broadcasts that went
+ * out before they joined will never reach them.
+ */
+export class SelfMetadata<M extends Metadata> {
+  private value: M;
+  private json: Uint8Array;
+  private item: Uint8Array = new Uint8Array(0);
+  private version = 0;
+  private lastPublish = Number.NEGATIVE_INFINITY;
+  private handle: unknown;
+  private stopped = false;
+  /** Members that have not had our metadata directly yet. */
+  private readonly owed = new Set<string>();
+
+  constructor(
+    initial: M,
+    private readonly host: SwimHost<MetadataKey>,
+    private readonly mesh: Mesh,
+    private readonly clock: Clock,
+  ) {
+    this.value = initial;
+    this.json = encodeMetadataJson(initial);
+  }
+
+  get current(): M {
+    return this.value;
+  }
+
+  /**
+   * Merges `partial` in and schedules a broadcast. Throws `MetadataError` (changing nothing) when the
+   * result is not a JSON object of at most 512 bytes.
+   */
+  merge(partial: Partial<M>): void {
+    const next = { ...this.value, ...partial } as M;
+    const json = encodeMetadataJson(next);
+    this.value = next;
+    this.json = json;
+    if (this.handle !== undefined) return;
+    const wait = this.lastPublish + PUBLISH_INTERVAL_MS - this.clock.now();
+    if (wait <= 0) {
+      this.publish();
+      return;
+    }
+    this.handle = this.clock.setTimeout(() => {
+      this.handle = undefined;
+      if (!this.stopped) this.publish();
+    }, wait);
+  }
+
+  /** Queues the current value as a new version now (also after a rejoin: the generation changed). */
+  publish(): void {
+    this.version++;
+    this.lastPublish = this.clock.now();
+    this.item = encodeMetadataItem(this.host.identity, this.version, this.json);
+    const item = this.item;
+    const core = this.host.core;
+    this.host.run(() => core.addBroadcast(item));
+    if (core.connectionState === 'connected') this.host.run((rt) => core.broadcast(rt));
+  }
+
+  /** `addr` needs our metadata directly (it just came up or reloaded); sent as soon as a link is open. */
+  owe(addr: string): void {
+    this.owed.add(addr);
+    this.sendOwed(addr);
+  }
+
+  /** Sends what we owe `addr` if its link is open (call on peer-open). */
+  sendOwed(addr: string): void {
+    if (!this.owed.has(addr) || !this.mesh.isOpen(addr)) return;
+    if (this.mesh.sendApp(addr, encodeMetadataFrame(this.item))) this.owed.delete(addr);
+  }
+
+  forget(addr: string): void {
+    this.owed.delete(addr);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
+  }
+}
