@@ -194,24 +194,32 @@ function render(): void {
       };
     }
     if (lastStats === undefined || at - lastStats.at >= 900) lastStats = { at, ...mesh };
-    const rows: Array<[string, string]> = [
-      ['packets in / s', rates.packetsIn.toFixed(1)],
-      ['packets out / s', rates.packetsOut.toFixed(1)],
-      ['bytes in / s', formatBytes(rates.bytesIn)],
-      ['bytes out / s', formatBytes(rates.bytesOut)],
-      ['connections open', String(mesh.open)],
-      ['connections pending', String(mesh.pending)],
-      ['signaled through the mesh', String(mesh.signaledViaMesh)],
-      ['signaled through the server', String(mesh.signaledViaServer)],
-      ['dropped by the loss slider', String(mesh.lossDropped)],
-      ['spoofed packets dropped', String(mesh.spoofedDropped)],
+    // [key for automation (data-counter), label, raw value, shown value]
+    const rows: Array<[string, string, number, string]> = [
+      ['packets-in-rate', 'packets in / s', rates.packetsIn, rates.packetsIn.toFixed(1)],
+      ['packets-out-rate', 'packets out / s', rates.packetsOut, rates.packetsOut.toFixed(1)],
+      ['bytes-in-rate', 'bytes in / s', rates.bytesIn, formatBytes(rates.bytesIn)],
+      ['bytes-out-rate', 'bytes out / s', rates.bytesOut, formatBytes(rates.bytesOut)],
+      ['open', 'connections open', mesh.open, String(mesh.open)],
+      ['pending', 'connections pending', mesh.pending, String(mesh.pending)],
+      ['signaled-via-mesh', 'signaled through the mesh', mesh.signaledViaMesh, String(mesh.signaledViaMesh)],
+      [
+        'signaled-via-server',
+        'signaled through the server',
+        mesh.signaledViaServer,
+        String(mesh.signaledViaServer),
+      ],
+      ['loss-dropped', 'dropped by the loss slider', mesh.lossDropped, String(mesh.lossDropped)],
+      ['spoofed-dropped', 'spoofed packets dropped', mesh.spoofedDropped, String(mesh.spoofedDropped)],
     ];
     ui.counters.replaceChildren(
-      ...rows.flatMap(([k, v]) => {
+      ...rows.flatMap(([key, label, raw, text]) => {
         const dt = document.createElement('dt');
-        dt.textContent = k;
+        dt.textContent = label;
         const dd = document.createElement('dd');
-        dd.textContent = v;
+        dd.dataset.counter = key;
+        dd.dataset.value = String(raw);
+        dd.textContent = text;
         return [dt, dd];
       }),
     );
