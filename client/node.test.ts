@@ -58,7 +58,9 @@ describe('the Node member (client/node.ts, @roamhq/wrtc) against the real signal
 
   it('three members join, see each other with metadata, and see one leave', async () => {
     for (let i = 0; i < 3; i++) {
-      rooms.push(joinRoom({ signaling: url, room: 'node-room', metadata: { bot: i } }));
+      // ws:// is accepted as well as http://
+      const signaling = i === 2 ? url.replace('http:', 'ws:') : url;
+      rooms.push(joinRoom({ signaling, room: 'node-room', metadata: { bot: i } }));
     }
     await waitFor(() => rooms.every((r) => r.members().length === 3), 'three see three');
     await waitFor(

@@ -94,15 +94,20 @@ export class Room<M extends Metadata = Metadata> {
       addr: identity.addr,
       token: options.token,
     });
-    this.mesh = deps.createMesh({
-      self: identity.addr,
-      swimSrcAddr: readSrcAddr,
-      server: this.signaling,
-      iceServers: options.iceServers,
-      maxPacketSize: options.config.maxPacketSize,
-      ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
-      logger: this.logger,
-    });
+    try {
+      this.mesh = deps.createMesh({
+        self: identity.addr,
+        swimSrcAddr: readSrcAddr,
+        server: this.signaling,
+        iceServers: options.iceServers,
+        maxPacketSize: options.config.maxPacketSize,
+        ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+        logger: this.logger,
+      });
+    } catch (e) {
+      this.signaling.close();
+      throw e;
+    }
     this.metadataStore = new MetadataStore(
       (addr) => this.changedMetadata.add(addr),
       (item) => {
