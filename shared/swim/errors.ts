@@ -17,7 +17,10 @@ export type RemoteErrorKind =
   | 'decode'
   /** The broadcast handler refused an item. Membership updates in the same packet were applied. */
   | 'custom-broadcast'
-  /** Packet addressed to an older identity of ours, or dropped because we are Undead. Nothing changed. */
+  /**
+   * Packet addressed to an older identity of ours, or dropped because we are Undead. Nothing changed,
+   * except that a sender addressing an older identity of ours is sent a Gossip from our current one.
+   */
   | 'not-for-us';
 
 export interface RemoteError {

@@ -27,6 +27,8 @@ export interface ApplySummary<T extends Identity> {
   conflict: Conflict;
   /** The identity that was replaced, when `conflict` is 'replaced'. */
   replaced: T | undefined;
+  /** Whether the addr was unknown and is now registered. */
+  inserted: boolean;
 }
 
 export function isActiveState(state: MemberState): boolean {
@@ -75,6 +77,7 @@ export class Members<T extends Identity> {
     changedActiveSet: false,
     conflict: 'none',
     replaced: undefined,
+    inserted: false,
   };
 
   get numActive(): number {
@@ -149,6 +152,7 @@ export class Members<T extends Identity> {
     if (known === undefined) return undefined;
     const s = this.summary;
     s.replaced = undefined;
+    s.inserted = false;
     s.changedActiveSet = false;
     const idConflict = !known.id.equals(id);
     const wasActive = known.slot >= 0;
@@ -202,6 +206,7 @@ export class Members<T extends Identity> {
     this.byAddr.set(id.addr, rec);
     const s = this.summary;
     s.replaced = undefined;
+    s.inserted = true;
     s.conflict = 'none';
     s.applySuccessful = true;
     const active = state !== 'down';

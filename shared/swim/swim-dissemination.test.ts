@@ -36,6 +36,8 @@ describe('piggybacked updates', () => {
     const { swim, rt } = makeNode(ME, {
       config: { ...simple(), maxTransmissions: 10, numIndirectProbes: 3 },
     });
+    swim.applyMany([member(id(2)), member(id(3)), member(id(4)), member(id(5))], false, rt);
+    rt.clear();
     const r = swim.handleData(
       encode(header(id(2), ME, { type: 'gossip' }), [
         member(id(3), 'alive', 3),
@@ -45,28 +47,41 @@ describe('piggybacked updates', () => {
       rt,
     );
     expect(r).toEqual({ ok: true });
-    expect(events(rt.takeNotifications())).toEqual([
-      'member-up m2#0',
-      'member-up m3#0',
-      'member-up m4#0',
-      'active',
-    ]);
+    expect(events(rt.takeNotifications())).toEqual(['member-down m5#0']);
     expect(takeTimers(rt, 'remove-down')).toEqual([
       { timer: { type: 'remove-down', id: id(5) }, afterMs: simple().removeDownAfterMs },
     ]);
     expect(swim.numMembers).toBe(3);
-    expect(swim.updatesBacklog).toBe(4);
-    // Three gossips per round, each carrying all four updates: 10 = 3 + 3 + 3 + 1.
+    expect(swim.updatesBacklog).toBe(3);
+    // Three gossips per round, each carrying all three updates: 10 = 3 + 3 + 3 + 1.
     for (let round = 0; round < 3; round++) {
       rt.clear();
       swim.gossip(rt);
-      expect(rt.sends.map((s) => decode(s.bytes).members.length)).toEqual([4, 4, 4]);
-      expect(swim.updatesBacklog).toBe(4);
+      expect(rt.sends.map((s) => decode(s.bytes).members.length)).toEqual([3, 3, 3]);
+      expect(swim.updatesBacklog).toBe(3);
     }
     rt.clear();
     swim.gossip(rt);
-    expect(rt.sends.map((s) => decode(s.bytes).members.length)).toEqual([4, 0, 0]);
+    expect(rt.sends.map((s) => decode(s.bytes).members.length)).toEqual([3, 0, 0]);
     expect(swim.updatesBacklog).toBe(0);
+  });
+
+  it('(Shoal) news of a member we did not know goes out twice as often', () => {
+    const { swim, rt } = makeNode(ME, { config: { ...simple(), maxTransmissions: 2 } });
+    swim.applyMany([member(id(2))], false, rt);
+    swim.handleData(
+      encode(header(id(2), ME, { type: 'gossip' }), [member(id(3)), member(id(2, 1)), member(id(4), 'down')]),
+      rt,
+    );
+    const sent = new Map<string, number>();
+    for (let k = 0; k < 10 && swim.updatesBacklog > 0; k++) {
+      rt.clear();
+      swim.handleData(encode(header(id(3), ME, { type: 'ping', probeNumber: k })), rt);
+      for (const m of decode(rt.sends[0]!.bytes).members)
+        sent.set(m.id.toString(), (sent.get(m.id.toString()) ?? 0) + 1);
+    }
+    // A join and a rename: 4 times; a member we learn of as Down: 2 times.
+    expect(Object.fromEntries(sent)).toEqual({ 'm3#0': 4, 'm2#1': 4, 'm4#0': 2 });
   });
 
   it('are not queued when applied without broadcast', () => {
@@ -106,7 +121,8 @@ describe('piggybacked updates', () => {
     }
     expect(swim.updatesBacklog).toBe(0);
     expect(carried.size).toBe(30);
-    expect([...carried.values()].every((n) => n === 2)).toBe(true);
+    // New members: twice maxTransmissions.
+    expect([...carried.values()].every((n) => n === 4)).toBe(true);
   });
 });
 
@@ -287,12 +303,14 @@ describe('periodic timers', () => {
     expect(takeOneTo(rt, id(3)).header.message).toEqual({ type: 'gossip' });
   });
 
-  it('periodic announce reschedules itself and announces to active members', () => {
+  it('periodic announce first fires at a random point of its period, then every period', () => {
     const { swim, rt } = connected({ ...simple(), periodicAnnounce: params });
     const [t] = takeTimers(rt, 'periodic-announce');
+    expect(t!.afterMs).toBeGreaterThan(0);
+    expect(t!.afterMs).toBeLessThanOrEqual(500);
     rt.clear();
     swim.handleTimer(t!.timer, rt);
-    expect(takeTimers(rt, 'periodic-announce')).toEqual([t]);
+    expect(takeTimers(rt, 'periodic-announce')).toEqual([{ timer: t!.timer, afterMs: 500 }]);
     expect(takeOneTo(rt, id(2)).header.message).toEqual({ type: 'announce' });
     expect(takeOneTo(rt, id(3)).header.message).toEqual({ type: 'announce' });
   });
@@ -300,9 +318,10 @@ describe('periodic timers', () => {
   it('periodic announce to down members reaches the Down ones only', () => {
     const { swim, rt } = connected({ ...simple(), periodicAnnounceToDownMembers: params });
     const [t] = takeTimers(rt, 'periodic-announce-down');
+    expect(t!.afterMs).toBeLessThanOrEqual(500);
     rt.clear();
     swim.handleTimer(t!.timer, rt);
-    expect(takeTimers(rt, 'periodic-announce-down')).toEqual([t]);
+    expect(takeTimers(rt, 'periodic-announce-down')).toEqual([{ timer: t!.timer, afterMs: 500 }]);
     expect(takeOneTo(rt, id(4)).header.message).toEqual({ type: 'announce' });
     expect(takeOneTo(rt, id(5)).header.message).toEqual({ type: 'announce' });
     expect(rt.sends).toHaveLength(0);

@@ -126,6 +126,19 @@ describe('our own identity', () => {
     expect(swim.member('m1')?.state).toBe('down');
   });
 
+  it('(Shoal) a packet for an older identity of ours is refused, and its sender told who we are now', () => {
+    const { swim, rt } = makeNode(id(1, 1));
+    const r = swim.handleData(encode(header(id(2), id(1, 0), { type: 'ping', probeNumber: 1 })), rt);
+    expect(r).toMatchObject({ ok: false, error: { kind: 'not-for-us' } });
+    expect(swim.numMembers).toBe(0);
+    const reply = takeOneTo(rt, id(2));
+    expect(reply.header.message).toEqual({ type: 'gossip' });
+    expect(reply.header.src.equals(id(1, 1))).toBe(true);
+    // A packet for someone else entirely gets no answer.
+    swim.handleData(encode(header(id(2), id(9), { type: 'ping', probeNumber: 1 })), rt);
+    expect(rt.sends).toHaveLength(0);
+  });
+
   it('a TurnUndead from a member we consider Down still counts, and we answer with our new identity', () => {
     const { swim, rt } = makeNode(ME.asRejoinable(), { config: notifyDown });
     swim.applyMany([member(id(2), 'down')], true, rt);

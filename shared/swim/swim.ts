@@ -40,11 +40,12 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
 
 const OK: HandleResult = { ok: true };
 /**
- * Custom broadcasts are sent this many times more than membership updates (Shoal). Nothing repairs a
- * member that no holder picked (e^-maxTransmissions per member and item), and unlike a membership
- * update, a missed item never comes back by itself.
+ * Shoal sends what nothing else would repair this many times more than `maxTransmissions`: news of
+ * an identity (a join, a rename) and custom broadcasts. A member no holder picks misses an item with
+ * probability e^-maxTransmissions; a missed suspicion or Down is made up for by timers and checks,
+ * a missed join or custom broadcast is not.
  */
-const CUSTOM_BROADCAST_TX_FACTOR = 2;
+const UNREPAIRED_TX_FACTOR = 2;
 const MAX_INCARNATION = 0xffff;
 
 function fail(kind: RemoteErrorKind, message: string): HandleResult {
@@ -67,8 +68,11 @@ function fail(kind: RemoteErrorKind, message: string): HandleResult {
  *   member that refuted in time).
  * - Probing a suspect attaches its suspicion to the Ping (Lifeguard's buddy system).
  * - The Feed is paged: `next` ≠ 0 means more; a joiner walks the pages with `feed-request`.
- * - Custom broadcasts are sent 2 × `maxTransmissions` times (nothing repairs a missed item).
+ * - News of an identity (join, rename) and custom broadcasts are sent 2 × `maxTransmissions`
+ *   times: nothing repairs a member that missed them.
  * - Packets are dropped while Undead (`not-for-us`); `reuseDownIdentity` stops spreading our Down.
+ * - A packet for an older identity of ours is answered with a Gossip from the current one.
+ * - The first periodic announce (to members, to Down members) comes at a random point of its period.
  * - Indirect messages naming our addr (not only our exact identity) are `indirect-for-ourselves`,
  *   and are refused before any state changes.
  */
@@ -199,6 +203,12 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     }
     if (this.state === 'undead') return fail('not-for-us', 'we are undead: packets are dropped');
     if (!this.acceptsPayload(header)) {
+      // Shoal: someone still talks to an older life of ours. Tell it who we are now, or after a mass
+      // rejoin (a healed partition) members can keep addressing each other's old identities, each
+      // side dropping the other's packets, until a periodic announce to the Down breaks the tie.
+      if (header.dst.addr === this._identity.addr && !src.equals(this._identity)) {
+        this.send(src, { type: 'gossip' }, runtime);
+      }
       return fail('not-for-us', `dst ${header.dst.toString()} is not us (${this._identity.toString()})`);
     }
     const ours = this._identity.addr;
@@ -430,7 +440,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       throw new BroadcastError(`handler refused the item: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (key === undefined) return false;
-    this.out.customs.addOrReplace(key, bytes.slice(), this.customTransmissions);
+    this.out.customs.addOrReplace(key, bytes.slice(), this.unrepairedTransmissions);
     return true;
   }
 
@@ -481,8 +491,8 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     this.adjustConnectionState(runtime);
   }
 
-  private get customTransmissions(): number {
-    return Math.min(255, this._config.maxTransmissions * CUSTOM_BROADCAST_TX_FACTOR);
+  private get unrepairedTransmissions(): number {
+    return Math.min(255, this._config.maxTransmissions * UNREPAIRED_TX_FACTOR);
   }
 
   /** How long a member that only heard of a suspicion waits before checking the suspect itself. */
@@ -513,11 +523,15 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     runtime: Runtime<T>,
     suspicionTimeoutMs: number,
   ): void {
-    const { applySuccessful, isActiveNow, changedActiveSet, conflict, replaced } = s;
+    const { applySuccessful, isActiveNow, changedActiveSet, conflict, replaced, inserted } = s;
     if (applySuccessful) {
       if (doBroadcast) {
         const update: Member<T> = { id, incarnation, state };
-        this.out.updates.add(update, this.out.measure(update), this._config.maxTransmissions);
+        // A member that misses a join never probes the newcomer; only the newcomer's own probes,
+        // up to a round of N periods later, would repair that.
+        const introduces = isActiveNow && (inserted || conflict === 'replaced');
+        const tx = introduces ? this.unrepairedTransmissions : this._config.maxTransmissions;
+        this.out.updates.add(update, this.out.measure(update), tx);
       }
       if (!isActiveNow) {
         runtime.submitAfter({ type: 'remove-down', id }, this._config.removeDownAfterMs);
@@ -575,19 +589,30 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     this.state = 'connected';
     const c = this._config;
     runtime.submitAfter({ type: 'probe-random-member', token: this.token }, c.probePeriodMs);
+    // Shoal: the first announces come at a random point of their period. Members that joined
+    // together would otherwise announce in step, and a healed partition would wait for that one
+    // shared phase (up to a whole period) instead of the earliest of N random ones.
     if (c.periodicAnnounce !== undefined) {
-      runtime.submitAfter({ type: 'periodic-announce', token: this.token }, c.periodicAnnounce.frequencyMs);
+      runtime.submitAfter(
+        { type: 'periodic-announce', token: this.token },
+        this.randomPhase(c.periodicAnnounce.frequencyMs),
+      );
     }
     if (c.periodicAnnounceToDownMembers !== undefined) {
       runtime.submitAfter(
         { type: 'periodic-announce-down', token: this.token },
-        c.periodicAnnounceToDownMembers.frequencyMs,
+        this.randomPhase(c.periodicAnnounceToDownMembers.frequencyMs),
       );
     }
     if (c.periodicGossip !== undefined) {
       runtime.submitAfter({ type: 'periodic-gossip', token: this.token }, c.periodicGossip.frequencyMs);
     }
     runtime.notify({ type: 'active' });
+  }
+
+  /** A delay in (0, periodMs]. */
+  private randomPhase(periodMs: number): number {
+    return periodMs * (1 - this.rng.next());
   }
 
   private becomeDisconnected(runtime: Runtime<T>): void {
@@ -757,7 +782,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       } catch (e) {
         return fail('custom-broadcast', e instanceof Error ? e.message : String(e));
       }
-      if (key !== undefined) this.out.customs.addOrReplace(key, item, this.customTransmissions);
+      if (key !== undefined) this.out.customs.addOrReplace(key, item, this.unrepairedTransmissions);
     }
     return OK;
   }
