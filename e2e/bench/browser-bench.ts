@@ -62,6 +62,7 @@ const program = new Command('bench:browser')
 Figures (median and max over repetitions):
   formMs                    N−1 tabs load at once: last script start → all see each other
   joinMs                    then the last tab loads: its script start → every tab sees all N
+  joinListedMs              the same, up to every tab listing N members, metadata or not
   gracefulLeaveMs           page.close({ runBeforeUnload: true }) → gone in every other tab
   crashDetectedMs           CDP Page.crash → gone (or down) in every other tab; capped at 60 s
   bytesPerMemberSecond      data-channel bytesSent (RTCPeerConnection.getStats) per tab per second

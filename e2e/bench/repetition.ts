@@ -37,6 +37,8 @@ export interface RepetitionPlan {
 export interface RepetitionResult {
   formMs: number | null;
   joinMs: number | null;
+  /** Like joinMs, up to every tab listing all N members, presence state (metadata) or not. */
+  joinListedMs: number | null;
   gracefulLeaveMs: number | null;
   gracefulLeaveCapped: boolean;
   crashDetectedMs: number | null;
@@ -79,6 +81,7 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
   const result: RepetitionResult = {
     formMs: null,
     joinMs: null,
+    joinListedMs: null,
     gracefulLeaveMs: null,
     gracefulLeaveCapped: false,
     crashDetectedMs: null,
@@ -156,6 +159,8 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
     const joinStates = joined.states as BenchState[];
     const joinStart = pageToNode(late, joinStates[tabs.length - 1]!.startedAt);
     result.joinMs = Math.max(...joinStates.map((s, i) => pageToNode(tabs[i]!, s.allSeenAt!))) - joinStart;
+    result.joinListedMs =
+      Math.max(...joinStates.map((s, i) => pageToNode(tabs[i]!, s.allListedAt ?? s.allSeenAt!))) - joinStart;
 
     // Graceful leave: the last tab closes with beforeunload; gone in every other tab.
     const leaver = tabs[tabs.length - 1]!;

@@ -8,6 +8,7 @@ import type { RepetitionResult } from './repetition';
 export const FIGURES = [
   'formMs',
   'joinMs',
+  'joinListedMs',
   'gracefulLeaveMs',
   'crashDetectedMs',
   'bytesPerMemberSecond',
@@ -66,6 +67,7 @@ export function toRow(
     problems: [...new Set(reps.flatMap((r) => r.problems))],
     formMs: summarize(reps.map((r) => r.formMs)),
     joinMs: summarize(reps.map((r) => r.joinMs)),
+    joinListedMs: summarize(reps.map((r) => r.joinListedMs)),
     gracefulLeaveMs: summarize(
       reps.map((r) => r.gracefulLeaveMs),
       reps.filter((r) => r.gracefulLeaveCapped).length,
@@ -96,6 +98,7 @@ export function notMeasuredRow(
     notMeasured: reason,
     formMs: null,
     joinMs: null,
+    joinListedMs: null,
     gracefulLeaveMs: null,
     crashDetectedMs: null,
     bytesPerMemberSecond: null,
@@ -107,6 +110,7 @@ export function notMeasuredRow(
 const LABELS: Record<Figure, string> = {
   formMs: 'room forms ms (N−1 tabs at once)',
   joinMs: 'join ms (last tab into the room)',
+  joinListedMs: '  of which: all listed, metadata aside',
   gracefulLeaveMs: 'graceful leave ms',
   crashDetectedMs: 'crash detected ms',
   bytesPerMemberSecond: 'data-channel B/s per member',

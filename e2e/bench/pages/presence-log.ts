@@ -19,6 +19,11 @@ export interface BenchState {
   readonly startedAt: number;
   /** The first time every one of `expected` members (this one included) was visible; null until then. */
   allSeenAt: number | null;
+  /**
+   * The first time the library listed `expected` members, whether or not their presence state (Shoal's
+   * metadata) had arrived: tells membership apart from state dissemination. y-webrtc has no such gap.
+   */
+  allListedAt: number | null;
   /** Member id → the first time it was visible. */
   readonly seenAt: Record<string, number>;
   /** Member id → when it last stopped being visible (left, or reported down); removed if it comes back. */
@@ -60,6 +65,7 @@ export function startLog(
     expected,
     startedAt: pageNow(),
     allSeenAt: null,
+    allListedAt: null,
     seenAt: {},
     goneAt: {},
     visible: [selfId],
@@ -86,6 +92,7 @@ export function startLog(
     }
     state.visible = [...now];
     if (state.allSeenAt === null && now.size >= expected) state.allSeenAt = t;
+    if (state.allListedAt === null && now.size >= expected) state.allListedAt = t;
   };
 }
 
@@ -94,4 +101,10 @@ export function fail(e: unknown): void {
   const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   if (window.__bench) window.__bench.error ??= message;
   else document.title = `error: ${message}`;
+}
+
+/** Records how many members the library lists (this one included), presence state or not. */
+export function recordListed(count: number): void {
+  const state = window.__bench;
+  if (state && state.allListedAt === null && count >= state.expected) state.allListedAt = pageNow();
 }

@@ -4,7 +4,7 @@
  * metadata; a member reported Down or gone is no longer seen.
  */
 import { joinRoom } from '../../../client/index';
-import { fail, readParams, startLog } from './presence-log';
+import { fail, readParams, recordListed, startLog } from './presence-log';
 
 try {
   const { signaling, room: roomName, id, n } = readParams();
@@ -18,7 +18,10 @@ try {
     }
     return ids;
   };
-  const refresh = () => record(visibleIds());
+  const refresh = () => {
+    recordListed(room.members().filter((m) => m.state !== 'down').length);
+    record(visibleIds());
+  };
   room.on('join', refresh);
   room.on('leave', refresh);
   room.on('update', refresh);
