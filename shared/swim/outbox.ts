@@ -6,7 +6,7 @@ import { feedCandidates, type KeyedRecord, nextCursor } from './feed-page';
 import type { Identity } from './identity';
 import type { Incarnation, Member } from './member';
 import type { MemberRecord, Members } from './members';
-import { PacketEncoder } from './packet';
+import { encodedHeaderSize, PacketEncoder } from './packet';
 import type { Header, Message, MessageType } from './payload';
 import type { Rng } from './rng';
 import type { Runtime } from './runtime';
@@ -59,6 +59,26 @@ export class Outbox<T extends Identity, K extends Invalidates> {
 
   set maxPacketSize(size: number) {
     if (size !== this.encoder.maxPacketSize) this.encoder = new PacketEncoder(this.codec, size);
+  }
+
+  /**
+   * The largest custom broadcast that fits a packet from `from`: after a header (sized with our own
+   * identity as the destination), an empty member count and the item's length prefix.
+   */
+  broadcastRoom(from: Sender<T>): number {
+    const header: Header<T> = {
+      src: from.identity,
+      srcIncarnation: from.incarnation,
+      dst: from.identity,
+      message: { type: 'gossip' },
+    };
+    let size: number;
+    try {
+      size = encodedHeaderSize(this.codec, header);
+    } catch (e) {
+      throw asEncodeError(e);
+    }
+    return this.maxPacketSize - size - 2 - 2;
   }
 
   /** Bytes `member` takes on the wire. Throws `EncodeError` if the codec can't write it; changes nothing. */

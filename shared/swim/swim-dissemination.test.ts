@@ -200,11 +200,32 @@ describe('custom broadcasts', () => {
     expect(r).toMatchObject({ ok: false, error: { kind: 'custom-broadcast' } });
   });
 
-  it('an item bigger than a packet, or empty, is refused', () => {
+  it('an item that cannot fit a packet beside a header, or empty, is refused', () => {
     const { swim } = withHandler(ME, new VersionedHandler());
-    expect(() => swim.addBroadcast(new Uint8Array(simple().maxPacketSize + 1))).toThrow(BroadcastError);
+    expect(() => swim.addBroadcast(new Uint8Array(simple().maxPacketSize - 5))).toThrow(BroadcastError);
     expect(() => swim.addBroadcast(new Uint8Array(0))).toThrow(BroadcastError);
     expect(swim.customBroadcastBacklog).toBe(0);
+  });
+
+  it('the largest item that fits is sent whole', () => {
+    const accept = { receiveItem: () => ({ invalidates: () => false }) };
+    const swim = new Swim({
+      identity: ME,
+      config: simple(),
+      rng: seededRng(1),
+      codec: testCodec(),
+      broadcastHandler: accept,
+    });
+    const rt = new AccumulatingRuntime<TestId>();
+    swim.applyMany([member(id(2))], false, rt);
+    // Header: 3 + 2 + 3 + 1 bytes with test ids; then the member count and the item's length.
+    const largest = simple().maxPacketSize - 9 - 2 - 2;
+    expect(() => swim.addBroadcast(new Uint8Array(largest + 1))).toThrow(BroadcastError);
+    expect(swim.addBroadcast(new Uint8Array(largest))).toBe(true);
+    swim.broadcast(rt);
+    const sent = rt.takeSends()[0]!;
+    expect(sent.bytes.length).toBe(simple().maxPacketSize);
+    expect(decode(sent.bytes).broadcasts[0]!.length).toBe(largest);
   });
 });
 

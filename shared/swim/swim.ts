@@ -429,8 +429,11 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
    */
   addBroadcast(bytes: Uint8Array): boolean {
     if (bytes.length === 0) throw new BroadcastError('a custom broadcast cannot be empty');
-    if (bytes.length > this._config.maxPacketSize) {
-      throw new BroadcastError(`${bytes.length} bytes > maxPacketSize ${this._config.maxPacketSize}`);
+    const room = this.out.broadcastRoom(this);
+    if (bytes.length > room) {
+      throw new BroadcastError(
+        `${bytes.length} bytes: at most ${room} fit a packet of maxPacketSize ${this._config.maxPacketSize}`,
+      );
     }
     if (this.handler === undefined) throw new BroadcastError('no broadcast handler');
     let key: K | undefined;
@@ -782,7 +785,11 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       } catch (e) {
         return fail('custom-broadcast', e instanceof Error ? e.message : String(e));
       }
-      if (key !== undefined) this.out.customs.addOrReplace(key, item, this.unrepairedTransmissions);
+      // An item too big for our packets (a peer with a larger maxPacketSize) is kept by the handler
+      // but not passed on: it would sit in the backlog forever.
+      if (key !== undefined && item.length <= this.out.broadcastRoom(this)) {
+        this.out.customs.addOrReplace(key, item, this.unrepairedTransmissions);
+      }
     }
     return OK;
   }
