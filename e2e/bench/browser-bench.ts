@@ -29,6 +29,16 @@ const SYSTEMS: readonly System[] = ['shoal', 'y-webrtc'];
 /** y-webrtc with yjs, as measured when this benchmark was written (for the reader's reference). */
 const Y_WEBRTC_REFERENCE_GZIP = '58.6 KB';
 
+/** An error's message on one line, cut short: it goes into a table note and a JSON field. */
+function oneLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  // Bundlers colour their errors and draw code frames: keep the words before the frame.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC.
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, '').split('╭')[0]!;
+  const line = plain.replace(/\s+/g, ' ').trim();
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -105,12 +115,7 @@ async function main(): Promise<void> {
   progress('building bench pages (Vite)…');
   const built = new Map<System, BuiltPage | string>();
   for (const s of systems) {
-    built.set(
-      s,
-      await buildPage(s).catch(
-        (e: unknown) => `page build failed: ${(e as Error).message?.split('\n')[0] ?? e}`,
-      ),
-    );
+    built.set(s, await buildPage(s).catch((e: unknown) => `page build failed: ${oneLine(e)}`));
   }
 
   const servers: Partial<Record<System, string>> = {};
@@ -146,7 +151,7 @@ async function main(): Promise<void> {
       await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, p.output);
       servers.shoal = `http://127.0.0.1:${port}`;
     } catch (e) {
-      built.set('shoal', `signaling server did not start: ${(e as Error).message.split('\n')[0]}`);
+      built.set('shoal', `signaling server did not start: ${oneLine(e)}`);
     }
   }
   const pagesBase = await serveStatic(OUT_DIR);
