@@ -181,8 +181,17 @@ export class Cluster {
     return true;
   }
 
-  /** Whether `observer`'s active members are exactly `group` (minus itself), all Alive, current identities. */
-  seesExactly(observer: number, group: readonly number[]): boolean {
+  /**
+   * Like `converged`, but a member may hold another as Suspect: under loss, some probe is always
+   * failing somewhere, and a suspicion that is refuted in time is no false positive.
+   */
+  allActive(group: readonly number[] = this.live()): boolean {
+    for (const i of group) if (!this.seesExactly(i, group, true)) return false;
+    return true;
+  }
+
+  /** Whether `observer`'s active members are exactly `group` (minus itself), all Alive (or Suspect if `suspectOk`), current identities. */
+  seesExactly(observer: number, group: readonly number[], suspectOk = false): boolean {
     const swim = this.swim(observer);
     const others = group.includes(observer) ? group.length - 1 : group.length;
     if (swim.numMembers !== others) return false;
@@ -191,7 +200,8 @@ export class Cluster {
     for (const j of group) {
       if (j === observer) continue;
       const m = active.get(this.swim(j).identity.addr);
-      if (m === undefined || m.state !== 'alive' || !m.id.equals(this.swim(j).identity)) return false;
+      if (m === undefined || !m.id.equals(this.swim(j).identity)) return false;
+      if (m.state !== 'alive' && !(suspectOk && m.state === 'suspect')) return false;
     }
     return true;
   }

@@ -1,0 +1,99 @@
+/**
+ * One row of `npm run bench:sim`: `runScenario` on a `lan(n)` cluster with the given loss and delay,
+ * plus what only a Node process can measure (wall time, heap). Runs in its own process (see
+ * sim-bench.ts) so heap figures are not polluted by other rows.
+ */
+import { performance } from 'node:perf_hooks';
+import { lan } from '../../swim/config';
+import { runScenario } from '../run-scenario';
+
+/** What a row measures, and for how long. */
+export interface RowSpec {
+  readonly n: number;
+  readonly loss: number;
+  readonly delayMs: number;
+  readonly jitterMs: number;
+  readonly seed: number;
+  /** Longest simulated wait for a cold start to reach "all see all"; 0 = start converged (applyMany). */
+  readonly coldStartCapMs: number;
+  /** Crashes to measure, one after the other. */
+  readonly crashes: number;
+  /** Quiet simulated time at the end, over which load is measured. */
+  readonly steadyMs: number;
+}
+
+/** The figures of one row: the fields of `--json`, exactly (DESIGN §6 definitions). */
+export interface RowResult {
+  n: number;
+  loss: number;
+  delayMs: number;
+  firstDetectionPeriods: number | null;
+  detectionSeconds: number | null;
+  disseminationSeconds: number | null;
+  falsePositivesPerMemberHour: number;
+  bytesPerMemberSecond: number;
+  packetsPerMemberSecond: number;
+  wallSeconds: number;
+  simSecondsPerWallSecond: number;
+  heapBytesPerMember: number;
+}
+
+/** Figures printed beside a row but kept out of its JSON fields. */
+export interface RowExtras {
+  /** Cold start → every member sees all others active, seconds; null if not within the cap; undefined if not run. */
+  allSeeAllSeconds: number | null | undefined;
+  /** Crashes whose detection completed, of those measured. */
+  detected: string;
+  /** Forced rejoins (a live member declared Down that took a new identity). */
+  rejoins: number;
+  /** Probe failures about running members. */
+  falseSuspicions: number;
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Runs one row and returns its figures. */
+export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } {
+  const wallStart = performance.now();
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let heapBytesPerMember = 0;
+  const report = runScenario({
+    size: spec.n,
+    seed: spec.seed,
+    config: lan(spec.n),
+    link: { loss: spec.loss, delayMs: spec.delayMs, jitterMs: spec.jitterMs },
+    coldStartCapMs: spec.coldStartCapMs,
+    crashes: spec.crashes,
+    steadyMs: spec.steadyMs,
+    onStarted: () => {
+      gc();
+      heapBytesPerMember = Math.max(0, (process.memoryUsage().heapUsed - heapBefore) / spec.n);
+    },
+  });
+  const wallSeconds = (performance.now() - wallStart) / 1000;
+  return {
+    result: {
+      n: spec.n,
+      loss: spec.loss,
+      delayMs: spec.delayMs,
+      firstDetectionPeriods: report.firstDetectionPeriods,
+      detectionSeconds: report.detectionSeconds,
+      disseminationSeconds: report.disseminationSeconds,
+      falsePositivesPerMemberHour: report.falsePositivesPerMemberHour,
+      bytesPerMemberSecond: report.bytesPerMemberSecond,
+      packetsPerMemberSecond: report.packetsPerMemberSecond,
+      wallSeconds,
+      simSecondsPerWallSecond: report.simulatedSeconds / wallSeconds,
+      heapBytesPerMember,
+    },
+    extras: {
+      allSeeAllSeconds: spec.coldStartCapMs > 0 ? report.allSeeAllSeconds : undefined,
+      detected: `${report.crashesDetected}/${report.crashes}`,
+      rejoins: report.rejoins,
+      falseSuspicions: report.falseSuspicions,
+    },
+  };
+}

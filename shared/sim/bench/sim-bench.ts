@@ -1,0 +1,321 @@
+/**
+ * `npm run bench:sim [-- --json] [-- --quick] [-- --seed N] [-- --only N]`: the simulator's table of
+ * DESIGN §6 figures for `lan(n)` clusters of 10 to 10,000 members at 0, 10 and 25 % loss (plus one
+ * row with 100 ms delay and 100 ms jitter), with the anchors (SWIM, memberlist, Serf, foca 1.0) beside.
+ *
+ * Each row runs in a child process of its own (fresh heap, so memory per member is that row's). The
+ * same seed replays the same rows. `--json` prints one JSON object per row on stdout, nothing else.
+ */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { mixSeed } from '../cluster';
+import { type RowExtras, type RowResult, type RowSpec, runRow } from './bench-row';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+// Child mode: run one row and print it as JSON.
+const rowArg = option('--row');
+if (rowArg !== undefined) {
+  const out = runRow(JSON.parse(rowArg) as RowSpec);
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+  process.exit(0);
+}
+
+const JSON_OUT = flag('--json');
+const QUICK = flag('--quick');
+const SEED = Number(option('--seed') ?? 20261126);
+const ONLY = option('--only');
+if (!Number.isSafeInteger(SEED) || SEED < 0) {
+  console.error(`--seed must be a non-negative integer, got ${option('--seed')}`);
+  process.exit(2);
+}
+
+const LAN = { delayMs: 1, jitterMs: 1 };
+const WAN_ISH = { delayMs: 100, jitterMs: 100 };
+
+function specsFor(quick: boolean): RowSpec[] {
+  const sizes = quick ? [10, 100, 1000] : [10, 100, 1000, 10_000];
+  const rows: Array<Omit<RowSpec, 'seed'>> = [];
+  for (const n of sizes) {
+    for (const loss of [0, 0.1, 0.25]) {
+      rows.push({ n, loss, ...LAN, ...budget(n, loss, quick) });
+    }
+  }
+  rows.push({ n: 100, loss: 0, ...WAN_ISH, ...budget(100, 0, quick) });
+  return rows
+    .filter((r) => ONLY === undefined || String(r.n) === ONLY)
+    .map((r, i) => ({ ...r, seed: mixSeed(SEED, i + 1) }));
+}
+
+/**
+ * Simulated time per row. The cost of a simulated second grows with N and with loss (at 25 % loss
+ * the core's own load is ~26 KB/s per member at N=1,000), so the big rows run shorter.
+ */
+function budget(
+  n: number,
+  loss: number,
+  quick: boolean,
+): Pick<RowSpec, 'coldStartCapMs' | 'crashes' | 'steadyMs'> {
+  if (n <= 100)
+    return quick
+      ? { coldStartCapMs: 60_000, crashes: 4, steadyMs: 20_000 }
+      : { coldStartCapMs: 120_000, crashes: 10, steadyMs: 120_000 };
+  if (n <= 1000) {
+    if (quick)
+      return loss < 0.2
+        ? { coldStartCapMs: 0, crashes: 1, steadyMs: 5_000 }
+        : { coldStartCapMs: 0, crashes: 0, steadyMs: 2_000 };
+    if (loss < 0.2) return { coldStartCapMs: 120_000, crashes: 4, steadyMs: 30_000 };
+    return { coldStartCapMs: 0, crashes: 1, steadyMs: 5_000 };
+  }
+  // 10,000 members: a cold start would move 10^8 member records around; start converged instead.
+  if (loss === 0) return { coldStartCapMs: 0, crashes: 2, steadyMs: 10_000 };
+  return { coldStartCapMs: 0, crashes: 1, steadyMs: 3_000 };
+}
+
+/** Heap a row needs: every member holds every other (~110 B each), plus slack. */
+function heapNeededMb(n: number): number {
+  return Math.ceil((n * n * 130) / 1e6 + 1024);
+}
+
+interface Done {
+  spec: RowSpec;
+  result?: RowResult;
+  extras?: RowExtras;
+  error?: string;
+}
+
+function runChild(spec: RowSpec): Done {
+  const heapMb = Math.max(4096, heapNeededMb(spec.n));
+  if (heapMb * 1e6 > os.freemem() * 0.9) {
+    return {
+      spec,
+      error: `skipped: needs ~${(heapMb / 1024).toFixed(1)} GB of heap, ${(os.freemem() / 2 ** 30).toFixed(1)} GB free`,
+    };
+  }
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--max-old-space-size'));
+  const child = spawnSync(
+    process.execPath,
+    [
+      ...execArgv,
+      '--expose-gc',
+      `--max-old-space-size=${heapMb}`,
+      fileURLToPath(import.meta.url),
+      '--row',
+      JSON.stringify(spec),
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  if (child.status !== 0)
+    return {
+      spec,
+      error: `row failed (${child.status ?? child.signal}): ${child.stderr.trim().split('\n').slice(-3).join(' ')}`,
+    };
+  const parsed = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+    result: RowResult;
+    extras: RowExtras;
+  };
+  return { spec, ...parsed };
+}
+
+// ---- anchors (DESIGN §6) ----
+
+/** foca 1.0 measured on these definitions (lan preset, links 1 ms + up to 1 ms jitter). */
+const FOCA: Record<
+  string,
+  { allSeeAll: string; first: string; allDown: string; spread: string; falseDown: string; bps: string }
+> = {
+  '10/0': { allSeeAll: '1.6', first: '1.84', allDown: '6.4', spread: '0.48', falseDown: '0', bps: '40' },
+  '100/0': {
+    allSeeAll: '1.5',
+    first: '2.14',
+    allDown: '28.6 (med 10.9)',
+    spread: '3.3',
+    falseDown: '0',
+    bps: '67',
+  },
+  '100/0.1': {
+    allSeeAll: '28',
+    first: '1.61',
+    allDown: '22.5',
+    spread: '7.5',
+    falseDown: '3.7 (+23 rejoins)',
+    bps: '375',
+  },
+  '1000/0': {
+    allSeeAll: '181 or never',
+    first: '2.66',
+    allDown: '15.5',
+    spread: '0.79',
+    falseDown: '0',
+    bps: '83',
+  },
+  '1000/0.1': {
+    allSeeAll: '193',
+    first: '2.46',
+    allDown: '15.4',
+    spread: '0.85',
+    falseDown: '10.6 (+21 rejoins)',
+    bps: '2,241',
+  },
+  '100/0.25': {
+    allSeeAll: '52',
+    first: '2.08',
+    allDown: 'half never',
+    spread: '17',
+    falseDown: '269',
+    bps: '1,759',
+  },
+};
+
+/** memberlist's LAN suspicion timeout: 4 × log10(N) × 1 s probe interval (min; max ×6). */
+function memberlistSuspicion(n: number): string {
+  return `${(4 * Math.max(1, Math.log10(n))).toFixed(0)}`;
+}
+
+/** Serf's convergence model, 99.99 % (200 ms gossip, fanout 3, no loss). */
+const SERF: Record<number, string> = { 100: '2.0', 1000: '2.2', 10000: '2.6' };
+
+// ---- output ----
+
+const fmt = (x: number | null | undefined, digits = 2): string =>
+  x === null || x === undefined
+    ? '—'
+    : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+const specs = specsFor(QUICK);
+const done: Done[] = [];
+for (const spec of specs) {
+  if (!JSON_OUT) process.stderr.write(`running n=${spec.n} loss=${spec.loss} delay=${spec.delayMs} ms … `);
+  const d = runChild(spec);
+  done.push(d);
+  if (JSON_OUT) {
+    if (d.result !== undefined) process.stdout.write(`${JSON.stringify(d.result)}\n`);
+    else process.stderr.write(`n=${spec.n} loss=${spec.loss}: ${d.error}\n`);
+  } else {
+    process.stderr.write(d.result === undefined ? `${d.error}\n` : `${fmt(d.result.wallSeconds, 1)} s\n`);
+  }
+}
+
+if (JSON_OUT) process.exit(0);
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+console.log(`# npm run bench:sim${QUICK ? ' -- --quick' : ''} — seed ${SEED}`);
+console.log(
+  `${new Date().toISOString()} · ${cpu} × ${os.cpus().length} · ${(os.totalmem() / 2 ** 30).toFixed(0)} GB · Node ${process.version} · lan(n) preset`,
+);
+console.log('');
+console.log(
+  table(
+    [
+      'N',
+      'loss',
+      'link',
+      'all see all s',
+      'first detection periods',
+      'all Down s',
+      'spread 99.99% s',
+      'false Down /member-h',
+      'B/s /member',
+      'pkt/s /member',
+      'wall s',
+      'sim s /wall s',
+      'heap /member',
+    ],
+    done.map(({ spec, result: r, extras: e, error }) =>
+      r === undefined
+        ? [
+            String(spec.n),
+            `${spec.loss * 100} %`,
+            `${spec.delayMs}+${spec.jitterMs} ms`,
+            error ?? '',
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+            '',
+          ]
+        : [
+            fmt(r.n, 0),
+            `${r.loss * 100} %`,
+            `${spec.delayMs}+${spec.jitterMs} ms`,
+            e?.allSeeAllSeconds === undefined
+              ? 'n/a (applyMany)'
+              : e.allSeeAllSeconds === null
+                ? `> ${spec.coldStartCapMs / 1000}`
+                : fmt(e.allSeeAllSeconds, 1),
+            fmt(r.firstDetectionPeriods),
+            `${fmt(r.detectionSeconds, 1)} (${e?.detected})`,
+            fmt(r.disseminationSeconds),
+            `${fmt(r.falsePositivesPerMemberHour, 1)}${e !== undefined && e.rejoins > 0 ? ` (+${e.rejoins} rejoins)` : ''}`,
+            fmt(r.bytesPerMemberSecond, 0),
+            fmt(r.packetsPerMemberSecond, 1),
+            fmt(r.wallSeconds, 1),
+            fmt(r.simSecondsPerWallSecond, 1),
+            `${fmt(r.heapBytesPerMember / 1024, 1)} KiB`,
+          ],
+    ),
+  ),
+);
+console.log('');
+console.log(
+  'Beside the anchors: ours / anchor. SWIM: e/(e−1) ≈ 1.58 periods to first detection; memberlist LAN',
+);
+console.log(
+  'suspicion 4·log10(N) s (4 s at N ≤ 10, 8 s at 100, 12 s at 1,000; max ×6); Serf model 99.99 % spread',
+);
+console.log(
+  '(200 ms gossip, fanout 3); foca 1.0 from DESIGN §6 (lan preset, 1 ms + 1 ms jitter, means over seeds).',
+);
+console.log('');
+console.log(
+  table(
+    [
+      'N',
+      'loss',
+      'all see all s (ours / foca)',
+      'first detection (ours / SWIM / foca)',
+      'all Down s (ours / memberlist / foca)',
+      'spread s (ours / Serf / foca)',
+      'false Down/member-h (ours / foca)',
+      'B/s (ours / foca)',
+    ],
+    done
+      .filter((d) => d.result !== undefined && d.spec.delayMs === LAN.delayMs)
+      .map(({ spec, result: r, extras: e }) => {
+        const f = FOCA[`${spec.n}/${spec.loss}`];
+        const ass =
+          e?.allSeeAllSeconds === undefined
+            ? 'n/a'
+            : e.allSeeAllSeconds === null
+              ? `> ${spec.coldStartCapMs / 1000}`
+              : fmt(e.allSeeAllSeconds, 1);
+        return [
+          fmt(spec.n, 0),
+          `${spec.loss * 100} %`,
+          `${ass} / ${f?.allSeeAll ?? '—'}`,
+          `${fmt(r!.firstDetectionPeriods)} / 1.58 / ${f?.first ?? '—'}`,
+          `${fmt(r!.detectionSeconds, 1)} / ${memberlistSuspicion(spec.n)} / ${f?.allDown ?? '—'}`,
+          `${fmt(r!.disseminationSeconds)} / ${SERF[spec.n] ?? '—'} / ${f?.spread ?? '—'}`,
+          `${fmt(r!.falsePositivesPerMemberHour, 1)} / ${f?.falseDown ?? '—'}`,
+          `${fmt(r!.bytesPerMemberSecond, 0)} / ${f?.bps ?? '—'}`,
+        ];
+      }),
+  ),
+);

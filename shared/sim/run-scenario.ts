@@ -1,0 +1,143 @@
+import { type Config, lan } from '../swim/config';
+import { randomInt, seededRng } from '../swim/seeded-rng';
+import { Cluster, mixSeed } from './cluster';
+import { ClusterMetrics } from './metrics';
+import type { LinkParams } from './network';
+
+/** A measured run: what cluster, what network, what goes wrong, for how long. */
+export interface ScenarioInit {
+  readonly size: number;
+  readonly seed: number;
+  /** Config of every member; defaults to `lan(size)`. */
+  readonly config?: Config;
+  /** Every link; defaults to 1 ms + up to 1 ms jitter, no loss. */
+  readonly link?: LinkParams;
+  /** Longest simulated wait for the cold start to reach "all see all"; 0 starts converged (applyMany). */
+  readonly coldStartCapMs: number;
+  /** Share of members (0..1) whose timers run on a 1 s grid from the start of the measured phase (hidden tabs). */
+  readonly throttledShare?: number;
+  /** Crashes measured one after the other, each followed by a custom broadcast from a live member. */
+  readonly crashes: number;
+  /** Quiet simulated time at the end, over which load is measured. */
+  readonly steadyMs: number;
+  /** Called once the cold start is over (e.g. to measure the heap). */
+  readonly onStarted?: (cluster: Cluster) => void;
+}
+
+/** DESIGN §6 figures of one run; `null` where nothing was measured. Times in seconds. */
+export interface ScenarioReport {
+  /** Cold start → every member sees all others active; null if not within the cap or not run. */
+  readonly allSeeAllSeconds: number | null;
+  /** Mean of crash → first probe failure about it at a live member, in probe periods. */
+  readonly firstDetectionPeriods: number | null;
+  /** Mean of crash → every live member notified MemberDown (over the crashes that completed). */
+  readonly detectionSeconds: number | null;
+  readonly crashesDetected: number;
+  readonly crashes: number;
+  /** Mean of a custom broadcast's creation → held by 99.99 % of live members. */
+  readonly disseminationSeconds: number | null;
+  /** MemberDown notifications about running members, over the measured phase. */
+  readonly falseDowns: number;
+  readonly falsePositivesPerMemberHour: number;
+  /** Forced rejoins over the whole run. */
+  readonly rejoins: number;
+  /** Probe failures about running members over the whole run. */
+  readonly falseSuspicions: number;
+  readonly bytesPerMemberSecond: number;
+  readonly packetsPerMemberSecond: number;
+  /** Simulated time of the whole run. */
+  readonly simulatedSeconds: number;
+}
+
+function mean(xs: number[]): number | null {
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/**
+ * Runs one measured scenario on a fresh cluster and reports DESIGN §6's figures: a cold start through
+ * the signaling-like bootstrap (or a converged start), then crashes one after the other with a custom
+ * broadcast after each, then a quiet stretch for load. Deterministic: the same init gives the same
+ * report. Useful to compare presets (e.g. a browser preset under throttled tabs and loss).
+ */
+export function runScenario(init: ScenarioInit): ScenarioReport {
+  const config = init.config ?? lan(init.size);
+  const cluster = new Cluster({
+    size: init.size,
+    seed: init.seed,
+    config,
+    ...(init.link === undefined ? {} : { link: init.link }),
+  });
+  const metrics = new ClusterMetrics(cluster);
+  const sim = cluster.sim;
+  const rng = seededRng(mixSeed(init.seed, 0xbe4c));
+
+  let allSeeAll: number | null = null;
+  if (init.coldStartCapMs > 0) {
+    cluster.coldStart(cluster.all(), 1000);
+    const everyone = init.size - 1;
+    const at = sim.runUntilTrue(
+      () => cluster.swims.every((s) => s.numMembers === everyone),
+      init.coldStartCapMs,
+      100,
+    );
+    allSeeAll = at === undefined ? null : at / 1000;
+  } else {
+    cluster.preconverge();
+  }
+  init.onStarted?.(cluster);
+
+  const throttled = Math.round((init.throttledShare ?? 0) * init.size);
+  for (let i = 0; i < throttled; i++) sim.throttle(i, 1000);
+
+  const phaseStart = sim.now;
+  const falseDowns0 = metrics.falseDowns;
+  const crashed = new Set<number>();
+  for (let k = 0; k < init.crashes; k++) {
+    // A random instant within the probe period, so first detection is not phase-locked.
+    sim.runFor(rng.next() * config.probePeriodMs);
+    let victim = randomInt(rng, init.size);
+    while (crashed.has(victim)) victim = randomInt(rng, init.size);
+    crashed.add(victim);
+    const record = metrics.crash(victim);
+    sim.runFor(config.probePeriodMs * 2);
+    const live = cluster.live();
+    metrics.broadcast(live[randomInt(rng, live.length)]!, k + 1, 1);
+    sim.runUntilTrue(() => record.allDownAt !== undefined, (config.suspectToDownAfterMs + 12_000) * 4, 250);
+    sim.runFor(1000);
+  }
+
+  // Load is measured once the crashes have settled: loss-driven suspicions and refutations count, a
+  // crash's own dissemination does not.
+  const steadyStart = sim.now;
+  const bytes0 = sim.stats.bytesSent;
+  const packets0 = sim.stats.packetsSent;
+  sim.runFor(init.steadyMs);
+  const steadyMemberSeconds = Math.max(1e-9, (cluster.live().length * (sim.now - steadyStart)) / 1000);
+  // Member-time for false positives: crashed members stop counting when they crash.
+  let liveMs = init.size * (sim.now - phaseStart);
+  for (const c of metrics.crashes) liveMs -= sim.now - c.at;
+
+  const detected = metrics.crashes.filter((c) => c.allDownAt !== undefined);
+  const falseDowns = metrics.falseDowns - falseDowns0;
+  return {
+    allSeeAllSeconds: allSeeAll,
+    firstDetectionPeriods: mean(
+      metrics.crashes
+        .filter((c) => c.firstSuspectAt !== undefined)
+        .map((c) => (c.firstSuspectAt! - c.at) / config.probePeriodMs),
+    ),
+    detectionSeconds: mean(detected.map((c) => (c.allDownAt! - c.at) / 1000)),
+    crashesDetected: detected.length,
+    crashes: metrics.crashes.length,
+    disseminationSeconds: mean(
+      metrics.spreads.filter((s) => s.doneAt !== undefined).map((s) => (s.doneAt! - s.at) / 1000),
+    ),
+    falseDowns,
+    falsePositivesPerMemberHour: liveMs > 0 ? falseDowns / (liveMs / 3_600_000) : 0,
+    rejoins: metrics.rejoins,
+    falseSuspicions: metrics.falseSuspicions,
+    bytesPerMemberSecond: (sim.stats.bytesSent - bytes0) / steadyMemberSeconds,
+    packetsPerMemberSecond: (sim.stats.packetsSent - packets0) / steadyMemberSeconds,
+    simulatedSeconds: sim.now / 1000,
+  };
+}
