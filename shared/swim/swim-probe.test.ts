@@ -3,6 +3,7 @@ import { simple } from './config';
 import { NotConnectedError } from './errors';
 import type { Timer } from './runtime';
 import {
+  decode,
   encode,
   events,
   header,
@@ -73,7 +74,7 @@ describe('the probe cycle', () => {
     const { swim, rt, probed, indirect, next } = probing(5);
     swim.handleData(ack(probed, (swim.probeNumber + 1) & 0xff), rt);
     swim.handleTimer(indirect, rt);
-    expect(rt.takeSends().length).toBe(simple().numIndirectProbes);
+    expect(rt.takeSends().length).toBe(simple().numIndirectProbes + 1);
     swim.handleTimer(next, rt);
     expect(events(rt.takeNotifications())).toEqual([`probe-failed ${probed}`]);
     expect(swim.member(probed.addr)?.state).toBe('suspect');
@@ -93,15 +94,31 @@ describe('the probe cycle', () => {
     expect(swim.member(probed.addr)?.state).toBe('suspect');
   });
 
-  it('without an Ack, PingReqs go to numIndirectProbes others, never to the probed member', () => {
+  it('without an Ack, PingReqs go to numIndirectProbes others, and the member is pinged once more', () => {
     const { swim, rt, probed, indirect } = probing(simple().numIndirectProbes + 2);
     swim.handleTimer(indirect, rt);
+    const again = takeOneTo(rt, probed);
+    expect(again.header.message).toEqual({ type: 'ping', probeNumber: swim.probeNumber });
     const sent = rt.takeSends();
     expect(sent).toHaveLength(simple().numIndirectProbes);
     for (const s of sent) {
-      expect(s.to.equals(probed)).toBe(false);
       expect(s.to.equals(ME)).toBe(false);
+      expect(decode(s.bytes).header.message).toEqual({
+        type: 'ping-req',
+        target: probed,
+        probeNumber: swim.probeNumber,
+      });
     }
+  });
+
+  it('an Ack to the second direct ping completes the probe', () => {
+    const { swim, rt, probed, indirect, next } = probing(5);
+    swim.handleTimer(indirect, rt);
+    swim.handleData(ack(probed, swim.probeNumber), rt);
+    rt.clear();
+    swim.handleTimer(next, rt);
+    expect(events(rt.takeNotifications())).toEqual([]);
+    expect(swim.member(probed.addr)?.state).toBe('alive');
   });
 
   it('a ForwardedAck from an outsider is ignored; one from a member we asked completes the probe', () => {

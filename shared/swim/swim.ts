@@ -67,6 +67,7 @@ function fail(kind: RemoteErrorKind, message: string): HandleResult {
  * - TurnUndead goes only to a member this instance just declared Down (foca also sends it to a
  *   member that refuted in time).
  * - Probing a suspect attaches its suspicion to the Ping (Lifeguard's buddy system).
+ * - The indirect stage of a probe also pings the member directly once more (as memberlist).
  * - The Feed is paged: `next` ≠ 0 means more; a joiner walks the pages with `feed-request`.
  * - News of an identity (join, rename) and custom broadcasts are sent 2 × `maxTransmissions`
  *   times: nothing repairs a member that missed them.
@@ -709,6 +710,13 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       this.probe.expectIndirectAck(via);
       this.send(via, { type: 'ping-req', target: probedId, probeNumber }, runtime);
     }
+    // Shoal, as memberlist: try the direct path once more beside the indirect ones. On a lossy link
+    // this halves the probes that fail for a member that is fine, and each failure costs a
+    // suspicion and a refutation sent maxTransmissions times by every member.
+    const rec = this.table.get(probedId.addr)!;
+    const extra: Member<T> | undefined =
+      rec.state === 'suspect' ? { id: probedId, incarnation: rec.incarnation, state: 'suspect' } : undefined;
+    this.send(probedId, { type: 'ping', probeNumber }, runtime, extra);
   }
 
   /**
