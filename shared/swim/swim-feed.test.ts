@@ -87,11 +87,7 @@ describe('the paged Feed', () => {
     for (let t = 0; t < 60; t++) {
       net.runFor(1);
       // Churn at the seed between pages: 3 join, 2 leave.
-      seed.swim.applyMany(
-        [member(id(next++)), member(id(next++)), member(id(next++))],
-        false,
-        seed,
-      );
+      seed.swim.applyMany([member(id(next++)), member(id(next++)), member(id(next++))], false, seed);
       const leaving = [initial[(t * 7) % 300]!, initial[(t * 11 + 3) % 300]!];
       for (const l of leaving) gone.add(l.addr);
       seed.swim.applyMany(
@@ -119,5 +115,19 @@ describe('the paged Feed', () => {
     joiner.swim.announce(id(1), joiner);
     net.runFor(1000);
     expect(joiner.swim.numMembers).toBe(1000);
+  });
+
+  it('(Shoal) a joiner does not pass on the members its Feed lists; a connected member does', () => {
+    const joiner = makeNode(ME);
+    const feed = encode(header(id(2), ME, { type: 'feed', next: 0 }), [member(id(3)), member(id(4))]);
+    joiner.swim.handleData(feed, joiner.rt);
+    expect(joiner.swim.numMembers).toBe(3);
+    // Only the sender, learned from the header, is news to pass on.
+    expect(joiner.swim.updatesBacklog).toBe(1);
+
+    const connected = makeNode(ME);
+    connected.swim.applyMany([member(id(2))], false, connected.rt);
+    connected.swim.handleData(feed, connected.rt);
+    expect(connected.swim.updatesBacklog).toBe(2);
   });
 });

@@ -94,6 +94,8 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   private readonly choice: T[] = [];
   /** Addr of the member whose Feed pages we are walking, so a page of known members doesn't end the walk. */
   private feedChase: string | undefined;
+  /** Whether that walk is a join: what a joiner learns from Feeds, the cluster knows already. */
+  private feedChaseIsJoin = false;
 
   /** Throws `InvalidConfigError` for a config that can't work. */
   constructor(init: SwimInit<T, K>) {
@@ -203,6 +205,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       return fail('data-from-ourselves', `src ${src.toString()} has our addr`);
     }
     if (this.state === 'undead') return fail('not-for-us', 'we are undead: packets are dropped');
+    const wasDisconnected = this.state === 'disconnected';
     if (!this.acceptsPayload(header)) {
       // Shoal: someone still talks to an older life of ours. Tell it who we are now, or after a mass
       // rejoin (a healed partition) members can keep addressing each other's old identities, each
@@ -231,8 +234,13 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       return OK;
     }
 
+    // Shoal: a joiner doesn't pass on the members its Feeds list (the cluster knows them: at N=1,000
+    // that would be 1,000 updates × maxTransmissions). A connected member does, as foca: that is how
+    // a periodic announce across a healed partition teaches one side about the other.
+    const joining =
+      msg.type === 'feed' && (wasDisconnected || (this.feedChase === src.addr && this.feedChaseIsJoin));
     const knownBefore = this.table.insertedActive;
-    this.applyManyInner(members, true, runtime);
+    this.applyManyInner(members, !joining, runtime);
     const learnedNew = this.table.insertedActive !== knownBefore;
 
     const result = broadcasts.length > 0 ? this.receiveBroadcasts(broadcasts, src) : OK;
@@ -268,6 +276,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
         // membership, a periodic announce into a cluster we already know costs one Feed.
         const chasing = this.feedChase === src.addr;
         if (msg.next !== 0 && (learnedNew || chasing)) {
+          if (!chasing) this.feedChaseIsJoin = wasDisconnected;
           this.feedChase = src.addr;
           this.send(src, { type: 'feed-request', cursor: msg.next }, runtime);
         } else if (chasing) {
