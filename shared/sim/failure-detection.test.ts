@@ -68,4 +68,34 @@ describe('failure detection', () => {
     expect(after.addr).toBe(before.addr);
     expect(metrics.falseDowns).toBe(0);
   });
+
+  it('a member paused with its channels open (packets queue up) is Alive again everywhere after it resumes', () => {
+    const seed = scenarioSeed('paused page', 14);
+    const { cluster, metrics } = converged(seed);
+    const paused = 8;
+    const pausedAt = cluster.sim.now;
+    metrics.hang(paused, 30_000, { queueInbound: true });
+    const others = cluster.live().filter((i) => i !== paused);
+    expect(cluster.sim.runUntilTrue(() => cluster.allSeeDown(paused, others), 30_000, 100)).toBeDefined();
+    cluster.sim.runUntil(pausedAt + 30_000);
+    const back = cluster.sim.runUntilTrue(() => cluster.converged(), 120_000, 100);
+    console.log(`[sim] paused member back ${back! - pausedAt - 30_000} ms after resuming`);
+    expect(back).toBeDefined();
+    expect(metrics.falseDowns).toBe(0);
+  });
+
+  it('one broken link (both directions) between two members makes nobody Down: indirect probes route around it', () => {
+    const seed = scenarioSeed('broken link', 15);
+    const { cluster, metrics } = converged(seed);
+    const dead = { loss: 1, delayMs: 1, jitterMs: 0 };
+    cluster.sim.network.setLink(2, 3, dead);
+    cluster.sim.network.setLink(3, 2, dead);
+    cluster.sim.runFor(10 * 60_000);
+    expect(metrics.falseDowns).toBe(0);
+    expect(metrics.rejoins).toBe(0);
+    cluster.sim.network.clearLink(2, 3);
+    cluster.sim.network.clearLink(3, 2);
+    cluster.sim.runFor(30_000);
+    expect(cluster.converged()).toBe(true);
+  });
 });

@@ -79,9 +79,9 @@ function budget(
   return { coldStartCapMs: 0, crashes: 1, steadyMs: 3_000 };
 }
 
-/** Heap a row needs: every member holds every other (~110 B each), plus slack. */
+/** Heap a row needs: every member holds every other (~110 B each, measured), plus slack. */
 function heapNeededMb(n: number): number {
-  return Math.ceil((n * n * 130) / 1e6 + 1024);
+  return Math.ceil((n * n * 120) / 1e6 + 1024);
 }
 
 interface Done {
