@@ -14,23 +14,7 @@ import { defaultStorage } from './runtime/identity-store';
 import { attachPageLifecycle } from './runtime/lifecycle';
 import { SocketSignalingClient } from './runtime/signaling-client';
 
-export { MessageError } from './api/app-frames';
-export { MAX_METADATA_BYTES, type Metadata, MetadataError } from './api/metadata';
-export { type JoinRoomOptions, RoomOptionsError } from './api/options';
-export { Room, RoomClosedError, type RoomStats } from './api/room';
-export type {
-  MemberState,
-  PacketEvent,
-  RawNotification,
-  RoomEventName,
-  RoomEvents,
-  RoomMember,
-  RoomMessage,
-  RoomStatus,
-} from './api/room-events';
-export type { Logger } from './runtime/logger';
-export { browserPreset } from './runtime/preset';
-export { JoinRefusedError } from './runtime/signaling-client';
+export * from './public-api';
 
 /**
  * Joins a room and returns it at once (it connects in the background: watch `status`). Throws

@@ -1,0 +1,18 @@
+/** What both entries (browser `index.ts`, Node `node.ts`) export besides their own `joinRoom`. */
+export { MessageError } from './api/app-frames';
+export { MAX_METADATA_BYTES, type Metadata, MetadataError } from './api/metadata';
+export { type JoinRoomOptions, RoomOptionsError } from './api/options';
+export { Room, RoomClosedError, type RoomStats } from './api/room';
+export type {
+  MemberState,
+  PacketEvent,
+  RawNotification,
+  RoomEventName,
+  RoomEvents,
+  RoomMember,
+  RoomMessage,
+  RoomStatus,
+} from './api/room-events';
+export type { Logger } from './runtime/logger';
+export { browserPreset } from './runtime/preset';
+export { JoinRefusedError } from './runtime/signaling-client';
