@@ -34,19 +34,21 @@ describe('custom broadcasts backlog', () => {
     ]);
   });
 
-  it('sends the most remaining, then the largest, first, and drops items when done', () => {
+  it('sends the least sent, then the largest, first, and drops items when done', () => {
     const c = new CustomBroadcasts<VersionedKey>();
     c.addOrReplace(...item(1, 0), 1);
     c.addOrReplace(...item(2, 0, 10), 2);
     c.addOrReplace(...item(3, 0), 2);
-    expect(c.peek().map((e) => e.key.key)).toEqual([2, 3, 1]);
+    expect(c.peek().map((e) => e.key.key)).toEqual([2, 1, 3]);
     expect(c.fill(packet(1200))).toBe(3);
     expect(c.peek().map((e) => [e.key.key, e.remaining])).toEqual([
       [2, 1],
       [3, 1],
     ]);
-    expect(c.fill(packet(1200))).toBe(2);
-    expect(c.size).toBe(0);
+    c.addOrReplace(...item(4, 0), 2);
+    expect(c.peek()[0]?.key.key).toBe(4);
+    expect(c.fill(packet(1200))).toBe(3);
+    expect(c.peek().map((e) => [e.key.key, e.remaining])).toEqual([[4, 1]]);
   });
 
   it('skips an item that does not fit and takes a smaller one', () => {

@@ -6,15 +6,17 @@ interface Entry<K> {
   readonly key: K;
   readonly data: Uint8Array;
   remaining: number;
+  sent: number;
 }
 
+/** Least sent first, then the largest (foca's order when every item has the same budget). */
 function byPriority<K>(a: Entry<K>, b: Entry<K>): number {
-  return b.remaining - a.remaining || b.data.length - a.data.length;
+  return a.sent - b.sent || b.data.length - a.data.length;
 }
 
 /**
  * The application's custom broadcasts being disseminated. A new item drops every queued one its key
- * invalidates; each is sent `maxTransmissions` times, highest remaining count then largest first.
+ * invalidates; each is sent `maxTransmissions` times, least sent then largest first.
  */
 export class CustomBroadcasts<K extends Invalidates> {
   private entries: Entry<K>[] = [];
@@ -25,7 +27,7 @@ export class CustomBroadcasts<K extends Invalidates> {
 
   addOrReplace(key: K, data: Uint8Array, maxTransmissions: number): void {
     this.entries = this.entries.filter((e) => !key.invalidates(e.key));
-    this.entries.push({ key, data, remaining: maxTransmissions });
+    this.entries.push({ key, data, remaining: maxTransmissions, sent: 0 });
     this.entries.sort(byPriority);
   }
 
@@ -40,6 +42,7 @@ export class CustomBroadcasts<K extends Invalidates> {
       const e = list[i]!;
       if (!encoder.tryAddBroadcast(e.data)) continue;
       taken++;
+      e.sent++;
       if (--e.remaining === 0) exhausted = true;
     }
     if (taken === 0) return 0;

@@ -35,19 +35,20 @@ describe('the update backlog', () => {
     expect(b.peek()[0]).toMatchObject({ member: alive(1, 1), remaining: 3 });
   });
 
-  it('sends the updates with the most transmissions left first', () => {
+  it('sends the least sent updates first, whatever their budget', () => {
     const b = new UpdateBacklog(codec);
-    add(b, alive(1), 1);
-    add(b, alive(2), 5);
-    add(b, alive(3), 3);
+    add(b, alive(1), 10);
+    b.fill(packet(1200));
+    add(b, alive(2), 2);
+    add(b, alive(3), 5);
     expect(b.peek().map((e) => e.member.id.addr)).toEqual(['m2', 'm3', 'm1']);
-    // Room for exactly one member: the freshest goes.
+    // Room for exactly one member: a fresh one goes.
     const enc = packet(9 + 2 + 6);
     expect(b.fill(enc)).toBe(1);
     expect(b.peek().map((e) => [e.member.id.addr, e.remaining])).toEqual([
-      ['m2', 4],
-      ['m3', 3],
-      ['m1', 1],
+      ['m3', 5],
+      ['m2', 1],
+      ['m1', 9],
     ]);
   });
 

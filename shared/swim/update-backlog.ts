@@ -7,11 +7,16 @@ interface Entry<T extends Identity> {
   member: Member<T>;
   size: number;
   remaining: number;
+  sent: number;
 }
 
-/** Highest remaining transmissions first, then the largest: foca's heap order. */
+/**
+ * Least sent first, then the largest. With one transmission budget for all this is foca's order
+ * (most remaining first); with larger budgets for some updates (joins), a fresh update still goes
+ * before an older one that merely has more sends left.
+ */
 function byPriority<T extends Identity>(a: Entry<T>, b: Entry<T>): number {
-  return b.remaining - a.remaining || b.size - a.size;
+  return a.sent - b.sent || b.size - a.size;
 }
 
 /**
@@ -46,8 +51,9 @@ export class UpdateBacklog<T extends Identity> {
       old.member = member;
       old.size = size;
       old.remaining = maxTransmissions;
+      old.sent = 0;
     } else {
-      const entry: Entry<T> = { member, size, remaining: maxTransmissions };
+      const entry: Entry<T> = { member, size, remaining: maxTransmissions, sent: 0 };
       this.byAddr.set(member.id.addr, entry);
       this.entries.push(entry);
     }
@@ -82,6 +88,7 @@ export class UpdateBacklog<T extends Identity> {
       const e = list[i]!;
       if (e.size > encoder.remaining || !encoder.tryAddMember(e.member)) continue;
       taken++;
+      e.sent++;
       if (--e.remaining === 0) exhausted = true;
     }
     if (taken === 0) return 0;
@@ -101,7 +108,7 @@ export class UpdateBacklog<T extends Identity> {
     return taken;
   }
 
-  /** The queued updates, highest priority first (for tests and inspection). */
+  /** The queued updates, highest priority (least sent) first (for tests and inspection). */
   peek(): ReadonlyArray<{ readonly member: Member<T>; readonly remaining: number }> {
     if (this.dirty) {
       this.entries.sort(byPriority);
