@@ -79,7 +79,8 @@ function mutate(rng: Rng, bytes: Uint8Array): Uint8Array {
   switch (randomInt(rng, 4)) {
     case 0: {
       const out = bytes.slice();
-      for (let i = 1 + randomInt(rng, 3); i > 0 && out.length > 0; i--) out[randomInt(rng, out.length)] = randomInt(rng, 256);
+      for (let i = 1 + randomInt(rng, 3); i > 0 && out.length > 0; i--)
+        out[randomInt(rng, out.length)] = randomInt(rng, 256);
       return out;
     }
     case 1:
@@ -151,7 +152,9 @@ function run(seed: number, steps: number, config: Config): void {
 
 describe('fuzzing handleData and handleTimer', () => {
   it(`never throws and keeps the membership consistent (SEED=${SEED})`, () => {
-    console.log(`swim-fuzz SEED=${SEED} (replay with SEED=${SEED} npx vitest run shared/swim/swim-fuzz.test.ts)`);
+    console.log(
+      `swim-fuzz SEED=${SEED} (replay with SEED=${SEED} npx vitest run shared/swim/swim-fuzz.test.ts)`,
+    );
     for (let k = 0; k < 20; k++) {
       const seed = (SEED + k) >>> 0;
       const config = k % 2 === 0 ? simple() : { ...simple(), notifyDownMembers: true, maxPacketSize: 120 };
