@@ -115,7 +115,7 @@ function runChild(spec: RowSpec): Done {
   if (child.status !== 0)
     return {
       spec,
-      error: `row failed (${child.status ?? child.signal}): ${child.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      error: `row failed (${child.status ?? child.signal}): ${child.stderr.split('\n').find((l) => /Error/.test(l)) ?? child.stderr.trim().split('\n').pop()}`,
     };
   const parsed = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
     result: RowResult;
