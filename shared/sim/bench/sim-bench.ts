@@ -275,6 +275,13 @@ console.log(
 );
 console.log('');
 console.log(
+  'wall s: the whole row, cold start or applyMany setup included; sim s /wall s: simulated time over',
+);
+console.log(
+  'the wall time of the simulation itself (setup and heap snapshot excluded); heap /member: after the start.',
+);
+console.log('');
+console.log(
   'Beside the anchors: ours / anchor. SWIM: e/(e−1) ≈ 1.58 periods to first detection; memberlist LAN',
 );
 console.log(
