@@ -81,7 +81,8 @@ describe('the probe cycle', () => {
     const [timer] = takeTimers(rt, 'change-suspect-to-down');
     expect(timer).toEqual({
       timer: { type: 'change-suspect-to-down', memberId: probed, incarnation: 0, token: swim.timerToken },
-      afterMs: simple().suspectToDownAfterMs,
+      // The check that precedes a Down comes out of the timeout (two rounds of a period at most).
+      afterMs: Math.max(simple().probePeriodMs, simple().suspectToDownAfterMs - 2 * simple().probePeriodMs),
     });
   });
 

@@ -19,6 +19,10 @@ import { MiniNet } from './test-support/mini-net';
 import { id, type TestId } from './test-support/test-id';
 
 const ME = id(1);
+const C = simple();
+/** The wait before checking a suspect: the check's rounds come out of the suspicion timeout. */
+const waitBeforeCheck = (timeoutMs: number) =>
+  Math.max(C.probePeriodMs, timeoutMs - CHECK_ROUNDS * C.probePeriodMs);
 
 /**
  * Fires a suspicion timeout, then every round of the check that follows, with no answer from
@@ -144,7 +148,7 @@ describe('suspicion about others', () => {
     const [t] = takeTimers(rt, 'change-suspect-to-down');
     expect(t).toEqual({
       timer: { type: 'change-suspect-to-down', memberId: id(3), incarnation: 0, token: swim.timerToken },
-      afterMs: simple().suspectToDownAfterMs * HEARD_SUSPICION_FACTOR,
+      afterMs: waitBeforeCheck(C.suspectToDownAfterMs * HEARD_SUSPICION_FACTOR),
     });
     rt.clear();
     expire(swim, rt, t!.timer);
@@ -231,7 +235,7 @@ describe('suspicion about others', () => {
     expect(takeTimers(rt, 'change-suspect-to-down')).toEqual([
       {
         timer: { type: 'change-suspect-to-down', memberId: id(2), incarnation: 0, token: swim.timerToken },
-        afterMs: simple().suspectToDownAfterMs,
+        afterMs: waitBeforeCheck(C.suspectToDownAfterMs),
       },
     ]);
   });

@@ -508,9 +508,23 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     return Math.min(255, this._config.maxTransmissions * UNREPAIRED_TX_FACTOR);
   }
 
-  /** How long a member that only heard of a suspicion waits before checking the suspect itself. */
-  private get heardSuspicionMs(): number {
-    return this._config.suspectToDownAfterMs * HEARD_SUSPICION_FACTOR;
+  /**
+   * How long to wait after a suspicion before checking the suspect: the check's rounds come out of
+   * `suspectToDownAfterMs`, so the prober declares Down about that long after its probe failed (at
+   * least one probe period of waiting, for short timeouts).
+   */
+  private get suspicionWaitMs(): number {
+    const c = this._config;
+    return Math.max(c.probePeriodMs, c.suspectToDownAfterMs - CHECK_ROUNDS * c.probePeriodMs);
+  }
+
+  /** The same for a member that only heard of the suspicion: a backstop for a lost Down. */
+  private get heardSuspicionWaitMs(): number {
+    const c = this._config;
+    return Math.max(
+      c.probePeriodMs,
+      c.suspectToDownAfterMs * HEARD_SUSPICION_FACTOR - CHECK_ROUNDS * c.probePeriodMs,
+    );
   }
 
   /** Returns whether the update's member is active now (false if it lost an addr conflict). */
@@ -523,7 +537,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   ): boolean {
     const s = this.table.apply(id, incarnation, state, this.rng);
     const active = s.conflict === 'lost' || s.conflict === 'failed-condition' ? false : s.isActiveNow;
-    this.handleApplySummary(s, id, incarnation, state, doBroadcast, runtime, this.heardSuspicionMs);
+    this.handleApplySummary(s, id, incarnation, state, doBroadcast, runtime, this.heardSuspicionWaitMs);
     return active;
   }
 
@@ -671,7 +685,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
           'suspect',
           true,
           runtime,
-          this._config.suspectToDownAfterMs,
+          this.suspicionWaitMs,
         );
         // Already suspect (its timer may be gone with an old token): time it out again.
         if (isActiveNow && !applySuccessful) {
@@ -682,7 +696,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
               incarnation: failed.incarnation,
               token: this.token,
             },
-            this._config.suspectToDownAfterMs,
+            this.suspicionWaitMs,
           );
         }
       }
@@ -757,11 +771,11 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     }
     if (running === undefined || running.round !== check) return;
     if (running.answered) {
-      // Alive, though its refutation hasn't reached us: give it another full timeout.
+      // Alive, though its refutation hasn't reached us: watch it for another timeout.
       this.checks.end(addr);
       runtime.submitAfter(
         { type: 'change-suspect-to-down', memberId, incarnation, token: this.token },
-        this._config.suspectToDownAfterMs,
+        this.suspicionWaitMs,
       );
       return;
     }
