@@ -40,7 +40,7 @@ describe('piggybacked updates', () => {
     rt.clear();
     const r = swim.handleData(
       encode(header(id(2), ME, { type: 'gossip' }), [
-        member(id(3), 'alive', 3),
+        member(id(3), 'suspect', 3),
         member(id(4), 'suspect', 1),
         member(id(5), 'down', 1),
       ]),
@@ -82,6 +82,17 @@ describe('piggybacked updates', () => {
     }
     // A join and a rename: 4 times; a member we learn of as Down: 2 times.
     expect(Object.fromEntries(sent)).toEqual({ 'm3#0': 4, 'm2#1': 4, 'm4#0': 2 });
+  });
+
+  it('(Shoal) a higher incarnation of an Alive member is applied but not passed on; a refutation is', () => {
+    const { swim, rt } = makeNode(ME);
+    swim.applyMany([member(id(2)), member(id(3), 'suspect')], false, rt);
+    swim.applyMany([member(id(2), 'alive', 5), member(id(3), 'alive', 1)], true, rt);
+    expect(swim.member('m2')?.incarnation).toBe(5);
+    expect(swim.updatesBacklog).toBe(1);
+    rt.clear();
+    swim.gossip(rt);
+    expect(decode(rt.takeSends()[0]!.bytes).members).toEqual([member(id(3), 'alive', 1)]);
   });
 
   it('are not queued when applied without broadcast', () => {

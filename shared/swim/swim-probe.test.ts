@@ -292,4 +292,38 @@ describe('the probe cycle', () => {
     expect(seen[255]).toBe(0);
     expect(Math.max(...seen)).toBe(255);
   });
+
+  it('(Shoal) a failed probe tells the suspect first; the cluster hears of it only if no refuting Ack comes', () => {
+    const { swim, rt, probed, indirect, next } = probing(3);
+    swim.handleTimer(indirect, rt);
+    rt.clear();
+    swim.handleTimer(next, rt);
+    const toProbed = takeTo(rt, probed);
+    const notice = toProbed.find((p) => p.members.some((m) => m.id.equals(probed) && m.state === 'suspect'));
+    expect(notice?.header.message.type).toBe('ping');
+    const [hold] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
+    expect(hold?.afterMs).toBe(simple().probeRttMs);
+    expect(gossipsSuspicionOf(swim, rt, probed)).toBe(false);
+    swim.handleTimer(hold!.timer, rt);
+    expect(gossipsSuspicionOf(swim, rt, probed)).toBe(true);
+  });
+
+  it('(Shoal) a suspect that refutes in its Ack is never suspected in public', () => {
+    const { swim, rt, probed, indirect, next } = probing(3);
+    swim.handleTimer(indirect, rt);
+    rt.clear();
+    swim.handleTimer(next, rt);
+    const [hold] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
+    swim.handleData(encode(header(probed, ME, { type: 'ack', probeNumber: 0 }, 1)), rt);
+    expect(swim.member(probed.addr)).toMatchObject({ state: 'alive', incarnation: 1 });
+    swim.handleTimer(hold!.timer, rt);
+    expect(gossipsSuspicionOf(swim, rt, probed)).toBe(false);
+  });
 });
+
+function gossipsSuspicionOf(swim: TestSwim, rt: Rt, who: TestId): boolean {
+  rt.clear();
+  swim.gossip(rt);
+  const sent = rt.takeSends().map((s) => decode(s.bytes));
+  return sent.some((p) => p.members.some((m) => m.id.equals(who) && m.state === 'suspect'));
+}

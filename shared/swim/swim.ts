@@ -68,6 +68,9 @@ function fail(kind: RemoteErrorKind, message: string): HandleResult {
  *   member that refuted in time).
  * - Probing a suspect attaches its suspicion to the Ping (Lifeguard's buddy system).
  * - The indirect stage of a probe also pings the member directly once more (as memberlist).
+ * - A failed probe's suspicion is disseminated only if a Ping carrying it gets no refuting Ack
+ *   within `probeRttMs`; an Alive member's higher incarnation is applied but not re-disseminated
+ *   (a refutation spreads among those who held the suspicion).
  * - The Feed is paged: `next` ≠ 0 means more; a joiner walks the pages with `feed-request`.
  * - News of an identity (join, rename) and custom broadcasts are sent 2 × `maxTransmissions`
  *   times: nothing repairs a member that missed them.
@@ -550,9 +553,13 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     runtime: Runtime<T>,
     suspicionTimeoutMs: number,
   ): void {
-    const { applySuccessful, isActiveNow, changedActiveSet, conflict, replaced, inserted } = s;
+    const { applySuccessful, isActiveNow, changedActiveSet, conflict, replaced, inserted, previousState } = s;
     if (applySuccessful) {
-      if (doBroadcast) {
+      // Shoal: an Alive member that is merely Alive at a higher incarnation is not news worth
+      // maxTransmissions sends from everyone: a refutation matters to those who heard the
+      // suspicion, and they pass it on (Suspect → Alive is a change of state).
+      const bumpOnly = state === 'alive' && previousState === 'alive' && conflict === 'none';
+      if (doBroadcast && !bumpOnly) {
         const update: Member<T> = { id, incarnation, state };
         // A member that misses a join never probes the newcomer; only the newcomer's own probes,
         // up to a round of N periods later, would repair that.
@@ -678,15 +685,33 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       const s = this.table.applyExistingIf(failed.id, failed.incarnation, 'suspect', undefined, this.rng);
       if (s !== undefined) {
         const { isActiveNow, applySuccessful } = s;
+        // Shoal: the suspicion stays ours for one more round trip. The suspect gets it in a Ping;
+        // if it answers (its Ack carries the refutation), nobody else ever hears of it. On a lossy
+        // network most failed probes end here, and each spread suspicion costs every member
+        // maxTransmissions sends of it and of its refutation.
         this.handleApplySummary(
           s,
           failed.id,
           failed.incarnation,
           'suspect',
-          true,
+          false,
           runtime,
           this.suspicionWaitMs,
         );
+        if (applySuccessful && isActiveNow) {
+          const suspicion: Member<T> = { id: failed.id, incarnation: failed.incarnation, state: 'suspect' };
+          this.send(failed.id, { type: 'ping', probeNumber: this.probe.probeNumber }, runtime, suspicion);
+          runtime.submitAfter(
+            {
+              type: 'change-suspect-to-down',
+              memberId: failed.id,
+              incarnation: failed.incarnation,
+              token: this.token,
+              check: 0,
+            },
+            this._config.probeRttMs,
+          );
+        }
         // Already suspect (its timer may be gone with an old token): time it out again.
         if (isActiveNow && !applySuccessful) {
           runtime.submitAfter(
@@ -763,6 +788,12 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     ) {
       // Refuted, renamed, or already Down.
       if (running !== undefined) this.checks.end(addr);
+      return;
+    }
+    if (check === 0) {
+      // Still suspect a round trip after our probe failed: now the cluster hears of it.
+      const suspicion: Member<T> = { id: memberId, incarnation, state: 'suspect' };
+      this.out.updates.add(suspicion, this.measure(suspicion), this._config.maxTransmissions);
       return;
     }
     if (check === undefined) {
