@@ -45,11 +45,9 @@ function median(xs: readonly number[]): number {
 function summarize(values: readonly (number | null)[], capped = 0): Summary | null {
   const xs = values.filter((v): v is number => v !== null);
   if (xs.length === 0) return null;
-  const s: Summary = {
-    median: median(xs),
-    max: Math.max(...xs),
-    samples: xs.map((x) => Math.round(x * 10) / 10),
-  };
+  // A tenth of a unit is below what a browser run can resolve.
+  const tenth = (x: number) => Math.round(x * 10) / 10;
+  const s: Summary = { median: tenth(median(xs)), max: tenth(Math.max(...xs)), samples: xs.map(tenth) };
   return capped ? { ...s, capped } : s;
 }
 
