@@ -21,9 +21,10 @@ function allowsCustomBroadcasts(type: MessageType): boolean {
   return type !== 'announce' && type !== 'turn-undead';
 }
 
-/** The codec reports a field out of range with `RangeError`; the host sees `EncodeError`. */
-export function asEncodeError(e: unknown): unknown {
-  return e instanceof RangeError ? new EncodeError(e.message) : e;
+/** Whatever the codec threw while writing (`RangeError` for a field out of range), the host sees `EncodeError`. */
+export function asEncodeError(e: unknown): EncodeError {
+  if (e instanceof EncodeError) return e;
+  return new EncodeError(e instanceof Error ? e.message : String(e), { cause: e });
 }
 
 /** Who we are right now: the header's source. */

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { AccumulatingRuntime } from './accumulating-runtime';
+import type { Codec } from './codec';
 import { simple } from './config';
 import { EncodeError, NotUndeadError, SameIdentityError } from './errors';
+import { seededRng } from './seeded-rng';
+import { Swim } from './swim';
 import {
   encode,
   events,
@@ -11,7 +15,7 @@ import {
   takeTimers,
   takeTo,
 } from './test-support/harness';
-import { id } from './test-support/test-id';
+import { id, type TestId } from './test-support/test-id';
 
 const ME = id(1);
 const notifyDown = { ...simple(), notifyDownMembers: true };
@@ -278,5 +282,32 @@ describe('address conflicts', () => {
     rt.clear();
     swim.handleTimer(ind!.timer, rt);
     expect(rt.sends).toHaveLength(0);
+  });
+});
+
+describe('a codec that fails', () => {
+  it('makes sends throw EncodeError and packets come back as decode errors, never anything else', () => {
+    const failing: Codec<TestId> = {
+      writeHeader: () => {
+        throw new Error('no');
+      },
+      readHeader: () => {
+        throw new Error('no');
+      },
+      writeMember: () => {
+        throw new Error('no');
+      },
+      readMember: () => {
+        throw new Error('no');
+      },
+    };
+    const swim = new Swim<TestId>({ identity: ME, config: simple(), rng: seededRng(1), codec: failing });
+    const rt = new AccumulatingRuntime<TestId>();
+    expect(() => swim.announce(id(2), rt)).toThrow(EncodeError);
+    expect(swim.handleData(new TextEncoder().encode('hue'), rt)).toMatchObject({
+      ok: false,
+      error: { kind: 'decode' },
+    });
+    expect(rt.backlog).toBe(0);
   });
 });
