@@ -29,8 +29,6 @@ export interface ApplySummary<T extends Identity> {
   replaced: T | undefined;
   /** Whether the addr was unknown and is now registered. */
   inserted: boolean;
-  /** The member's state before this apply (undefined when inserted). */
-  previousState: MemberState | undefined;
 }
 
 export function isActiveState(state: MemberState): boolean {
@@ -80,7 +78,6 @@ export class Members<T extends Identity> {
     conflict: 'none',
     replaced: undefined,
     inserted: false,
-    previousState: undefined,
   };
 
   get numActive(): number {
@@ -156,7 +153,6 @@ export class Members<T extends Identity> {
     const s = this.summary;
     s.replaced = undefined;
     s.inserted = false;
-    s.previousState = known.state;
     s.changedActiveSet = false;
     const idConflict = !known.id.equals(id);
     const wasActive = known.slot >= 0;
@@ -211,7 +207,6 @@ export class Members<T extends Identity> {
     const s = this.summary;
     s.replaced = undefined;
     s.inserted = true;
-    s.previousState = undefined;
     s.conflict = 'none';
     s.applySuccessful = true;
     const active = state !== 'down';
