@@ -554,8 +554,8 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   ): void {
     const { applySuccessful, isActiveNow, changedActiveSet, conflict, replaced, inserted } = s;
     if (applySuccessful) {
-      // Even an Alive member's higher incarnation is passed on, as foca: sparing it saved a third
-      // of the load at 25 % loss but left suspicions lingering (all see all took 20 s, not 3).
+      // Even an Alive member's higher incarnation is passed on, as foca: a refutation has to outrun
+      // its suspicion everywhere (sparing it left suspicions lingering under loss).
       if (doBroadcast) {
         const update: Member<T> = { id, incarnation, state };
         // A member that misses a join never probes the newcomer; only the newcomer's own probes,
