@@ -16,8 +16,8 @@ export type Timer<T extends Identity> =
       readonly token: TimerToken;
       /**
        * Shoal: set when this timer ends round `check` (1, 2, …) of the direct check a member gets
-       * before it is declared Down; 0 when it ends the round trip a new suspicion waits before it
-       * is disseminated; absent for the suspicion timeout itself.
+       * before it is declared Down; 0 when it ends the check a failed probe gets before its
+       * suspicion is disseminated; absent for the suspicion timeout itself.
        */
       readonly check?: number;
     }

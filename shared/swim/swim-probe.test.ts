@@ -77,12 +77,13 @@ describe('the probe cycle', () => {
     expect(rt.takeSends().length).toBe(simple().numIndirectProbes + 1);
     swim.handleTimer(next, rt);
     expect(events(rt.takeNotifications())).toEqual([`probe-failed ${probed}`]);
+    expireRoundZero(swim, rt);
     expect(swim.member(probed.addr)?.state).toBe('suspect');
     const [timer] = takeTimers(rt, 'change-suspect-to-down');
     expect(timer).toEqual({
       timer: { type: 'change-suspect-to-down', memberId: probed, incarnation: 0, token: swim.timerToken },
-      // The check that precedes a Down comes out of the timeout (two rounds of a period at most).
-      afterMs: Math.max(simple().probePeriodMs, simple().suspectToDownAfterMs - 2 * simple().probePeriodMs),
+      // The checks around a suspicion (one before, two before Down) come out of the timeout.
+      afterMs: Math.max(simple().probePeriodMs, simple().suspectToDownAfterMs - 3 * simple().probePeriodMs),
     });
   });
 
@@ -92,6 +93,7 @@ describe('the probe cycle', () => {
     swim.handleData(ack(other, swim.probeNumber), rt);
     swim.handleTimer(indirect, rt);
     swim.handleTimer(next, rt);
+    expireRoundZero(swim, rt);
     expect(swim.member(probed.addr)?.state).toBe('suspect');
   });
 
@@ -293,30 +295,40 @@ describe('the probe cycle', () => {
     expect(Math.max(...seen)).toBe(255);
   });
 
-  it('(Shoal) a failed probe tells the suspect first; the cluster hears of it only if no refuting Ack comes', () => {
+  it('(Shoal) a failed probe is checked once more before anyone, the member included, hears of it', () => {
     const { swim, rt, probed, indirect, next } = probing(3);
     swim.handleTimer(indirect, rt);
     rt.clear();
     swim.handleTimer(next, rt);
-    const toProbed = takeTo(rt, probed);
-    const notice = toProbed.find((p) => p.members.some((m) => m.id.equals(probed) && m.state === 'suspect'));
-    expect(notice?.header.message.type).toBe('ping');
-    const [hold] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
-    expect(hold?.afterMs).toBe(simple().probeRttMs);
+    expect(swim.member(probed.addr)?.state).toBe('alive');
+    const check = takeTo(rt, probed).find((p) => p.header.message.type === 'ping');
+    expect(check).toBeDefined();
+    expect(check!.members.some((m) => m.state === 'suspect')).toBe(false);
+    expect(rt.sends.filter((s) => decode(s.bytes).header.message.type === 'ping-req')).toHaveLength(2);
+    const [round0] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
+    expect(round0?.afterMs).toBe(simple().probePeriodMs);
     expect(gossipsSuspicionOf(swim, rt, probed)).toBe(false);
-    swim.handleTimer(hold!.timer, rt);
+    swim.handleTimer(round0!.timer, rt);
+    // Silent again: suspected now, told so at once, and the cluster hears of it.
+    expect(swim.member(probed.addr)?.state).toBe('suspect');
+    const told = takeTo(rt, probed);
+    expect(told.some((p) => p.members.some((m) => m.id.equals(probed) && m.state === 'suspect'))).toBe(true);
     expect(gossipsSuspicionOf(swim, rt, probed)).toBe(true);
   });
 
-  it('(Shoal) a suspect that refutes in its Ack is never suspected in public', () => {
+  it('(Shoal) a member that answers the check after a failed probe is never suspected', () => {
     const { swim, rt, probed, indirect, next } = probing(3);
     swim.handleTimer(indirect, rt);
     rt.clear();
     swim.handleTimer(next, rt);
-    const [hold] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
-    swim.handleData(encode(header(probed, ME, { type: 'ack', probeNumber: 0 }, 1)), rt);
-    expect(swim.member(probed.addr)).toMatchObject({ state: 'alive', incarnation: 1 });
-    swim.handleTimer(hold!.timer, rt);
+    const check = takeTo(rt, probed).find((p) => p.header.message.type === 'ping')!;
+    const pn = check.header.message.type === 'ping' ? check.header.message.probeNumber : -1;
+    const [round0] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
+    swim.handleData(ack(probed, pn), rt);
+    rt.clear();
+    swim.handleTimer(round0!.timer, rt);
+    expect(swim.member(probed.addr)?.state).toBe('alive');
+    expect(rt.sends).toHaveLength(0);
     expect(gossipsSuspicionOf(swim, rt, probed)).toBe(false);
   });
 });
@@ -326,4 +338,11 @@ function gossipsSuspicionOf(swim: TestSwim, rt: Rt, who: TestId): boolean {
   swim.gossip(rt);
   const sent = rt.takeSends().map((s) => decode(s.bytes));
   return sent.some((p) => p.members.some((m) => m.id.equals(who) && m.state === 'suspect'));
+}
+
+/** Lets the check that follows a failed probe run out with no answer. */
+function expireRoundZero(swim: TestSwim, rt: Rt): void {
+  const [round0] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
+  if (round0 === undefined) throw new Error('no check after the failed probe');
+  swim.handleTimer(round0.timer, rt);
 }

@@ -41,9 +41,9 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
 const OK: HandleResult = { ok: true };
 /**
  * Shoal sends what nothing else would repair this many times more than `maxTransmissions`: news of
- * an identity (a join, a rename) and custom broadcasts. A member no holder picks misses an item with
- * probability e^-maxTransmissions; a missed suspicion or Down is made up for by timers and checks,
- * a missed join or custom broadcast is not.
+ * an identity (a join, a rename), a Down, and custom broadcasts. A member no holder picks misses an item with
+ * probability e^-maxTransmissions; a missed suspicion is made up for by timers and checks, a missed
+ * join, leave or custom broadcast is not (until a probe comes round, N periods later).
  */
 const UNREPAIRED_TX_FACTOR = 2;
 const MAX_INCARNATION = 0xffff;
@@ -68,11 +68,11 @@ function fail(kind: RemoteErrorKind, message: string): HandleResult {
  *   member that refuted in time).
  * - Probing a suspect attaches its suspicion to the Ping (Lifeguard's buddy system).
  * - The indirect stage of a probe also pings the member directly once more (as memberlist).
- * - A failed probe's suspicion is disseminated only if a Ping carrying it gets no refuting Ack
- *   within `probeRttMs`.
+ * - A failed probe is checked once more (Ping and PingReqs, one period) before its suspicion is
+ *   disseminated; if the member answers, the suspicion is taken back and nobody hears of it.
  * - The Feed is paged: `next` ≠ 0 means more; a joiner walks the pages with `feed-request`.
- * - News of an identity (join, rename) and custom broadcasts are sent 2 × `maxTransmissions`
- *   times: nothing repairs a member that missed them.
+ * - News of an identity (join, rename), Downs and custom broadcasts are sent 2 × `maxTransmissions`
+ *   times: nothing quick repairs a member that missed them.
  * - Packets are dropped while Undead (`not-for-us`); `reuseDownIdentity` stops spreading our Down.
  * - A packet for an older identity of ours is answered with a Gossip from the current one.
  * - The first periodic announce (to members, to Down members) comes at a random point of its period.
@@ -511,13 +511,14 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   }
 
   /**
-   * How long to wait after a suspicion before checking the suspect: the check's rounds come out of
-   * `suspectToDownAfterMs`, so the prober declares Down about that long after its probe failed (at
-   * least one probe period of waiting, for short timeouts).
+   * How long the prober waits between publishing a suspicion and checking the suspect again: the
+   * rounds of its checks (0 before publishing, then `CHECK_ROUNDS`) come out of
+   * `suspectToDownAfterMs`, so it declares Down about that long after its probe failed (at least one
+   * probe period of waiting, for short timeouts).
    */
   private get suspicionWaitMs(): number {
     const c = this._config;
-    return Math.max(c.probePeriodMs, c.suspectToDownAfterMs - CHECK_ROUNDS * c.probePeriodMs);
+    return Math.max(c.probePeriodMs, c.suspectToDownAfterMs - (CHECK_ROUNDS + 1) * c.probePeriodMs);
   }
 
   /** The same for a member that only heard of the suspicion: a backstop for a lost Down. */
@@ -550,7 +551,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     state: MemberState,
     doBroadcast: boolean,
     runtime: Runtime<T>,
-    suspicionTimeoutMs: number,
+    suspicionTimeoutMs: number | undefined,
   ): void {
     const { applySuccessful, isActiveNow, changedActiveSet, conflict, replaced, inserted } = s;
     if (applySuccessful) {
@@ -558,15 +559,15 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       // its suspicion everywhere (sparing it left suspicions lingering under loss).
       if (doBroadcast) {
         const update: Member<T> = { id, incarnation, state };
-        // A member that misses a join never probes the newcomer; only the newcomer's own probes,
-        // up to a round of N periods later, would repair that.
+        // A member that misses a join never probes the newcomer, and one that misses a leave (no
+        // suspicion came before it) only finds out when its own probe comes round: up to N periods.
         const introduces = isActiveNow && (inserted || conflict === 'replaced');
-        const tx = introduces ? this.unrepairedTransmissions : this._config.maxTransmissions;
+        const tx = introduces || !isActiveNow ? this.unrepairedTransmissions : this._config.maxTransmissions;
         this.out.updates.add(update, this.out.measure(update), tx);
       }
       if (!isActiveNow) {
         runtime.submitAfter({ type: 'remove-down', id }, this._config.removeDownAfterMs);
-      } else if (state === 'suspect') {
+      } else if (state === 'suspect' && suspicionTimeoutMs !== undefined) {
         // Shoal: whoever learns of a suspicion times it out, not only the prober.
         runtime.submitAfter(
           { type: 'change-suspect-to-down', memberId: id, incarnation, token: this.token },
@@ -679,48 +680,18 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     const failed = this.probe.takeFailed();
     if (failed !== undefined) {
       runtime.notify({ type: 'probe-failed', probeNumber: this.probe.probeNumber, id: failed.id });
-      const s = this.table.applyExistingIf(failed.id, failed.incarnation, 'suspect', undefined, this.rng);
-      if (s !== undefined) {
-        const { isActiveNow, applySuccessful } = s;
-        // Shoal: the suspicion stays ours for one more round trip. The suspect gets it in a Ping;
-        // if it answers (its Ack carries the refutation), nobody else ever hears of it. On a lossy
-        // network most failed probes end here, and each spread suspicion costs every member
+      const rec = this.table.get(failed.id.addr);
+      if (
+        rec?.id.equals(failed.id) === true &&
+        rec.state === 'alive' &&
+        rec.incarnation === failed.incarnation
+      ) {
+        // Shoal: before suspecting, one more check (round 0: a Ping and PingReqs, one period). On a
+        // lossy network most failed probes end there, and each suspicion costs every member
         // maxTransmissions sends of it and of its refutation.
-        this.handleApplySummary(
-          s,
-          failed.id,
-          failed.incarnation,
-          'suspect',
-          false,
-          runtime,
-          this.suspicionWaitMs,
-        );
-        if (applySuccessful && isActiveNow) {
-          const suspicion: Member<T> = { id: failed.id, incarnation: failed.incarnation, state: 'suspect' };
-          this.send(failed.id, { type: 'ping', probeNumber: this.probe.probeNumber }, runtime, suspicion);
-          runtime.submitAfter(
-            {
-              type: 'change-suspect-to-down',
-              memberId: failed.id,
-              incarnation: failed.incarnation,
-              token: this.token,
-              check: 0,
-            },
-            this._config.probeRttMs,
-          );
-        }
-        // Already suspect (its timer may be gone with an old token): time it out again.
-        if (isActiveNow && !applySuccessful) {
-          runtime.submitAfter(
-            {
-              type: 'change-suspect-to-down',
-              memberId: failed.id,
-              incarnation: failed.incarnation,
-              token: this.token,
-            },
-            this.suspicionWaitMs,
-          );
-        }
+        this.runCheckRound(failed.id, failed.incarnation, 0, runtime);
+      } else {
+        this.suspect(failed.id, failed.incarnation, runtime);
       }
     }
     const next = this.table.next(this.rng);
@@ -777,6 +748,22 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     const addr = memberId.addr;
     const rec = this.table.get(addr);
     const running = this.checks.get(addr, incarnation);
+    if (check === 0) {
+      if (running === undefined || running.round !== 0) return;
+      this.checks.end(addr);
+      const unchanged =
+        rec?.id.equals(memberId) === true && rec.state === 'alive' && rec.incarnation === incarnation;
+      // Silent through a second probe too: now we suspect it. If it answered, the failed probe was
+      // bad luck and nobody ever hears of it.
+      if (unchanged && !running.answered) {
+        this.suspect(memberId, incarnation, runtime);
+        // And tell the suspect at once (its Ack would carry the refutation): the sooner it refutes,
+        // the shorter the suspicion's life and the fewer members that time it out.
+        const suspicion: Member<T> = { id: memberId, incarnation, state: 'suspect' };
+        this.send(memberId, { type: 'ping', probeNumber: this.probe.probeNumber }, runtime, suspicion);
+      }
+      return;
+    }
     if (
       rec === undefined ||
       !rec.id.equals(memberId) ||
@@ -785,12 +772,6 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     ) {
       // Refuted, renamed, or already Down.
       if (running !== undefined) this.checks.end(addr);
-      return;
-    }
-    if (check === 0) {
-      // Still suspect a round trip after our probe failed: now the cluster hears of it.
-      const suspicion: Member<T> = { id: memberId, incarnation, state: 'suspect' };
-      this.out.updates.add(suspicion, this.measure(suspicion), this._config.maxTransmissions);
       return;
     }
     if (check === undefined) {
@@ -821,10 +802,32 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     if (this._config.notifyDownMembers) this.send(memberId, { type: 'turn-undead' }, runtime);
   }
 
-  /** Pings the suspect (telling it it is suspected) directly and through a few others. */
+  /**
+   * Our probe (and its check) failed: `id` becomes Suspect at `incarnation`, the cluster hears of it
+   * and the timeout runs. If it already was Suspect (its timer may have gone with an old token), the
+   * timeout runs again.
+   */
+  private suspect(id: T, incarnation: Incarnation, runtime: Runtime<T>): void {
+    const s = this.table.applyExistingIf(id, incarnation, 'suspect', undefined, this.rng);
+    if (s === undefined) return;
+    const { isActiveNow, applySuccessful } = s;
+    this.handleApplySummary(s, id, incarnation, 'suspect', true, runtime, this.suspicionWaitMs);
+    if (isActiveNow && !applySuccessful) {
+      runtime.submitAfter(
+        { type: 'change-suspect-to-down', memberId: id, incarnation, token: this.token },
+        this.suspicionWaitMs,
+      );
+    }
+  }
+
+  /**
+   * Pings the member directly and through a few others. From round 1 on the Ping carries the
+   * suspicion, so the suspect can refute; round 0 comes before any suspicion.
+   */
   private runCheckRound(id: T, incarnation: Incarnation, round: number, runtime: Runtime<T>): void {
     const probeNumber = this.checks.beginRound(id.addr, incarnation, round);
-    this.send(id, { type: 'ping', probeNumber }, runtime, { id, incarnation, state: 'suspect' });
+    const extra: Member<T> | undefined = round > 0 ? { id, incarnation, state: 'suspect' } : undefined;
+    this.send(id, { type: 'ping', probeNumber }, runtime, extra);
     this.table.chooseActive(this._config.numIndirectProbes, this.choice, this.rng, (c) => !c.equals(id));
     const relays = this.choice.splice(0);
     for (const via of relays) this.send(via, { type: 'ping-req', target: id, probeNumber }, runtime);
