@@ -68,9 +68,12 @@ function fail(kind: RemoteErrorKind, message: string): HandleResult {
  *   member that refuted in time).
  * - Probing a suspect attaches its suspicion to the Ping (Lifeguard's buddy system).
  * - The indirect stage of a probe also pings the member directly once more (as memberlist).
- * - A failed probe is checked once more (Ping and PingReqs, one period) before its suspicion is
- *   disseminated; if the member answers, the suspicion is taken back and nobody hears of it.
- * - The Feed is paged: `next` ≠ 0 means more; a joiner walks the pages with `feed-request`.
+ * - A failed probe is checked once more (Ping and PingReqs, one period) before the member is
+ *   suspected; if it answers, nobody ever hears of it. A published suspicion is sent to the suspect
+ *   at once. The checks come out of `suspectToDownAfterMs`: the prober declares Down about that
+ *   long after its probe failed.
+ * - The Feed is paged: `next` ≠ 0 means more; a joiner walks the pages with `feed-request` and
+ *   doesn't re-disseminate what they list.
  * - News of an identity (join, rename), Downs and custom broadcasts are sent 2 × `maxTransmissions`
  *   times: nothing quick repairs a member that missed them.
  * - Packets are dropped while Undead (`not-for-us`); `reuseDownIdentity` stops spreading our Down.
