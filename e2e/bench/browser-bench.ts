@@ -57,7 +57,11 @@ const program = new Command('bench:browser')
     'Shoal vs y-webrtc presence in real Chromium: join, leave, crash detection, traffic, connections',
   )
   .option('--quick', 'N = 8 and fewer repetitions (under five minutes)', false)
-  .option('--json', 'one JSON object per row on stdout (system, n, figures as {median, max, samples})', false)
+  .option(
+    '--json',
+    'one JSON object per row on stdout (system, n, figures as {median, max, samples}); run npm with -s',
+    false,
+  )
   .option('--n <list>', 'comma-separated tab counts (default 4,8,16; quick: 8)', nList)
   .option('--reps <k>', 'repetitions per system and N (default 5; quick: 3)', positiveInt)
   .option(
