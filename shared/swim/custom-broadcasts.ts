@@ -51,6 +51,11 @@ export class CustomBroadcasts<K extends Invalidates> {
     return taken;
   }
 
+  /** Drops the items longer than `maxLength` bytes (they would never fit a packet again). */
+  dropLongerThan(maxLength: number): void {
+    this.entries = this.entries.filter((e) => e.data.length <= maxLength);
+  }
+
   /** Queued items, highest priority first (for tests and inspection). */
   peek(): ReadonlyArray<{ readonly key: K; readonly data: Uint8Array; readonly remaining: number }> {
     return this.entries;

@@ -389,6 +389,21 @@ describe('config changes', () => {
     expect(() => swim.setConfig({ ...simple(), numIndirectProbes: 0 })).toThrow(InvalidConfigError);
   });
 
+  it('a smaller maxPacketSize drops the custom broadcasts that no longer fit', () => {
+    const accept = { receiveItem: () => ({ invalidates: () => false }) };
+    const swim = new Swim({
+      identity: ME,
+      config: simple(),
+      rng: seededRng(1),
+      codec: testCodec(),
+      broadcastHandler: accept,
+    });
+    swim.addBroadcast(new Uint8Array(500));
+    swim.addBroadcast(new Uint8Array(20));
+    swim.setConfig({ ...simple(), maxPacketSize: 200 });
+    expect(swim.customBroadcastBacklog).toBe(1);
+  });
+
   it('a smaller maxPacketSize applies to the next packet', () => {
     const { swim, rt } = makeNode(ME);
     swim.applyMany(

@@ -465,7 +465,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   /**
    * Replaces the config. Throws `InvalidConfigError` (nothing changed) for one that can't work, for a
    * new probe period or round-trip time, or for switching on a periodic task that was off (its timer
-   * was never started).
+   * was never started). A smaller `maxPacketSize` drops queued custom broadcasts that no longer fit.
    */
   setConfig(config: Config): void {
     validateConfig(config);
@@ -482,6 +482,9 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     }
     this.out.maxPacketSize = config.maxPacketSize;
     this._config = config;
+    // Custom broadcasts too big for the new packets would sit in the backlog forever.
+    if (config.maxPacketSize < old.maxPacketSize)
+      this.out.customs.dropLongerThan(this.out.broadcastRoom(this));
   }
 
   // ---- state transitions -------------------------------------------------------------------------
