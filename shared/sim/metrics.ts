@@ -89,12 +89,6 @@ export class ClusterMetrics {
     return record;
   }
 
-  private liveCount(): number {
-    let n = 0;
-    for (let i = 0; i < this.cluster.size; i++) if (this.cluster.sim.isAlive(i)) n++;
-    return n;
-  }
-
   private onNotification(member: number, n: Notification<BrowserIdentity>, now: number): void {
     switch (n.type) {
       case 'member-down': {
@@ -102,7 +96,8 @@ export class ClusterMetrics {
         if (crash !== undefined) {
           if (!crash.downBy.has(member)) {
             crash.downBy.add(member);
-            if (crash.allDownAt === undefined && crash.downBy.size >= this.liveCount()) crash.allDownAt = now;
+            if (crash.allDownAt === undefined && crash.downBy.size >= this.cluster.sim.aliveCount)
+              crash.allDownAt = now;
           }
           return;
         }
@@ -135,7 +130,7 @@ export class ClusterMetrics {
     for (const s of this.spreads) {
       if (s.key !== key || s.version !== version || s.reached.has(member)) continue;
       s.reached.add(member);
-      if (s.doneAt === undefined && s.reached.size >= Math.ceil(SPREAD_TARGET * this.liveCount()))
+      if (s.doneAt === undefined && s.reached.size >= Math.ceil(SPREAD_TARGET * this.cluster.sim.aliveCount))
         s.doneAt = now;
     }
   }

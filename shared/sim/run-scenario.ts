@@ -20,8 +20,10 @@ export interface ScenarioInit {
   readonly crashes: number;
   /** Quiet simulated time at the end, over which load is measured. */
   readonly steadyMs: number;
-  /** Called once the cold start is over (e.g. to measure the heap). */
+  /** Called once the cold start is over. */
   readonly onStarted?: (cluster: Cluster) => void;
+  /** Called at the end of the run, the cluster still alive (e.g. to measure the heap). */
+  readonly onFinished?: (cluster: Cluster) => void;
 }
 
 /** DESIGN §6 figures of one run; `null` where nothing was measured. Times in seconds. */
@@ -118,6 +120,8 @@ export function runScenario(init: ScenarioInit): ScenarioReport {
   // Member-time for false positives: crashed members stop counting when they crash.
   let liveMs = init.size * (sim.now - phaseStart);
   for (const c of metrics.crashes) liveMs -= sim.now - c.at;
+
+  init.onFinished?.(cluster);
 
   const detected = metrics.crashes.filter((c) => c.allDownAt !== undefined);
   const falseDowns = metrics.falseDowns - falseDowns0;

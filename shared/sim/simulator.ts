@@ -59,6 +59,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   private readonly notificationListeners: Array<NotificationListener<T>> = [];
   private readonly sendListeners: SendListener[] = [];
   private clock = 0;
+  private alive = 0;
 
   constructor(init: SimulatorInit) {
     this.rng = init.rng;
@@ -82,6 +83,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     const index = this.hosts.length;
     this.hosts.push(new SimHost(index, node, this));
     this.byAddr.set(addr, index);
+    this.alive++;
     return index;
   }
 
@@ -98,6 +100,11 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   /** Index of the member whose addr is `addr`, or `undefined`. */
   indexOf(addr: string): number | undefined {
     return this.byAddr.get(addr);
+  }
+
+  /** Number of members that have not crashed or left (hung ones included). O(1). */
+  get aliveCount(): number {
+    return this.alive;
   }
 
   /** Whether the member runs (not crashed; a hung member counts as running). */
@@ -134,7 +141,10 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
 
   /** Crashes member `index`: it stops for good, sending and receiving nothing. */
   crash(index: number): void {
-    this.host(index).crash();
+    const host = this.host(index);
+    if (host.status === 'crashed') return;
+    host.crash();
+    this.alive--;
   }
 
   /** Leaves gracefully (the core tells a few members) and then stops, as a closing tab does. */
@@ -142,7 +152,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     const host = this.host(index);
     if (host.status !== 'running') return;
     host.node.leaveCluster(host);
-    host.crash();
+    this.crash(index);
   }
 
   /**
