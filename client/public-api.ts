@@ -1,4 +1,6 @@
 /** What both entries (browser `index.ts`, Node `node.ts`) export besides their own `joinRoom`. */
+
+export { browser as browserPreset } from '../shared/swim/config';
 export { MessageError } from './api/app-frames';
 export { MAX_METADATA_BYTES, type Metadata, MetadataError } from './api/metadata';
 export { type JoinRoomOptions, RoomOptionsError } from './api/options';
@@ -14,5 +16,4 @@ export type {
   RoomStatus,
 } from './api/room-events';
 export type { Logger } from './runtime/logger';
-export { browserPreset } from './runtime/preset';
 export { JoinRefusedError } from './runtime/signaling-client';

@@ -1,10 +1,9 @@
 import * as z from 'zod/mini';
 import { ROOM_NAME_PATTERN } from '../../shared/signaling/limits';
 import type { Config } from '../../shared/swim/config';
-import { validateConfig } from '../../shared/swim/config';
+import { browser as browserPreset, validateConfig } from '../../shared/swim/config';
 import type { KeyValueStorage } from '../runtime/identity-store';
 import type { Logger } from '../runtime/logger';
-import { browserPreset } from '../runtime/preset';
 import { encodeMetadataJson, type Metadata, MetadataError } from './metadata';
 
 /** Options that can't work. Thrown by `joinRoom` before anything is created; the message lists every problem. */

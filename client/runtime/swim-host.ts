@@ -196,8 +196,7 @@ export class SwimHost<K extends Invalidates = Invalidates> {
   }
 
   private identityForAddr(addr: PeerAddr): Id {
-    for (const m of this.core.membershipState()) if (m.id.addr === addr) return m.id;
-    return BrowserIdentity.fromHex(addr, 0);
+    return this.core.member(addr)?.id ?? BrowserIdentity.fromHex(addr, 0);
   }
 
   private flush(): void {

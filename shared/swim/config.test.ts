@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lan, simple, validateConfig, wan } from './config';
+import { browser, lan, simple, validateConfig, wan } from './config';
 import { InvalidConfigError } from './errors';
 
 describe('config presets', () => {
@@ -42,5 +42,19 @@ describe('config presets', () => {
     expect(() => validateConfig({ ...simple(), probeRttMs: 1500 })).toThrow(InvalidConfigError);
     expect(() => validateConfig({ ...simple(), maxTransmissions: 0 })).toThrow(/maxTransmissions/);
     expect(() => validateConfig(lan(100))).not.toThrow();
+  });
+
+  it('browser(n) is valid for every room size and leaves a probe half its period for the indirect round', () => {
+    for (const n of [1, 2, 5, 16, 100, 1000, 10_000]) expect(() => validateConfig(browser(n))).not.toThrow();
+    const c = browser(16);
+    expect(c.probeRttMs * 2).toBeLessThanOrEqual(c.probePeriodMs);
+    expect(c.notifyDownMembers).toBe(true);
+    expect(c.periodicGossip).toBeDefined();
+  });
+
+  it('browser(n) suspects for longer and retransmits more as the room grows, at least 4 times', () => {
+    expect(browser(16).suspectToDownAfterMs).toBeGreaterThan(browser(4).suspectToDownAfterMs);
+    expect(browser(1000).maxTransmissions).toBeGreaterThan(browser(16).maxTransmissions);
+    expect(browser(2).maxTransmissions).toBe(4);
   });
 });
