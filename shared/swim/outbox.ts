@@ -35,7 +35,8 @@ export interface Sender<T extends Identity> {
 
 /**
  * What goes into a packet, as foca's `send_message`: the header, then piggybacked membership
- * updates (or active members, for a Feed), then custom broadcasts, never over `maxPacketSize`.
+ * updates (or active members, for a Feed), then custom broadcasts (for a Feed, then retained ones),
+ * never over `maxPacketSize`.
  * Owns the two dissemination backlogs and one reused encoder; decides nothing about state.
  */
 export class Outbox<T extends Identity, K extends Invalidates> {
@@ -166,9 +167,18 @@ export class Outbox<T extends Identity, K extends Invalidates> {
   }
 
   private finishAndSend(header: Header<T>, runtime: Runtime<T>): void {
-    if (this.customs.size > 0 && allowsCustomBroadcasts(header.message.type)) {
+    const customs = this.customs;
+    const type = header.message.type;
+    // Shoal: a Feed also carries retained items in the room its members left, repairing a member no
+    // holder picked (see PROTOCOL.md, "Custom broadcast repair").
+    const repair = type === 'feed' && customs.retainedSize > 0;
+    if ((customs.size > 0 && allowsCustomBroadcasts(type)) || repair) {
       const should = this.handler?.shouldAddBroadcastData;
-      if (should === undefined || should.call(this.handler, header.dst)) this.customs.fill(this.encoder);
+      if (should === undefined || should.call(this.handler, header.dst)) {
+        const active = customs.size > 0;
+        if (active) customs.fill(this.encoder);
+        if (repair) customs.fillRetained(this.encoder, active);
+      }
     }
     runtime.sendTo(header.dst, this.encoder.finish());
     if (this.dataNotifications) runtime.notify({ type: 'data-sent', header });

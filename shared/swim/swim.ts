@@ -76,6 +76,10 @@ function fail(kind: RemoteErrorKind, message: string): HandleResult {
  *   doesn't re-disseminate what they list.
  * - News of an identity (join, rename), Downs and custom broadcasts are sent 2 × `maxTransmissions`
  *   times: nothing quick repairs a member that missed them.
+ * - The newest custom broadcast per key is retained after its transmissions (at most
+ *   `RETAINED_BROADCASTS`, oldest added evicted first), and every Feed carries as many retained items
+ *   as fit after its members, from a rotating offset: a member that missed one gets it with the next
+ *   Feed (periodic announce or join) it receives. foca never repairs a missed broadcast.
  * - Packets are dropped while Undead (`not-for-us`); `reuseDownIdentity` stops spreading our Down.
  * - A packet for an older identity of ours is answered with a Gossip from the current one.
  * - The first periodic announce (to members, to Down members) comes at a random point of its period.
