@@ -45,6 +45,13 @@ export class CustomBroadcasts<K extends Invalidates> {
     return this.retained.length;
   }
 
+  /** Bytes the retained items take in a packet, length prefixes included. */
+  get retainedBytes(): number {
+    let total = 0;
+    for (const e of this.retained) total += 2 + e.data.length;
+    return total;
+  }
+
   addOrReplace(key: K, data: Uint8Array, maxTransmissions: number): void {
     const entry: Entry<K> = { key, data, remaining: maxTransmissions, sent: 0, packet: -1 };
     this.entries = this.entries.filter((e) => !key.invalidates(e.key));

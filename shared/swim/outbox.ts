@@ -108,7 +108,7 @@ export class Outbox<T extends Identity, K extends Invalidates> {
 
   /**
    * Sends a Feed to `dst`: for cursor 0 (answering an Announce) a random sample of active members,
-   * as foca, with next = 1 when not all fit; otherwise the page of members from `cursor` on in
+   * as foca, with next = 1 when not all fit (keeping room for retained custom broadcasts); otherwise the page of members from `cursor` on in
    * feed-key order, with next = the key of the first member left out (0 on the last page).
    */
   sendFeed(from: Sender<T>, dst: T, cursor: number, table: Members<T>, rng: Rng, runtime: Runtime<T>): void {
@@ -137,6 +137,10 @@ export class Outbox<T extends Identity, K extends Invalidates> {
       const c = candidates[i]!;
       return 'rec' in c ? c.rec : c;
     };
+    const reserve = cursor === 0 ? this.repairReserve(dst) : 0;
+    const fits = (rec: MemberRecord<T>): boolean =>
+      (reserve === 0 || this.encoder.remaining - this.updates.measure(rec) >= reserve) &&
+      this.encoder.tryAddMember(rec);
     const fill = (next: number): { header: Header<T>; fit: number } => {
       const header: Header<T> = {
         src: from.identity,
@@ -146,7 +150,7 @@ export class Outbox<T extends Identity, K extends Invalidates> {
       };
       this.begin(header);
       let fit = 0;
-      while (fit < candidates.length && this.encoder.tryAddMember(recordAt(fit))) fit++;
+      while (fit < candidates.length && fits(recordAt(fit))) fit++;
       return { header, fit };
     };
     // `next` is a fixed-size field: encode with a placeholder, then again with the real value.
@@ -156,6 +160,19 @@ export class Outbox<T extends Identity, K extends Invalidates> {
       cursor === 0 ? (fit < total ? 1 : 0) : nextCursor(candidates as KeyedRecord<T>[], fit, cursor);
     if (next !== placeholder) ({ header, fit } = fill(next));
     this.finishAndSend(header, runtime);
+  }
+
+  /**
+   * Room page 0 of a Feed keeps for retained custom broadcasts: what they take, at most a quarter of
+   * the packet. Shoal: that page is the only Feed a periodic announce brings, and in a cluster too big
+   * for one packet its members would leave no room; a joiner loses nothing, as it walks every page
+   * from cursor 1 anyway.
+   */
+  private repairReserve(dst: T): number {
+    if (this.customs.retainedSize === 0) return 0;
+    const should = this.handler?.shouldAddBroadcastData;
+    if (should !== undefined && !should.call(this.handler, dst)) return 0;
+    return Math.min(this.customs.retainedBytes, Math.floor(this.maxPacketSize / 4));
   }
 
   private begin(header: Header<T>): void {

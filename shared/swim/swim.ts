@@ -43,7 +43,8 @@ const OK: HandleResult = { ok: true };
  * Shoal sends what nothing else would repair this many times more than `maxTransmissions`: news of
  * an identity (a join, a rename), a Down, and custom broadcasts. A member no holder picks misses an item with
  * probability e^-maxTransmissions; a missed suspicion is made up for by timers and checks, a missed
- * join, leave or custom broadcast is not (until a probe comes round, N periods later).
+ * join or leave is not (until a probe comes round, N periods later), nor a custom broadcast until the
+ * next Feed (see PROTOCOL.md, "Custom broadcast repair").
  */
 const UNREPAIRED_TX_FACTOR = 2;
 const MAX_INCARNATION = 0xffff;
@@ -78,8 +79,9 @@ function fail(kind: RemoteErrorKind, message: string): HandleResult {
  *   times: nothing quick repairs a member that missed them.
  * - The newest custom broadcast per key is retained after its transmissions (at most
  *   `RETAINED_BROADCASTS`, oldest added evicted first), and every Feed carries as many retained items
- *   as fit after its members, from a rotating offset: a member that missed one gets it with the next
- *   Feed (periodic announce or join) it receives. foca never repairs a missed broadcast.
+ *   as fit after its members, from a rotating offset (page 0 keeps up to a quarter of the packet for
+ *   them): a member that missed one gets it with the next Feed (periodic announce or join) it
+ *   receives. foca never repairs a missed broadcast.
  * - Packets are dropped while Undead (`not-for-us`); `reuseDownIdentity` stops spreading our Down.
  * - A packet for an older identity of ours is answered with a Gossip from the current one.
  * - The first periodic announce (to members, to Down members) comes at a random point of its period.
