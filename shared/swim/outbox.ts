@@ -108,8 +108,9 @@ export class Outbox<T extends Identity, K extends Invalidates> {
 
   /**
    * Sends a Feed to `dst`: for cursor 0 (answering an Announce) a random sample of active members,
-   * as foca, with next = 1 when not all fit (keeping room for retained custom broadcasts); otherwise the page of members from `cursor` on in
-   * feed-key order, with next = the key of the first member left out (0 on the last page).
+   * as foca, with next = 1 when not all fit (keeping room for retained custom broadcasts);
+   * otherwise the page of members from `cursor` on in feed-key order, with next = the key of the
+   * first member left out (0 on the last page).
    */
   sendFeed(from: Sender<T>, dst: T, cursor: number, table: Members<T>, rng: Rng, runtime: Runtime<T>): void {
     let candidates: KeyedRecord<T>[] | MemberRecord<T>[];
