@@ -117,4 +117,17 @@ describe('Simulator host loop', () => {
     expect(sim.runUntilTrue(() => false, 1000)).toBeUndefined();
     expect(sim.now).toBe(2300);
   });
+
+  it('counts live members: a crash or a leave counts once, a hang does not count', () => {
+    const { sim } = pair();
+    sim.addMember(new FakeNode(2, sim));
+    expect(sim.aliveCount).toBe(3);
+    sim.hang(0, 1000);
+    expect(sim.aliveCount).toBe(3);
+    sim.crash(1);
+    sim.crash(1);
+    sim.leave(2);
+    expect(sim.aliveCount).toBe(1);
+    expect([0, 1, 2].map((i) => sim.isAlive(i))).toEqual([true, false, false]);
+  });
 });
