@@ -25,6 +25,8 @@ export interface ClusterInit {
   readonly link?: LinkParams;
   /** A joiner that still knows no member asks the signaling server for peers again this often. Default 2 s. */
   readonly joinRetryMs?: number;
+  /** Hosts mirror the browser runtime (poll on packet, pause handling). Default true: the tabs do. */
+  readonly browserRuntime?: boolean;
 }
 
 /** Called when a member takes a newer version of a custom broadcast. */
@@ -54,7 +56,11 @@ export class Cluster {
     this.config = init.config ?? lan(init.size);
     this.joinRetryMs = init.joinRetryMs ?? 2000;
     const worldRng = seededRng(mixSeed(init.seed, 0x5117));
-    this.sim = new Simulator({ rng: worldRng, ...(init.link === undefined ? {} : { link: init.link }) });
+    this.sim = new Simulator({
+      rng: worldRng,
+      browserRuntime: init.browserRuntime ?? true,
+      ...(init.link === undefined ? {} : { link: init.link }),
+    });
     this.signaling = new SignalingBootstrap(seededRng(mixSeed(init.seed, 0xb007)));
     for (let i = 0; i < init.size; i++) this.addMember();
   }

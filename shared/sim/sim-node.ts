@@ -10,6 +10,10 @@ export interface SimNode<T extends Identity> {
   readonly identity: T;
   /** Active members, ourselves excluded. */
   readonly numMembers: number;
+  /** Read by the browser runtime's pause handling. */
+  readonly connectionState: string;
+  readonly config: { readonly suspectToDownAfterMs: number };
+  changeIdentity(identity: T, runtime: Runtime<T>): void;
   announce(dst: T, runtime: Runtime<T>): void;
   handleData(bytes: Uint8Array, runtime: Runtime<T>): HandleResult;
   handleTimer(timer: Timer<T>, runtime: Runtime<T>): void;

@@ -130,4 +130,50 @@ describe('Simulator host loop', () => {
     expect(sim.aliveCount).toBe(1);
     expect([0, 1, 2].map((i) => sim.isAlive(i))).toEqual([true, false, false]);
   });
+
+  describe('mirroring the browser runtime', () => {
+    function browserPair() {
+      const sim = new Simulator<FakeId>({ rng: testRng(5), link: EXACT, browserRuntime: true });
+      const a = new FakeNode(0, sim);
+      const b = new FakeNode(1, sim);
+      sim.addMember(a);
+      sim.addMember(b);
+      return { sim, a, b };
+    }
+
+    it('runs a throttled member timers that are already due before it handles a packet', () => {
+      const { sim, a } = browserPair();
+      sim.announce(0, [1]);
+      sim.announce(1, [0]);
+      sim.throttle(0, 1000);
+      const phase = sim.host(0).throttlePhase;
+      sim.runUntil(3000);
+      // b's pings arrive at x005; a's own timer (due at x000) runs right before each, not on its grid.
+      expect(a.log.filter((l) => l.includes('timer')).map((l) => Number(l.split(' ')[0]))).toEqual(
+        phase <= 5 ? [1000, 2000] : [1005, 2005],
+      );
+    });
+
+    it('after a pause pushes its timers back by the time it stood still, and rejoins after a long one', () => {
+      const { sim, a } = browserPair();
+      sim.announce(0, [1]);
+      sim.runUntil(500);
+      sim.hang(0, 10_000);
+      sim.runUntil(12_000);
+      expect(a.log.filter((l) => !l.includes('recv'))).toEqual([
+        "10500 new identity m0'",
+        '11500 timer periodic-gossip',
+      ]);
+      expect(sim.host(0).pauses).toBe(1);
+    });
+
+    it('a short pause shifts timers without a rejoin', () => {
+      const { sim, a } = browserPair();
+      sim.announce(0, [1]);
+      sim.runUntil(500);
+      sim.hang(0, 4000); // The timer due at 1000 comes back at 4500: 3.5 s late, a pause.
+      sim.runUntil(6000);
+      expect(a.log.filter((l) => !l.includes('recv'))).toEqual(['5500 timer periodic-gossip']);
+    });
+  });
 });

@@ -18,6 +18,8 @@ export interface SimulatorInit {
   readonly rng: Rng;
   /** Parameters of every link without an override. Defaults to `LAN_LINK`. */
   readonly link?: LinkParams;
+  /** Hosts mirror the browser runtime's poll-on-packet and pause handling (see `SimHost`). Default false. */
+  readonly browserRuntime?: boolean;
 }
 
 /** Counters over the whole run. */
@@ -60,10 +62,12 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   private readonly sendListeners: SendListener[] = [];
   private clock = 0;
   private alive = 0;
+  private readonly browserRuntime: boolean;
 
   constructor(init: SimulatorInit) {
     this.rng = init.rng;
     this.network = new NetworkModel(init.rng, init.link ?? LAN_LINK);
+    this.browserRuntime = init.browserRuntime === true;
   }
 
   /** Virtual time in ms since the simulation started. */
@@ -81,7 +85,9 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     const addr = node.identity.addr;
     if (this.byAddr.has(addr)) throw new Error(`a member with addr ${addr} already exists`);
     const index = this.hosts.length;
-    this.hosts.push(new SimHost(index, node, this));
+    const host = new SimHost(index, node, this);
+    host.browserRuntime = this.browserRuntime;
+    this.hosts.push(host);
     this.byAddr.set(addr, index);
     this.alive++;
     return index;
@@ -266,6 +272,8 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     }
     this.stats.packetsDelivered++;
     host.packetsReceived++;
+    host.beforePacket(this.clock);
+    if (host.status !== 'running') return;
     const result = host.node.handleData(bytes, host);
     if (!result.ok) {
       const errors = this.stats.remoteErrors;

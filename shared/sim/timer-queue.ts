@@ -74,6 +74,12 @@ export class TimerQueue<X> {
     return top;
   }
 
+  /** Pushes every timer back by `deltaMs` (order is kept). */
+  shift(deltaMs: number): void {
+    if (deltaMs === 0) return;
+    for (let i = 0; i < this.dues.length; i++) this.dues[i] = this.dues[i]! + deltaMs;
+  }
+
   /** Drops every timer (a crashed member's host is gone). */
   clear(): void {
     this.dues.length = 0;

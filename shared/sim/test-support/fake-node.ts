@@ -25,7 +25,7 @@ export class FakeId implements Identity {
     return other.addr === this.addr;
   }
   renew(): this | undefined {
-    return undefined;
+    return new FakeId(`${this.addr}'`) as this;
   }
   winsAddrConflict(): boolean {
     return true;
@@ -55,6 +55,16 @@ export class FakeNode implements SimNode<FakeId> {
 
   get numMembers(): number {
     return this.peers.length;
+  }
+
+  readonly config = { suspectToDownAfterMs: 5000 };
+
+  get connectionState(): string {
+    return this.started ? 'connected' : 'disconnected';
+  }
+
+  changeIdentity(identity: FakeId): void {
+    this.log.push(`${this.clock.now} new identity ${identity.addr}`);
   }
 
   /** Starts the periodic timer (`periodic-gossip`) and, to test ordering, a one-off (`periodic-announce`). */
