@@ -63,7 +63,7 @@ describe('failure detection', () => {
     expect(back).toBeDefined();
     const after = cluster.swim(hung).identity;
     console.log(
-      `[sim] hung member back as ${after} (was ${before}) at ${back} ms; rejoins ${metrics.rejoins}`,
+      `[sim] hung member back as ${after} (was ${before}) at ${back} ms; rejoins after the hang ${metrics.rejoinsAfterHang}`,
     );
     expect(after.addr).toBe(before.addr);
     expect(metrics.falseDowns).toBe(0);

@@ -42,8 +42,10 @@ export class ClusterMetrics {
   falseDowns = 0;
   /** Probe failures about running members that were never hung (suspicions, mostly refuted). */
   falseSuspicions = 0;
-  /** Rejoin notifications (members declared Down that rejoined with a new identity). */
+  /** Forced rejoins: Rejoin notifications from members that were never hung (declared Down while running). */
   rejoins = 0;
+  /** Rejoins of members that were hung (declared Down while paused, or back from a long pause): expected. */
+  rejoinsAfterHang = 0;
   /** Members that were ever hung: a Down about them is not a false positive. */
   readonly impaired = new Set<number>();
   private readonly crashByAddr = new Map<string, CrashRecord>();
@@ -114,7 +116,8 @@ export class ClusterMetrics {
         return;
       }
       case 'rejoin':
-        this.rejoins++;
+        if (this.impaired.has(member)) this.rejoinsAfterHang++;
+        else this.rejoins++;
         return;
       default:
         return;
