@@ -20,6 +20,11 @@ export interface ScenarioInit {
   readonly crashes: number;
   /** Quiet simulated time at the end, over which load is measured. */
   readonly steadyMs: number;
+  /**
+   * Simulated time between the end of a cold start and the first crash, so the joins' own gossip has
+   * died down before anything is measured. Default 20 s (0 after a converged start).
+   */
+  readonly settleMs?: number;
   /** Called once the cold start is over. */
   readonly onStarted?: (cluster: Cluster) => void;
   /** Called at the end of the run, the cluster still alive (e.g. to measure the heap). */
@@ -87,6 +92,7 @@ export function runScenario(init: ScenarioInit): ScenarioReport {
     cluster.preconverge();
   }
   init.onStarted?.(cluster);
+  sim.runFor(init.settleMs ?? (init.coldStartCapMs > 0 ? 20_000 : 0));
 
   const throttled = Math.round((init.throttledShare ?? 0) * init.size);
   for (let i = 0; i < throttled; i++) sim.throttle(i, 1000);
