@@ -27,6 +27,8 @@ export interface ScenarioInit {
   readonly settleMs?: number;
   /** Called once the cold start is over. */
   readonly onStarted?: (cluster: Cluster) => void;
+  /** Called when the quiet stretch over which load is measured begins. */
+  readonly onSteady?: (cluster: Cluster) => void;
   /** Called at the end of the run, the cluster still alive (e.g. to measure the heap). */
   readonly onFinished?: (cluster: Cluster) => void;
 }
@@ -118,6 +120,7 @@ export function runScenario(init: ScenarioInit): ScenarioReport {
 
   // Load is measured once the crashes have settled: loss-driven suspicions and refutations count, a
   // crash's own dissemination does not.
+  init.onSteady?.(cluster);
   const steadyStart = sim.now;
   const bytes0 = sim.stats.bytesSent;
   const packets0 = sim.stats.packetsSent;

@@ -50,6 +50,8 @@ export interface RowExtras {
   rejoins: number;
   /** Probe failures about running members. */
   falseSuspicions: number;
+  /** Simulation speed over the quiet stretch alone (no crash being detected), sim s per wall s. */
+  steadySimSecondsPerWallSecond: number | null;
 }
 
 function gc(): void {
@@ -64,6 +66,8 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
   let heapBytesPerMember = 0;
   // Wall time that is not simulation: building a converged cluster (applyMany) and the heap snapshot.
   let setupWall = 0;
+  let steadyWallStart = 0;
+  let steadyWall = 0;
   const report = runScenario({
     size: spec.n,
     seed: spec.seed,
@@ -76,8 +80,12 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
       if (spec.coldStartCapMs === 0) setupWall += performance.now() - wallStart;
     },
     // Measured at the end, in a cluster that has run a while (backlogs, timers, Down members included).
+    onSteady: () => {
+      steadyWallStart = performance.now();
+    },
     onFinished: () => {
       const t1 = performance.now();
+      steadyWall = t1 - steadyWallStart;
       gc();
       heapBytesPerMember = Math.max(0, (process.memoryUsage().heapUsed - heapBefore) / spec.n);
       setupWall += performance.now() - t1;
@@ -104,6 +112,7 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
       detected: `${report.crashesDetected}/${report.crashes}`,
       rejoins: report.rejoins,
       falseSuspicions: report.falseSuspicions,
+      steadySimSecondsPerWallSecond: spec.steadyMs > 0 && steadyWall > 0 ? spec.steadyMs / steadyWall : null,
     },
   };
 }
