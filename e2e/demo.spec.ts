@@ -102,8 +102,10 @@ test('the loss slider makes this tab drop packets, and setting it back to 0 stop
     tabs,
     tabs.map((t) => t.id),
   );
+  // The counters are redrawn every 250 ms: let the last drops made before the slider moved show up.
+  await lossy.page.waitForTimeout(1_000);
   const settled = await counter(lossy, 'loss-dropped');
-  await tabs[1]!.page.waitForTimeout(2_000);
+  await lossy.page.waitForTimeout(2_000);
   expect(await counter(lossy, 'loss-dropped')).toBe(settled);
 });
 
