@@ -244,6 +244,42 @@ describe('connection manager', () => {
     expect(server.sent).toEqual([{ to: P3, sessionId: offer.sessionId, data: offer.data }]);
   });
 
+  it('a request that came through the server is answered by an offer through the server at once', () => {
+    // The requester asked through the server because no member links to it: offers relayed through
+    // the mesh would die on the way and the link would wait for every mesh try to time out.
+    const { mesh, driver, server, timers, acceptFrom } = setup(P2);
+    const viaP1 = acceptFrom(P1);
+    server.sent.length = 0;
+    server.deliver(P9, 'bbbbbbbb-1', { type: 'connect' });
+    const link = driver.linkTo(P9)!;
+    expect(link.options.initiator).toBe(true);
+    link.options.handlers.signal(OFFER);
+    expect(viaP1.sent).toEqual([]);
+    expect(server.sent).toEqual([
+      { to: P9, sessionId: expect.any(String), data: { type: 'offer', signal: OFFER } },
+    ]);
+    timers.advance(5_000);
+    expect(viaP1.sent).toEqual([]);
+    expect(server.sent).toHaveLength(1);
+    server.deliver(P9, server.sent[0]!.sessionId, { type: 'answer', signal: ANSWER });
+    link.opened();
+    expect(mesh.isOpen(P9)).toBe(true);
+  });
+
+  it('a request through the server sends an offer that is still trying the mesh to the server now', () => {
+    const { mesh, driver, server, acceptFrom } = setup(P2);
+    const viaP1 = acceptFrom(P1);
+    server.sent.length = 0;
+    mesh.connect(P9);
+    driver.linkTo(P9)!.options.handlers.signal(OFFER);
+    const offer = relayedIn(viaP1.sent[0]!)!;
+    expect(offer).toMatchObject({ to: P9, data: { type: 'offer' } });
+    expect(server.sent).toEqual([]);
+    server.deliver(P9, 'bbbbbbbb-1', { type: 'connect' });
+    expect(server.sent).toEqual([{ to: P9, sessionId: offer.sessionId, data: offer.data }]);
+    expect(driver.links).toHaveLength(2); // the same attempt, not a new link
+  });
+
   it('malformed frames and unreadable swim headers are dropped and counted, never thrown', () => {
     const { mesh, acceptFrom } = setup(P2, {
       swimSrcAddr: (bytes) => {

@@ -4,7 +4,9 @@
  * - Exactly one side of a pair initiates: the smaller addr. The larger addr, wanting a link, sends a
  *   `connect` request and waits for the offer, so both sides asking still makes one link.
  * - An attempt sends its offer (or request) through the mesh first, resending it every
- *   `signalRetryMs`, then once through the server; the server is used at once when no link is open.
+ *   `signalRetryMs`, then once through the server; the server is used at once when no link is open,
+ *   and for an offer that answers a request that came through the server (the requester had no mesh
+ *   path to us, so relayed copies of the offer could not reach it).
  *   The responder answers every copy of an offer on the path that copy came by.
  * - An attempt that has not opened after `connectTimeoutMs` is abandoned; peers the runtime asked for
  *   are retried with exponential backoff and jitter, others are forgotten.
@@ -211,7 +213,8 @@ export class ConnectionManager {
     return formatSessionId({ instance: this.#instance, counter: this.#counter });
   }
 
-  #startAttempt(peer: Peer): void {
+  /** `viaServer`: the peer asked us through the server, so it has no mesh path to us; skip the mesh. */
+  #startAttempt(peer: Peer, viaServer = false): void {
     this.#clearTimers(peer);
     this.#dropLink(peer);
     peer.phase = 'signaling';
@@ -221,6 +224,7 @@ export class ConnectionManager {
     );
     if (this.#init.self < peer.addr) {
       const session = this.#newSession('offer');
+      if (viaServer) session.meshSends = this.#init.meshSignalTries;
       peer.session = session;
       peer.link = this.#createLink(peer, true);
     } else {
@@ -343,7 +347,7 @@ export class ConnectionManager {
         this.#replyBusy(from, sessionId, path);
         return;
       }
-      this.#startAttempt(this.#addPeer(from, false));
+      this.#startAttempt(this.#addPeer(from, false), path === 'server');
       return;
     }
     if (
@@ -360,7 +364,21 @@ export class ConnectionManager {
     }
     // Negotiating or open: the request crossed our offer, or arrived late. Backing off: the peer is
     // evidently reachable now, so try at once.
-    if (peer.phase === 'waiting') this.#startAttempt(peer);
+    if (peer.phase === 'waiting') this.#startAttempt(peer, path === 'server');
+    else if (peer.phase === 'signaling' && path === 'server') this.#skipMesh(peer);
+  }
+
+  /**
+   * The peer asked through the server while our offer still goes through the mesh: it asked that way
+   * because no member has a link to it, so mesh copies die on the way. Send the offer to the server now.
+   */
+  #skipMesh(peer: Peer): void {
+    const session = peer.session;
+    if (session?.kind !== 'offer' || session.path !== undefined || session.serverSent) return;
+    session.meshSends = Math.max(session.meshSends, this.#init.meshSignalTries);
+    if (session.message === undefined) return; // The link's signal handler sends it when ready.
+    this.#init.timers.clearTimeout(peer.resendTimer);
+    this.#sendNext(peer, session);
   }
 
   /** A relay could not pass our offer or request on: once every relay we used says so, use the server. */
