@@ -71,6 +71,23 @@ describe('our own identity', () => {
     expect(events(rt.takeNotifications())).toEqual(['defunct']);
   });
 
+  it('leaving the cluster tells every member of a small cluster directly, each packet carrying our Down', () => {
+    const { swim, rt } = makeNode(ME, { config: { ...simple(), numIndirectProbes: 3, maxTransmissions: 2 } });
+    const others = [2, 3, 4, 5, 6, 7, 8].map((n) => id(n));
+    swim.applyMany(
+      others.map((o) => member(o)),
+      false,
+      rt,
+    );
+    rt.clear();
+    swim.leaveCluster(rt);
+    for (const o of others) {
+      const sent = takeTo(rt, o);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.members).toContainEqual(member(ME, 'down'));
+    }
+  });
+
   it('while undead, packets are dropped until the identity is reused', () => {
     const { swim, rt } = makeNode(ME);
     swim.applyMany([member(id(2))], true, rt);

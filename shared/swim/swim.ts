@@ -53,6 +53,9 @@ function fail(kind: RemoteErrorKind, message: string): HandleResult {
   return { ok: false, error: { kind, message } };
 }
 
+/** Most members a `leaveCluster` goodbye is sent to directly (foca: `numIndirectProbes`). */
+export const LEAVE_FANOUT = 32;
+
 /**
  * The SWIM core: a sans-IO port of foca 1.0. It never sends, reads a clock or sets a timer; every
  * output goes to the `Runtime` passed to each call. All state transitions live in this file; the
@@ -83,6 +86,8 @@ function fail(kind: RemoteErrorKind, message: string): HandleResult {
  *   them): a member that missed one gets it with the next Feed (periodic announce or join) it
  *   receives. foca never repairs a missed broadcast.
  * - Packets are dropped while Undead (`not-for-us`); `reuseDownIdentity` stops spreading our Down.
+ * - `leaveCluster` sends our Down straight to up to `LEAVE_FANOUT` members (foca: a few), so a
+ *   browser mesh hears a goodbye in one hop.
  * - A packet for an older identity of ours is answered with a Gossip from the current one.
  * - The first periodic announce (to members, to Down members) comes at a random point of its period.
  * - Indirect messages naming our addr (not only our exact identity) are `indirect-for-ourselves`,
@@ -389,14 +394,18 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   }
 
   /**
-   * Declares ourselves Down (queued and gossiped to a few members) and becomes Undead: packets are
-   * dropped until `reuseDownIdentity` or `changeIdentity`. Notifies `defunct`.
+   * Declares ourselves Down (gossiped directly to up to `LEAVE_FANOUT` active members, and queued) and
+   * becomes Undead: packets are dropped until `reuseDownIdentity` or `changeIdentity`. Notifies
+   * `defunct`.
    */
   leaveCluster(runtime: Runtime<T>): void {
     const down: Member<T> = { id: this._identity, incarnation: 0, state: 'down' };
     const size = this.measure(down);
-    this.out.updates.add(down, size, this._config.maxTransmissions);
-    this.gossip(runtime);
+    // A goodbye is sent once and never refuted: tell up to LEAVE_FANOUT members directly, rather than
+    // foca's few, so a small room (a browser mesh) learns of it in one hop instead of a gossip round.
+    const fanout = Math.min(LEAVE_FANOUT, Math.max(this._config.numIndirectProbes, this.table.numActive));
+    this.out.updates.add(down, size, Math.min(255, Math.max(this._config.maxTransmissions, fanout)));
+    this.chooseAndSend(fanout, { type: 'gossip' }, runtime);
     this.becomeUndead(runtime);
   }
 
