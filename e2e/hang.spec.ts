@@ -1,24 +1,14 @@
 import { expect, test } from '@playwright/test';
-import { type SignalingProcess, startSignaling } from './support/signaling';
-import { cdp, closeAll, expectEveryoneSees, memberIds, openTabs, type Tab } from './support/tabs';
+import { serverPerFile } from './support/per-file';
+import { cdp, expectEveryoneSees, memberIds, openTabs } from './support/tabs';
 
-let server: SignalingProcess;
-const opened: Tab[] = [];
-
-test.beforeAll(async () => {
-  server = await startSignaling();
-});
-
-test.afterAll(async () => {
-  await closeAll(opened);
-  await server?.stop();
-});
+const env = serverPerFile();
 
 test('a hung tab is declared down, and after it resumes it is alive again everywhere', async ({
   browser,
 }) => {
-  const tabs = await openTabs(browser, server.url, 'hang', 4);
-  opened.push(...tabs);
+  const tabs = await openTabs(browser, env.server.url, 'hang', 4);
+  env.opened.push(...tabs);
   const ids = tabs.map((t) => t.id);
   await expectEveryoneSees(tabs, ids);
 

@@ -1,24 +1,14 @@
 import { expect, test } from '@playwright/test';
-import { type SignalingProcess, startSignaling } from './support/signaling';
-import { closeAll, expectEveryoneSees, members, openTabs, type Tab } from './support/tabs';
+import { serverPerFile } from './support/per-file';
+import { expectEveryoneSees, members, openTabs } from './support/tabs';
 
-let server: SignalingProcess;
-const opened: Tab[] = [];
-
-test.beforeAll(async () => {
-  server = await startSignaling();
-});
-
-test.afterAll(async () => {
-  await closeAll(opened);
-  await server?.stop();
-});
+const env = serverPerFile();
 
 test('metadata set in one tab shows in every other; an app message reaches its member', async ({
   browser,
 }) => {
-  const tabs = await openTabs(browser, server.url, 'meta', 4);
-  opened.push(...tabs);
+  const tabs = await openTabs(browser, env.server.url, 'meta', 4);
+  env.opened.push(...tabs);
   await expectEveryoneSees(
     tabs,
     tabs.map((t) => t.id),
@@ -57,8 +47,8 @@ test('metadata set in one tab shows in every other; an app message reaches its m
 test('a reloaded tab keeps its address: the others see a rename, not a leave and a join', async ({
   browser,
 }) => {
-  const tabs = await openTabs(browser, server.url, 'reload', 3);
-  opened.push(...tabs);
+  const tabs = await openTabs(browser, env.server.url, 'reload', 3);
+  env.opened.push(...tabs);
   const ids = tabs.map((t) => t.id);
   await expectEveryoneSees(tabs, ids);
   const reloaded = tabs[2]!;

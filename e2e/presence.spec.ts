@@ -1,25 +1,15 @@
 import { expect, test } from '@playwright/test';
-import { type SignalingProcess, startSignaling } from './support/signaling';
-import { closeAll, crash, expectEveryoneSees, memberIds, openTab, openTabs, type Tab } from './support/tabs';
+import { serverPerFile } from './support/per-file';
+import { crash, expectEveryoneSees, memberIds, openTab, openTabs } from './support/tabs';
 
-let server: SignalingProcess;
-const opened: Tab[] = [];
-
-test.beforeAll(async () => {
-  server = await startSignaling();
-});
-
-test.afterAll(async () => {
-  await closeAll(opened);
-  await server?.stop();
-});
+const env = serverPerFile();
 
 test('five tabs in one room each see five alive members; another room never sees them', async ({
   browser,
 }) => {
-  const tabs = await openTabs(browser, server.url, 'five', 5);
-  const others = await openTabs(browser, server.url, 'elsewhere', 2, 'other');
-  opened.push(...tabs, ...others);
+  const tabs = await openTabs(browser, env.server.url, 'five', 5);
+  const others = await openTabs(browser, env.server.url, 'elsewhere', 2, 'other');
+  env.opened.push(...tabs, ...others);
   const ids = tabs.map((t) => t.id);
   await expectEveryoneSees(tabs, ids);
   await expectEveryoneSees(
@@ -59,7 +49,7 @@ test('five tabs in one room each see five alive members; another room never sees
     );
     expect(downs).toBeGreaterThan(0);
   }
-  const newcomer = await openTab(browser, server.url, 'five', 'late');
-  opened.push(newcomer);
+  const newcomer = await openTab(browser, env.server.url, 'five', 'late');
+  env.opened.push(newcomer);
   await expectEveryoneSees([...survivors, newcomer], [...ids.slice(0, 3), newcomer.id]);
 });

@@ -1,24 +1,14 @@
 import { expect, test } from '@playwright/test';
-import { type SignalingProcess, startSignaling } from './support/signaling';
-import { closeAll, crash, expectEveryoneSees, openTab, openTabs, type Tab } from './support/tabs';
+import { serverPerFile } from './support/per-file';
+import { crash, expectEveryoneSees, openTab, openTabs } from './support/tabs';
 
-let server: SignalingProcess;
-const opened: Tab[] = [];
-
-test.beforeAll(async () => {
-  server = await startSignaling();
-});
-
-test.afterAll(async () => {
-  await closeAll(opened);
-  await server?.stop();
-});
+const env = serverPerFile();
 
 test('without the signaling server the room holds, detects a crash and re-makes a dropped link; after a restart a new tab joins', async ({
   browser,
 }) => {
-  const tabs = await openTabs(browser, server.url, 'serverless', 5);
-  opened.push(...tabs);
+  const tabs = await openTabs(browser, env.server.url, 'serverless', 5);
+  env.opened.push(...tabs);
   const ids = tabs.map((t) => t.id);
   await expectEveryoneSees(tabs, ids);
   for (const tab of tabs) {
@@ -27,7 +17,7 @@ test('without the signaling server the room holds, detects a crash and re-makes 
       .toBe(4);
   }
 
-  await server.stop();
+  await env.server.stop();
   // Membership holds: nobody is lost while the server is gone (a few probe periods pass).
   await tabs[0]!.page.waitForTimeout(3000);
   for (const tab of tabs) {
@@ -58,8 +48,8 @@ test('without the signaling server the room holds, detects a crash and re-makes 
   await expectEveryoneSees(rest, ids.slice(0, 4));
 
   // The server comes back on the same address; the tabs rejoin it and a new tab gets in.
-  await server.start();
-  const newcomer = await openTab(browser, server.url, 'serverless', 'newcomer');
-  opened.push(newcomer);
+  await env.server.start();
+  const newcomer = await openTab(browser, env.server.url, 'serverless', 'newcomer');
+  env.opened.push(newcomer);
   await expectEveryoneSees([...rest, newcomer], [...ids.slice(0, 4), newcomer.id], 30_000);
 });
