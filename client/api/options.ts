@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ROOM_NAME_PATTERN } from '../../shared/signaling/limits';
+import { MAX_TOKEN_LENGTH, ROOM_NAME_PATTERN } from '../../shared/signaling/limits';
 import type { Config } from '../../shared/swim/config';
 import { browser as browserPreset, validateConfig } from '../../shared/swim/config';
 import type { KeyValueStorage } from '../runtime/identity-store';
@@ -101,7 +101,7 @@ const signalingUrlSchema = z.string().check(
 const roomNameSchema = z
   .string()
   .check(z.regex(ROOM_NAME_PATTERN, 'room must be 1-64 characters of A-Z a-z 0-9 _ . -'));
-const tokenSchema = z.string().check(z.minLength(1), z.maxLength(2048));
+const tokenSchema = z.string().check(z.minLength(1), z.maxLength(MAX_TOKEN_LENGTH));
 
 const optionsSchema = z.strictObject({
   signaling: signalingUrlSchema,

@@ -48,6 +48,9 @@ export const DEFAULT_BOOTSTRAP_PEERS = 4;
 /** Room names: 1–64 characters of `[A-Za-z0-9_.-]`. */
 export const ROOM_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/** Longest room token accepted (a compact JWT with room and expiry is far shorter). */
+export const MAX_TOKEN_LENGTH = 2048;
+
 /** Peer addresses: 128 bits as 32 lowercase hex digits. */
 export const PEER_ADDR_PATTERN = /^[0-9a-f]{32}$/;
 

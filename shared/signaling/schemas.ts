@@ -7,6 +7,7 @@ import type { ErrorReason } from './events';
 import {
   FORBIDDEN_KEYS,
   MAX_SESSION_ID_LENGTH,
+  MAX_TOKEN_LENGTH,
   PEER_ADDR_PATTERN,
   ROOM_NAME_PATTERN,
   type SignalingLimits,
@@ -21,7 +22,7 @@ export const peerAddrSchema = z.string().regex(PEER_ADDR_PATTERN, 'addr must be 
 export const sessionIdSchema = z.string().min(1).max(MAX_SESSION_ID_LENGTH);
 
 /** Long enough for any JWT a sane app mints, short enough that verifying it is cheap. */
-export const tokenSchema = z.string().min(1).max(2048);
+export const tokenSchema = z.string().min(1).max(MAX_TOKEN_LENGTH);
 
 /** `join`: unknown keys are refused, so a typo is an error rather than a silently ignored field. */
 export const joinRequestSchema = z.strictObject({
