@@ -1,2 +1,10 @@
+export {
+  type GraphStats,
+  type GraphStatsInit,
+  graphStats,
+  linkChangesOnJoin,
+  linkChangesOnLeave,
+} from './graph-stats';
 export { DEFAULT_RINGS, type RingNeighbours, RingOverlay, type RingOverlayInit } from './overlay';
 export { compareSlots, MAX_RINGS, ringPosition, ringPositions } from './ring-position';
+export { type Route, route } from './routes';
