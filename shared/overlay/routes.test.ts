@@ -42,6 +42,19 @@ describe('route', () => {
     );
   });
 
+  it('agrees with a plain breadth-first search in a large view', () => {
+    const view = syntheticAddrs(3000, 'large');
+    const o = new RingOverlay(view);
+    for (let i = 0; i < 20; i++) {
+      const from = view[i * 97]!;
+      const to = view[i * 89 + 1]!;
+      const toTo = distancesFrom(o, to);
+      const r = route(o, from, to)!;
+      expect(r.path.length - 1).toBe(toTo.get(from));
+      expect(r.nextHops).toEqual(o.links(from).filter((n) => toTo.get(n) === toTo.get(from)! - 1));
+    }
+  });
+
   it('goes straight to a linked member and nowhere for oneself', () => {
     const view = syntheticAddrs(40);
     const o = new RingOverlay(view);
