@@ -2,13 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { graphStats, linkChangesOnJoin, linkChangesOnLeave } from './graph-stats';
 import { RingOverlay } from './overlay';
-import { addrArb, propertySeed, syntheticAddrs, viewArb } from './test-support/addrs';
+import { addrArb, allLinks, propertySeed, syntheticAddrs, viewArb } from './test-support/addrs';
 
 const SEED = propertySeed('graph-stats', 20_261_132);
-
-function allLinks(o: RingOverlay): Record<string, string[]> {
-  return Object.fromEntries(o.members().map((a) => [a, o.links(a)]));
-}
 
 describe('graphStats', () => {
   it('sees a full mesh as one hop between any two members', () => {

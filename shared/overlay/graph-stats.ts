@@ -89,13 +89,11 @@ export function graphStats(overlay: RingOverlay, init: GraphStatsInit = {}): Gra
  */
 export function linkChangesOnJoin(overlay: RingOverlay, addr: string): string[] {
   if (overlay.has(addr)) throw new RangeError(`${addr} is already in the view`);
-  const touched = overlay.add(addr);
-  overlay.remove(addr);
-  const before = touched.map((t) => overlay.links(t));
-  overlay.add(addr);
-  const changed = touched.filter((t, i) => !sameList(before[i]!, overlay.links(t)));
-  overlay.remove(addr);
-  return changed;
+  return changedAcross(
+    overlay,
+    () => overlay.add(addr),
+    () => overlay.remove(addr),
+  );
 }
 
 /**
@@ -104,12 +102,21 @@ export function linkChangesOnJoin(overlay: RingOverlay, addr: string): string[] 
  */
 export function linkChangesOnLeave(overlay: RingOverlay, addr: string): string[] {
   if (!overlay.has(addr)) throw new RangeError(`${addr} is not in the view`);
-  const touched = overlay.remove(addr);
-  overlay.add(addr);
+  return changedAcross(
+    overlay,
+    () => overlay.remove(addr),
+    () => overlay.add(addr),
+  );
+}
+
+// Of the members `change` reports as touched, those whose links differ across it; `undo` restores.
+function changedAcross(overlay: RingOverlay, change: () => string[], undo: () => string[]): string[] {
+  const touched = change();
+  undo();
   const before = touched.map((t) => overlay.links(t));
-  overlay.remove(addr);
+  change();
   const changed = touched.filter((t, i) => !sameList(before[i]!, overlay.links(t)));
-  overlay.add(addr);
+  undo();
   return changed;
 }
 

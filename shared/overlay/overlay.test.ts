@@ -3,15 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RingOverlay } from './overlay';
 import { MAX_RINGS, ringPosition } from './ring-position';
-import { addrArb, propertySeed, syntheticAddrs, viewArb } from './test-support/addrs';
+import { addrArb, allLinks, propertySeed, syntheticAddrs, viewArb } from './test-support/addrs';
 
 const SEED = propertySeed('overlay', 20_261_130);
 const kArb = fc.integer({ min: 1, max: 10 });
-
-/** Every member's links, as one comparable record. */
-function allLinks(o: RingOverlay): Record<string, string[]> {
-  return Object.fromEntries(o.members().map((a) => [a, o.links(a)]));
-}
 
 describe('ring positions', () => {
   it('are the first 53 bits of SHA-256 over the address then the ring byte', () => {
