@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RingOverlay } from './overlay';
-import { MAX_RINGS, ringPosition } from './ring-position';
+import { MAX_RINGS, RingPositionCache, ringPosition, ringPositions } from './ring-position';
 import { addrArb, allLinks, propertySeed, syntheticAddrs, viewArb } from './test-support/addrs';
 
 const SEED = propertySeed('overlay', 20_261_130);
@@ -165,6 +165,20 @@ describe('RingOverlay', () => {
     expect(o.links(a!)).toEqual([]);
     expect(() => o.links(b!)).toThrow(RangeError);
     expect(() => o.neighbours(b!)).toThrow(RangeError);
+  });
+
+  it('shares one position cache between overlays, hashing each address once', () => {
+    const view = syntheticAddrs(50);
+    const positions = new RingPositionCache(4);
+    const a = new RingOverlay(view.slice(0, 30), { positions });
+    const b = new RingOverlay(view.slice(20), { positions });
+    expect(a.rings).toBe(4);
+    expect(positions.size).toBe(50);
+    expect(b.positionsOf(view[25]!)).toEqual(ringPositions(view[25]!, 4));
+    expect(allLinks(b)).toEqual(allLinks(new RingOverlay(view.slice(20), { rings: 4 })));
+    positions.forget(view[0]!);
+    expect(positions.size).toBe(49);
+    expect(() => new RingOverlay([], { rings: 8, positions })).toThrow(RangeError);
   });
 
   it('rejects a bad ring count or mesh size', () => {

@@ -1,5 +1,5 @@
 import { Ring } from './ring';
-import { MAX_RINGS, ringPositions } from './ring-position';
+import { RingPositionCache } from './ring-position';
 
 /** Rings by default: 2K = 16 links fit well under the mesh's default budget of 32 connections. */
 export const DEFAULT_RINGS = 8;
@@ -13,6 +13,11 @@ export interface RingOverlayInit {
    * mesh than as K sparse rings, and a full mesh of ≤ K+1 members is still ≤ K links each). Default K+1.
    */
   meshUpTo?: number;
+  /**
+   * Where positions come from: pass one cache to many overlays (a simulator's members) so each
+   * address is hashed once. Its `rings` must equal `rings`. Default: a cache of this overlay's own.
+   */
+  positions?: RingPositionCache;
 }
 
 /** A member's ring neighbours: index r holds its successor (subject) and predecessor (observer) on ring r. */
@@ -37,17 +42,19 @@ export class RingOverlay {
   /** Up to this many members, links are a full mesh. */
   readonly meshUpTo: number;
   readonly #ring: Ring[];
-  // Each member's K positions, hashed once when it joins the view.
-  readonly #positions = new Map<string, number[]>();
+  readonly #cache: RingPositionCache;
+  // The view: each member's K positions, read from the cache when it joins.
+  readonly #positions = new Map<string, readonly number[]>();
 
   /**
    * An overlay over `view` (member addresses, the local member included). Throws `RangeError` on a
-   * bad `rings` or `meshUpTo`.
+   * bad `rings` or `meshUpTo`, or a `positions` cache for another number of rings.
    */
   constructor(view: Iterable<string> = [], init: RingOverlayInit = {}) {
-    const k = init.rings ?? DEFAULT_RINGS;
-    if (!Number.isInteger(k) || k < 1 || k > MAX_RINGS) {
-      throw new RangeError(`rings must be an integer in 1..${MAX_RINGS}, got ${k}`);
+    const k = init.rings ?? init.positions?.rings ?? DEFAULT_RINGS;
+    this.#cache = init.positions ?? new RingPositionCache(k);
+    if (this.#cache.rings !== k) {
+      throw new RangeError(`a position cache for ${this.#cache.rings} rings can't serve ${k} rings`);
     }
     const meshUpTo = init.meshUpTo ?? k + 1;
     if (!Number.isInteger(meshUpTo) || meshUpTo < 0) {
@@ -56,7 +63,7 @@ export class RingOverlay {
     this.rings = k;
     this.meshUpTo = meshUpTo;
     for (const addr of view) {
-      if (!this.#positions.has(addr)) this.#positions.set(addr, ringPositions(addr, k));
+      if (!this.#positions.has(addr)) this.#positions.set(addr, this.#cache.positionsOf(addr));
     }
     // One sort per ring instead of N inserts.
     this.#ring = [];
@@ -106,7 +113,7 @@ export class RingOverlay {
   add(addr: string): string[] {
     if (this.#positions.has(addr)) return [];
     const wasMesh = this.isMesh;
-    const pos = ringPositions(addr, this.rings);
+    const pos = this.#cache.positionsOf(addr);
     this.#positions.set(addr, pos);
     for (let r = 0; r < this.rings; r++) this.#ring[r]!.insert(pos[r]!, addr);
     if (wasMesh || this.isMesh) return this.#othersThan(addr);

@@ -34,6 +34,45 @@ export function ringPositions(addr: string, k: number): number[] {
   return out;
 }
 
+/**
+ * Remembers the K positions of every address it was asked for, so overlays that share it hash each
+ * address once: a simulator with N members, each holding its own view, would otherwise hash N² K
+ * times. Grows with the addresses it has seen; `forget` drops one. Pure, like `ringPosition`.
+ */
+export class RingPositionCache {
+  /** K: how many positions each address gets. */
+  readonly rings: number;
+  readonly #known = new Map<string, readonly number[]>();
+
+  /** Throws `RangeError` unless `rings` is an integer in 1..MAX_RINGS. */
+  constructor(rings: number) {
+    if (!Number.isInteger(rings) || rings < 1 || rings > MAX_RINGS) {
+      throw new RangeError(`rings must be an integer in 1..${MAX_RINGS}, got ${rings}`);
+    }
+    this.rings = rings;
+  }
+
+  /** How many addresses it holds. */
+  get size(): number {
+    return this.#known.size;
+  }
+
+  /** `ringPositions(addr, rings)`, hashed on the first call for `addr` and remembered. */
+  positionsOf(addr: string): readonly number[] {
+    let pos = this.#known.get(addr);
+    if (pos === undefined) {
+      pos = ringPositions(addr, this.rings);
+      this.#known.set(addr, pos);
+    }
+    return pos;
+  }
+
+  /** Drops `addr`'s positions (they are hashed again if asked for). */
+  forget(addr: string): void {
+    this.#known.delete(addr);
+  }
+}
+
 /** Orders two ring slots: by position, then by address, so every member sorts a ring the same way. */
 export function compareSlots(posA: number, addrA: string, posB: number, addrB: string): number {
   if (posA !== posB) return posA < posB ? -1 : 1;
