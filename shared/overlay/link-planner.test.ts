@@ -119,6 +119,7 @@ describe('LinkPlanner', () => {
       openAfterMs: fc.integer({ min: 0, max: 1000 }),
       replacementWaitMs: fc.integer({ min: 0, max: 6000 }),
       retryAfterMs: fc.integer({ min: 0, max: 3000 }),
+      maxLinks: fc.option(fc.integer({ min: 1, max: 8 }), { nil: Number.POSITIVE_INFINITY }),
     });
     fc.assert(
       fc.property(initArb, fc.array(stepArb, { maxLength: 60 }), (init, steps) => {
@@ -138,17 +139,18 @@ describe('LinkPlanner', () => {
           for (const q of plan.open) {
             expect(want.has(q) && !links.has(q)).toBe(true);
           }
+          const budget = init.maxLinks;
+          const after = links.size - plan.close.length + plan.open.length;
+          if (plan.open.length > 0) expect(after).toBeLessThanOrEqual(budget);
           for (const q of plan.close) {
             expect(links.has(q) && !want.has(q)).toBe(true);
             const since = lastWanted.get(q);
             if (since !== undefined) expect(now - since).toBeGreaterThanOrEqual(init.closeAfterMs);
             const replaced = [...want].every((w) => links.get(w) === 'open');
-            if (!replaced) {
-              // It waited its linger and the replacement wait beyond it, unwanted all along.
-              expect(since === undefined || now - since >= init.closeAfterMs + init.replacementWaitMs).toBe(
-                true,
-              );
-            }
+            // Before its replacement is open only after the replacement wait, or to make room at the budget.
+            const waited = since === undefined || now - since >= init.closeAfterMs + init.replacementWaitMs;
+            const madeRoom = links.size + plan.open.length > budget;
+            if (!replaced) expect(waited || madeRoom).toBe(true);
           }
           opens += plan.open.length;
           links.apply(plan);
@@ -156,7 +158,7 @@ describe('LinkPlanner', () => {
         expect(p.linksCreated).toBe(opens);
 
         // Calm: the view stops changing and every link that is asked for opens.
-        const want = steps.at(-1)?.wanted ?? [];
+        const want = (steps.at(-1)?.wanted ?? []).slice(0, init.maxLinks);
         const settleAfter = Math.max(init.openAfterMs, init.retryAfterMs, init.closeAfterMs) + 1;
         for (let i = 0; i < 3; i++) {
           now += settleAfter;

@@ -98,13 +98,14 @@ export class LinkPlanner {
     let room = this.#maxLinks - (links.size - close.length);
     const open: string[] = [];
     for (const p of due) {
-      if (room <= 0) {
-        // At the budget: a lingering link gives its slot to a wanted one.
+      // At the budget (or past it, with links the peers opened): lingering links give their slots.
+      while (room <= 0) {
         const spare = lingered.find((l) => !close.includes(l));
         if (spare === undefined) break;
         close.push(spare);
         room++;
       }
+      if (room <= 0) break;
       open.push(p);
       room--;
     }
