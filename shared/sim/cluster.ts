@@ -130,12 +130,13 @@ export class Cluster {
       state: 'alive',
     }));
     for (const m of members) {
-      const host = this.sim.host(m);
       const self = this.swim(m).identity;
-      this.swim(m).applyMany(
-        all.filter((u) => u.id !== self),
-        false,
-        host,
+      this.sim.host(m).call((rt) =>
+        this.swim(m).applyMany(
+          all.filter((u) => u.id !== self),
+          false,
+          rt,
+        ),
       );
       this.signaling.join(m);
     }
