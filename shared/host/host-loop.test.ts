@@ -289,6 +289,17 @@ describe('HostLoop pauses', () => {
     expect(h.core.ran).toEqual([1]);
   });
 
+  it('a poll sees a pause too, and shifts instead of running', () => {
+    const h = setup(2500);
+    h.schedule(1, 500);
+    h.stall(10_000);
+    h.packet(7);
+    expect(h.pauses).toHaveLength(1);
+    expect(h.core.ran).toEqual([]);
+    h.advance(500);
+    expect(h.core.ran).toEqual([1]);
+  });
+
   it('sees a sleep where only the wall clock moved', () => {
     const h = setup(2500);
     h.schedule(1, 1000);
