@@ -1,6 +1,6 @@
 /** What both entries (browser `index.ts`, Node `node.ts`) export besides their own `joinRoom`. */
 
-export { browser as browserPreset } from '../shared/swim/config';
+export { browser as browserPreset } from '../shared/swim/index';
 export { MessageError } from './api/app-frames';
 export { MAX_METADATA_BYTES, type Metadata, MetadataError } from './api/metadata';
 export { type JoinRoomOptions, RoomOptionsError } from './api/options';

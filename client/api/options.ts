@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { MAX_TOKEN_LENGTH, ROOM_NAME_PATTERN } from '../../shared/signaling/limits';
-import type { Config } from '../../shared/swim/config';
-import { browser as browserPreset, validateConfig } from '../../shared/swim/config';
+import type { Config } from '../../shared/swim/index';
+import { browser as browserPreset, validateConfig } from '../../shared/swim/index';
 import type { KeyValueStorage } from '../runtime/identity-store';
 import type { Logger } from '../runtime/logger';
 import { encodeMetadataJson, type Metadata, MetadataError } from './metadata';
