@@ -1,5 +1,5 @@
+import type { Clock } from '../../shared/host/index';
 import type { Mesh } from '../mesh/mesh';
-import type { Clock } from '../runtime/clock';
 import type { SwimHost } from '../runtime/swim-host';
 import { encodeMetadataFrame } from './app-frames';
 import { encodeMetadataItem, encodeMetadataJson, type Metadata, type MetadataKey } from './metadata';
