@@ -2,11 +2,36 @@ import { describe, expect, it } from 'vitest';
 import { BinaryCodec, BrowserIdentity, browserIdentityCodec, lan, seededRng } from '../../shared/swim/index';
 import { createInMemoryNetwork } from '../mesh/in-memory-network';
 import type { RawNotification } from '../public-api';
+import type { Clock } from './clock';
 import { SwimHost } from './swim-host';
 import { ManualClock } from './test-support/manual-clock';
 
 const codec = new BinaryCodec(browserIdentityCodec);
 const swimSrcAddr = (bytes: Uint8Array) => codec.readSource(bytes)?.addr;
+
+/** The virtual clock as one host sees it, counting the page timers that host holds. */
+class CountingClock implements Clock {
+  readonly live = new Set<unknown>();
+  constructor(private readonly clock: ManualClock) {}
+  now(): number {
+    return this.clock.now();
+  }
+  wallNow(): number {
+    return this.clock.wallNow();
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const handle = this.clock.setTimeout(() => {
+      this.live.delete(handle);
+      fn();
+    }, ms);
+    this.live.add(handle);
+    return handle;
+  }
+  clearTimeout(handle: unknown): void {
+    this.live.delete(handle);
+    this.clock.clearTimeout(handle);
+  }
+}
 
 /** Two hosts on an in-process network, all on one virtual clock. */
 function pair(seed: number) {
@@ -17,10 +42,11 @@ function pair(seed: number) {
   const make = () => {
     const identity = BrowserIdentity.random(rng);
     const mesh = network.createMesh({ self: identity.addr, swimSrcAddr, timers: clock, rng });
-    const host = new SwimHost({ identity, config: lan(4), mesh, rng, clock });
+    const hostClock = new CountingClock(clock);
+    const host = new SwimHost({ identity, config: lan(4), mesh, rng, clock: hostClock });
     const seen: RawNotification[] = [];
     host.on('notification', (n) => seen.push(n));
-    return { identity, mesh, host, seen };
+    return { identity, mesh, host, seen, hostClock };
   };
   const a = make();
   const b = make();
@@ -54,6 +80,14 @@ describe('SwimHost', () => {
     expect(a.seen.filter((n) => n.type === 'member-down')).toEqual([]);
     expect(b.host.isActive).toBe(true);
     expect(a.host.stats().timersPending).toBeGreaterThan(0);
+  });
+
+  it("holds one page timer for all of the core's timers", () => {
+    const { clock, a, join } = pair(8);
+    join();
+    clock.advance(5000);
+    expect(a.host.stats().timersPending).toBeGreaterThan(1);
+    expect(a.hostClock.live.size).toBe(1);
   });
 
   it('counts sends that found no link, and asks the mesh for one', () => {
