@@ -1,6 +1,7 @@
 /** What both entries (browser `index.ts`, Node `node.ts`) export besides their own `joinRoom`. */
 
-export { browser as browserPreset } from '../shared/swim/config';
+export type { Logger } from '../shared/host/index';
+export { browser as browserPreset } from '../shared/swim/index';
 export { MessageError } from './api/app-frames';
 export { MAX_METADATA_BYTES, type Metadata, MetadataError } from './api/metadata';
 export { type JoinRoomOptions, RoomOptionsError } from './api/options';
@@ -15,5 +16,4 @@ export type {
   RoomMessage,
   RoomStatus,
 } from './api/room-events';
-export type { Logger } from './runtime/logger';
 export { JoinRefusedError } from './runtime/signaling-client';

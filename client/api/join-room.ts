@@ -1,9 +1,20 @@
-import { seededRng } from '../../shared/swim/seeded-rng';
-import type { Metadata } from './metadata';
-import { type JoinRoomOptions, resolveOptions } from './options';
-import { Room, type RoomDeps } from './room';
+import type { Clock, Logger } from '../../shared/host/index';
+import { silentLogger } from '../../shared/host/index';
+import { BinaryCodec, browserIdentityCodec, type Rng, seededRng } from '../../shared/swim/index';
+import type { Mesh } from '../mesh/mesh';
+import { Bootstrapper } from '../runtime/bootstrap';
+import { systemClock } from '../runtime/clock';
+import { IdentityStore } from '../runtime/identity-store';
+import { SwimHost } from '../runtime/swim-host';
+import { isGoneMember } from './app-inbox';
+import { MemberTable } from './member-table';
+import { type Metadata, type MetadataKey, MetadataStore } from './metadata';
+import { type JoinRoomOptions, type ResolvedOptions, resolveOptions } from './options';
+import { Room } from './room';
+import type { RoomDeps } from './room-deps';
+import { SelfMetadata } from './self-metadata';
 
-/** What an environment supplies to `makeJoinRoom`; the core's randomness is seeded here if absent. */
+/** What an environment supplies to `makeJoinRoom`; the randomness is seeded here if absent. */
 export type JoinRoomDeps = Omit<RoomDeps, 'rng'> & Partial<Pick<RoomDeps, 'rng'>>;
 
 /** A 32-bit seed from the platform's CSPRNG, so every tab probes in its own order. */
@@ -13,6 +24,10 @@ function randomSeed(): number {
   return word[0]!;
 }
 
+/** Reads a SWIM packet's sender with the core's own codec (the mesh checks it is the channel's peer). */
+const sourceCodec = new BinaryCodec(browserIdentityCodec);
+const swimSrcAddr = (bytes: Uint8Array): string | undefined => sourceCodec.readSource(bytes)?.addr;
+
 /**
  * Builds `joinRoom` for an environment (browser, Node, tests). The returned function validates its
  * options (throwing `RoomOptionsError` before anything is created) and returns the room at once: it
@@ -21,6 +36,80 @@ function randomSeed(): number {
 export function makeJoinRoom(deps: JoinRoomDeps) {
   return function joinRoom<M extends Metadata = Metadata>(options: JoinRoomOptions<M>): Room<M> {
     const resolved = resolveOptions<M>(options);
-    return new Room<M>(resolved, { ...deps, rng: deps.rng ?? seededRng(randomSeed()) });
+    return buildRoom(resolved, {
+      ...deps,
+      rng: deps.rng ?? seededRng(randomSeed()),
+    });
   };
+}
+
+/**
+ * The one place a room is put together. Every layer gets the same clock, the same random source and
+ * the same logger, so a test that injects a virtual clock or a seed drives all of them.
+ */
+function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDeps): Room<M> {
+  const clock: Clock = deps.clock ?? systemClock;
+  const rng: Rng = deps.rng;
+  const logger: Logger = options.logger ?? silentLogger;
+
+  const storage = options.storage === null ? undefined : (options.storage ?? deps.storage);
+  const identityStore = new IdentityStore(options.room, storage);
+  const identity = identityStore.next();
+
+  const signaling = deps.createSignaling({
+    url: options.signaling,
+    room: options.room,
+    addr: identity.addr,
+    token: options.token,
+  });
+  let mesh: Mesh;
+  try {
+    mesh = deps.createMesh({
+      self: identity.addr,
+      swimSrcAddr,
+      server: signaling,
+      iceServers: options.iceServers,
+      maxPacketSize: options.config.maxPacketSize,
+      ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+      logger,
+      rng,
+      // TODO(merge): the mesh init takes `timers` today; pass `clock` once it accepts the one Clock.
+      timers: clock,
+    });
+  } catch (e) {
+    signaling.close();
+    throw e;
+  }
+
+  const changedMetadata = new Set<string>();
+  let host: SwimHost<MetadataKey> | undefined;
+  const metadataStore = new MetadataStore(
+    (addr) => changedMetadata.add(addr),
+    isGoneMember((addr) => host?.member(addr)),
+  );
+  host = new SwimHost<MetadataKey>({
+    identity,
+    config: options.config,
+    mesh,
+    rng,
+    broadcastHandler: metadataStore,
+    clock,
+    logger,
+  });
+  const bootstrap = new Bootstrapper<MetadataKey>({ host, mesh, signaling, clock, logger });
+  return new Room<M>({
+    name: options.room,
+    host,
+    mesh,
+    signaling,
+    bootstrap,
+    identityStore,
+    metadataStore,
+    selfMetadata: new SelfMetadata(options.metadata, host, mesh, clock),
+    table: new MemberTable<M>(metadataStore),
+    changedMetadata,
+    clock,
+    logger,
+    attachLifecycle: deps.attachLifecycle,
+  });
 }

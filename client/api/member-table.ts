@@ -1,5 +1,4 @@
-import type { BrowserIdentity } from '../../shared/swim/browser-identity';
-import type { Member } from '../../shared/swim/member';
+import type { BrowserIdentity, Member } from '../../shared/swim/index';
 import type { Metadata, MetadataStore } from './metadata';
 import type { MemberState, RoomMember } from './room-events';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BrowserIdentity } from '../../shared/swim/browser-identity';
+import { BrowserIdentity } from '../../shared/swim/index';
 import {
   decodeMetadataItem,
   encodeMetadataItem,

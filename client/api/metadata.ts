@@ -1,5 +1,5 @@
-import type { BroadcastHandler, Invalidates } from '../../shared/swim/broadcast';
-import { ADDR_BYTES, type BrowserIdentity } from '../../shared/swim/browser-identity';
+import type { BroadcastHandler, Invalidates } from '../../shared/swim/index';
+import { ADDR_BYTES, type BrowserIdentity } from '../../shared/swim/index';
 
 /** Largest metadata object, as UTF-8 JSON. Keeps an item (plus its 23-byte head) inside one packet. */
 export const MAX_METADATA_BYTES = 512;

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
+import type { Logger } from '../../shared/host/index';
 import { MAX_TOKEN_LENGTH, ROOM_NAME_PATTERN } from '../../shared/signaling/limits';
-import type { Config } from '../../shared/swim/config';
-import { browser as browserPreset, validateConfig } from '../../shared/swim/config';
+import type { Config } from '../../shared/swim/index';
+import { browser as browserPreset, validateConfig } from '../../shared/swim/index';
 import type { KeyValueStorage } from '../runtime/identity-store';
-import type { Logger } from '../runtime/logger';
 import { encodeMetadataJson, type Metadata, MetadataError } from './metadata';
 
 /** Options that can't work. Thrown by `joinRoom` before anything is created; the message lists every problem. */

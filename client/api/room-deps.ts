@@ -1,10 +1,12 @@
-import type { Rng } from '../../shared/swim/rng';
+import type { Clock, Logger } from '../../shared/host/index';
+import type { Rng } from '../../shared/swim/index';
 import type { Mesh, MeshStats, ServerSignaling } from '../mesh/mesh';
-import type { Clock } from '../runtime/clock';
 import type { KeyValueStorage } from '../runtime/identity-store';
-import type { Logger } from '../runtime/logger';
+import type { LifecycleTarget } from '../runtime/lifecycle';
 import type { SignalingClient, SocketSignalingInit } from '../runtime/signaling-client';
-import type { HostStats } from '../runtime/swim-host';
+import type { CoreStats, HostStats } from '../runtime/swim-host';
+
+export type { LifecycleTarget } from '../runtime/lifecycle';
 
 /** What a room needs to build its mesh; the environment (browser, Node, tests) supplies the factory. */
 export interface RoomMeshInit {
@@ -14,7 +16,10 @@ export interface RoomMeshInit {
   readonly iceServers: readonly RTCIceServer[];
   readonly maxPacketSize: number;
   readonly maxConnections?: number;
+  /** The room's one logger, random source and clock (the mesh's timers), shared by every layer. */
   readonly logger: Logger;
+  readonly rng: Rng;
+  readonly timers: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
 /** The collaborators a room is built with (options apart from injected parts). */
@@ -25,27 +30,15 @@ export interface RoomDeps {
   readonly attachLifecycle?: (room: LifecycleTarget) => () => void;
   readonly storage?: KeyValueStorage | undefined;
   readonly clock?: Clock;
-  /** Randomness for the core (probe order, gossip targets). */
+  /** Randomness for every layer (probe order, gossip targets, the mesh's jitter and session ids). */
   readonly rng: Rng;
 }
 
-/** What the page lifecycle handlers call. */
-export interface LifecycleTarget {
-  /** Leaves at once, synchronously: the page is going away. */
-  leaveNow(): void;
-  /** Looks for a hang/freeze/sleep now. */
-  checkPause(): void;
-}
-
 /** `room.stats()`: the mesh's counters, the core's backlog and the host's counters. */
-export interface RoomStats extends HostStats {
+export interface RoomStats extends HostStats, Omit<CoreStats, 'connectionState'> {
   readonly mesh: MeshStats;
   readonly members: number;
-  readonly incarnation: number;
-  readonly generation: number;
   readonly connectionState: string;
-  readonly updatesBacklog: number;
-  readonly customBroadcastBacklog: number;
   /** App frames dropped because they were malformed or spoofed. */
   readonly appDropped: number;
 }

@@ -1,6 +1,4 @@
-import type { BrowserIdentity } from '../../shared/swim/browser-identity';
-import type { MessageType } from '../../shared/swim/payload';
-import type { Notification } from '../../shared/swim/runtime';
+import type { BrowserIdentity, MessageType, Notification } from '../../shared/swim/index';
 import type { Metadata } from './metadata';
 
 /** A member's standing as this tab sees it. */

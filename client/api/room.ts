@@ -1,21 +1,16 @@
+import type { Clock, Logger } from '../../shared/host/index';
 import type { Mesh } from '../mesh/mesh';
-import { Bootstrapper } from '../runtime/bootstrap';
-import { type Clock, systemClock } from '../runtime/clock';
-import { IdentityStore } from '../runtime/identity-store';
-import { type Logger, silentLogger } from '../runtime/logger';
+import type { Bootstrapper } from '../runtime/bootstrap';
+import { Emitter } from '../runtime/emitter';
+import type { IdentityStore } from '../runtime/identity-store';
+import type { LifecycleTarget } from '../runtime/lifecycle';
 import type { SignalingClient } from '../runtime/signaling-client';
-import { SwimHost } from '../runtime/swim-host';
-import { decodeAppFrame, encodeMessage } from './app-frames';
-import { MemberTable } from './member-table';
-import {
-  decodeMetadataItem,
-  type Metadata,
-  MetadataError,
-  type MetadataKey,
-  MetadataStore,
-} from './metadata';
-import type { ResolvedOptions } from './options';
-import type { RoomDeps, RoomStats } from './room-deps';
+import type { SwimHost } from '../runtime/swim-host';
+import { encodeMessage } from './app-frames';
+import { AppInbox } from './app-inbox';
+import type { MemberTable } from './member-table';
+import { type Metadata, MetadataError, type MetadataKey, type MetadataStore } from './metadata';
+import type { RoomStats } from './room-deps';
 import type {
   PacketEvent,
   RawNotification,
@@ -24,7 +19,9 @@ import type {
   RoomMember,
   RoomStatus,
 } from './room-events';
-import { SelfMetadata } from './self-metadata';
+import { buildRoomStats } from './room-stats';
+import { StatusMachine } from './room-status';
+import type { SelfMetadata } from './self-metadata';
 
 export type { LifecycleTarget, RoomDeps, RoomMeshInit, RoomStats } from './room-deps';
 
@@ -39,11 +36,29 @@ const LEAVE_FLUSH_MS = 200;
 /** Largest app message frame; the mesh's own cap is one byte less than 16 KiB with its frame kind. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 - 1;
 
-type Listeners<M extends Metadata> = { [E in RoomEventName]: Set<RoomEvents<M>[E]> };
+const MEMBER_ID = /^[0-9a-f]{32}$/;
+
+/** Everything a room runs on, built by `joinRoom` (join-room.ts) with one clock, one Rng and one logger. */
+export interface RoomParts<M extends Metadata> {
+  readonly name: string;
+  readonly host: SwimHost<MetadataKey>;
+  readonly mesh: Mesh;
+  readonly signaling: SignalingClient;
+  readonly bootstrap: Bootstrapper<MetadataKey>;
+  readonly identityStore: IdentityStore;
+  readonly metadataStore: MetadataStore;
+  readonly selfMetadata: SelfMetadata<M>;
+  readonly table: MemberTable<M>;
+  /** Addrs whose metadata changed inside a core call (the store's `onChange` fills it). */
+  readonly changedMetadata: Set<string>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly attachLifecycle?: ((room: LifecycleTarget) => () => void) | undefined;
+}
 
 /**
  * A joined room: who is here (`members()`, `join`/`leave`/`update`), our own metadata, app messages,
- * and the connection status. Made by `joinRoom`.
+ * and the connection status. Made by `joinRoom`, which builds what it runs on.
  */
 export class Room<M extends Metadata = Metadata> {
   /** The room name. */
@@ -53,100 +68,59 @@ export class Room<M extends Metadata = Metadata> {
   private readonly signaling: SignalingClient;
   private readonly bootstrap: Bootstrapper<MetadataKey>;
   private readonly identityStore: IdentityStore;
-  private readonly metadataStore: MetadataStore;
   private readonly clock: Clock;
-  private readonly logger: Logger;
-  private readonly listeners: Listeners<M> = {
-    join: new Set(),
-    leave: new Set(),
-    update: new Set(),
-    status: new Set(),
-    notification: new Set(),
-    message: new Set(),
-    packet: new Set(),
-    error: new Set(),
-  };
+  private readonly events: Emitter<RoomEvents<M>>;
   private readonly table: MemberTable<M>;
-  private readonly history: RawNotification[] = [];
-  private readonly changedMetadata = new Set<string>();
-  private readonly joinedAt: number;
   private readonly selfMetadata: SelfMetadata<M>;
-  private currentStatus: RoomStatus = 'connecting';
-  private everConnected = false;
+  private readonly inbox: AppInbox;
+  private readonly statusMachine = new StatusMachine();
+  private readonly history: RawNotification[] = [];
+  private readonly changedMetadata: Set<string>;
+  private readonly joinedAt: number;
   private leaving = false;
   private closed = false;
   private fatal = false;
-  private appDropped = 0;
   private detachLifecycle: () => void = () => {};
 
-  constructor(options: ResolvedOptions<M>, deps: RoomDeps) {
-    this.name = options.room;
-    this.clock = deps.clock ?? systemClock;
-    this.logger = options.logger ?? silentLogger;
-    const storage = options.storage === null ? undefined : (options.storage ?? deps.storage);
-    this.identityStore = new IdentityStore(options.room, storage);
-    const identity = this.identityStore.next();
-    this.joinedAt = this.clock.wallNow();
-
-    this.signaling = deps.createSignaling({
-      url: options.signaling,
-      room: options.room,
-      addr: identity.addr,
-      token: options.token,
-    });
-    try {
-      this.mesh = deps.createMesh({
-        self: identity.addr,
-        swimSrcAddr: readSrcAddr,
-        server: this.signaling,
-        iceServers: options.iceServers,
-        maxPacketSize: options.config.maxPacketSize,
-        ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
-        logger: this.logger,
-      });
-    } catch (e) {
-      this.signaling.close();
-      throw e;
-    }
-    this.metadataStore = new MetadataStore(
-      (addr) => this.changedMetadata.add(addr),
-      (item) => {
-        const m = this.host?.core.member(item.addr);
-        return m !== undefined && m.state === 'down' && m.id.generation >= item.generation;
-      },
+  constructor(parts: RoomParts<M>) {
+    this.name = parts.name;
+    this.host = parts.host;
+    this.mesh = parts.mesh;
+    this.signaling = parts.signaling;
+    this.bootstrap = parts.bootstrap;
+    this.identityStore = parts.identityStore;
+    this.table = parts.table;
+    this.selfMetadata = parts.selfMetadata;
+    this.changedMetadata = parts.changedMetadata;
+    this.clock = parts.clock;
+    const logger = parts.logger;
+    this.events = new Emitter<RoomEvents<M>>((event, e) =>
+      // An app's handler must not break the room.
+      logger.error('room event handler threw', { event, error: e instanceof Error ? e.message : String(e) }),
     );
-    this.host = new SwimHost<MetadataKey>({
-      identity,
-      config: options.config,
-      mesh: this.mesh,
-      rng: deps.rng,
-      broadcastHandler: this.metadataStore,
-      clock: this.clock,
-      logger: this.logger,
-    });
-    this.selfMetadata = new SelfMetadata(options.metadata, this.host, this.mesh, this.clock);
-    this.table = new MemberTable<M>(this.metadataStore);
-    this.bootstrap = new Bootstrapper<MetadataKey>({
-      host: this.host,
-      signaling: this.signaling,
-      clock: this.clock,
-      logger: this.logger,
-    });
+    this.inbox = new AppInbox(
+      parts.metadataStore,
+      (message) => this.events.emit('message', message),
+      () => this.flushMetadataChanges(),
+    );
+    this.joinedAt = this.clock.wallNow();
 
     this.host.on('notification', (n) => this.onNotification(n));
     this.host.on('drained', () => this.afterDrain());
-    this.mesh.on('app', (from, bytes) => this.onApp(from, bytes));
+    this.mesh.on('app', (from, bytes) => {
+      if (!this.closed) this.inbox.receive(from, bytes);
+    });
     this.mesh.on('peer-open', (addr) => this.selfMetadata.sendOwed(addr));
     this.bootstrap.on('change', () => this.updateStatus());
     this.bootstrap.on('refused', (error) => {
-      this.emit('error', error);
+      this.events.emit('error', error);
       this.updateStatus();
     });
 
     this.selfMetadata.publish();
     this.bootstrap.start();
-    if (deps.attachLifecycle !== undefined) {
-      this.detachLifecycle = deps.attachLifecycle({
+    if (parts.attachLifecycle !== undefined) {
+      this.detachLifecycle = parts.attachLifecycle({
         leaveNow: () => this.leaveNow(),
         checkPause: () => this.host.checkPause(),
       });
@@ -167,7 +141,7 @@ export class Room<M extends Metadata = Metadata> {
   }
 
   get status(): RoomStatus {
-    return this.currentStatus;
+    return this.statusMachine.current;
   }
 
   /** Everyone in the room as we see it, us first. Alive and suspect members; Down ones are gone. */
@@ -182,23 +156,24 @@ export class Room<M extends Metadata = Metadata> {
    * replay the current state to the new handler at once (see `RoomEvents`).
    */
   on<E extends RoomEventName>(event: E, handler: RoomEvents<M>[E]): () => void {
-    const set = this.listeners[event] as Set<RoomEvents<M>[E]>;
-    set.add(handler);
-    if (event === 'status') this.call(() => (handler as RoomEvents<M>['status'])(this.currentStatus));
+    const unsubscribe = this.events.on(event, handler);
+    const replay = this.events;
+    if (event === 'status') replay.replayTo('status', handler as RoomEvents<M>['status'], this.status);
     if (event === 'join') {
       for (const addr of this.table.addrs()) {
-        const v = this.table.view(addr)!;
-        this.call(() => (handler as RoomEvents<M>['join'])(v));
+        replay.replayTo('join', handler as RoomEvents<M>['join'], this.table.view(addr)!);
       }
     }
     if (event === 'notification') {
-      for (const n of this.history.slice()) this.call(() => (handler as RoomEvents<M>['notification'])(n));
+      for (const n of this.history.slice()) {
+        replay.replayTo('notification', handler as RoomEvents<M>['notification'], n);
+      }
     }
-    return () => this.off(event, handler);
+    return unsubscribe;
   }
 
   off<E extends RoomEventName>(event: E, handler: RoomEvents<M>[E]): void {
-    (this.listeners[event] as Set<RoomEvents<M>[E]>).delete(handler);
+    this.events.off(event, handler);
   }
 
   /**
@@ -212,7 +187,7 @@ export class Room<M extends Metadata = Metadata> {
       throw new MetadataError('setMetadata takes an object of fields to change');
     }
     this.selfMetadata.merge(partial);
-    this.emit('update', this.self);
+    this.events.emit('update', this.self);
   }
 
   /**
@@ -222,9 +197,7 @@ export class Room<M extends Metadata = Metadata> {
    */
   send(memberId: string, data: unknown): boolean {
     this.assertOpen();
-    if (typeof memberId !== 'string' || !/^[0-9a-f]{32}$/.test(memberId)) {
-      throw new TypeError(`memberId must be a member's id (32 hex digits), got ${JSON.stringify(memberId)}`);
-    }
+    assertMemberId(memberId);
     const frame = encodeMessage(data, MAX_MESSAGE_BYTES);
     return this.mesh.sendApp(memberId, frame);
   }
@@ -239,18 +212,7 @@ export class Room<M extends Metadata = Metadata> {
   }
 
   stats(): RoomStats {
-    const core = this.host.core;
-    return {
-      ...this.host.stats(),
-      mesh: this.mesh.stats(),
-      members: this.table.size + 1,
-      incarnation: core.incarnation,
-      generation: core.identity.generation,
-      connectionState: core.connectionState,
-      updatesBacklog: core.updatesBacklog,
-      customBroadcastBacklog: core.customBroadcastBacklog,
-      appDropped: this.appDropped,
-    };
+    return buildRoomStats(this.host, this.mesh, this.table.size + 1, this.inbox.dropped);
   }
 
   /** Ids of the members we hold an open data channel with. */
@@ -264,9 +226,7 @@ export class Room<M extends Metadata = Metadata> {
    */
   dropConnection(memberId: string): void {
     this.assertOpen();
-    if (typeof memberId !== 'string' || !/^[0-9a-f]{32}$/.test(memberId)) {
-      throw new TypeError(`memberId must be a member's id (32 hex digits), got ${JSON.stringify(memberId)}`);
-    }
+    assertMemberId(memberId);
     this.mesh.disconnect(memberId);
   }
 
@@ -320,24 +280,24 @@ export class Room<M extends Metadata = Metadata> {
       this.history.push(n);
       if (this.history.length > HISTORY_LIMIT) this.history.shift();
     }
-    this.emit('notification', n);
+    this.events.emit('notification', n);
     const self = this.host.identity.addr;
     switch (n.type) {
       case 'data-sent':
       case 'data-received':
-        if (this.listeners.packet.size > 0) this.emit('packet', packetEvent(n, this.clock.wallNow()));
+        if (this.events.has('packet')) this.events.emit('packet', packetEvent(n, this.clock.wallNow()));
         return;
       case 'member-up': {
         if (n.id.addr === self) return;
         const member = this.table.up(n.id, this.clock.wallNow());
         this.selfMetadata.owe(n.id.addr);
-        this.emit('join', member);
+        this.events.emit('join', member);
         return;
       }
       case 'member-down': {
         const gone = this.table.down(n.id);
         this.selfMetadata.forget(n.id.addr);
-        if (gone !== undefined) this.emit('leave', gone);
+        if (gone !== undefined) this.events.emit('leave', gone);
         return;
       }
       case 'rename': {
@@ -346,18 +306,18 @@ export class Room<M extends Metadata = Metadata> {
         if (renamed === undefined) return;
         // A reloaded tab knows nothing of us yet.
         this.selfMetadata.owe(n.new.addr);
-        this.emit('update', renamed);
+        this.events.emit('update', renamed);
         return;
       }
       case 'rejoin':
         this.identityStore.save(n.id);
         this.selfMetadata.publish();
-        this.emit('update', this.self);
+        this.events.emit('update', this.self);
         return;
       case 'defunct':
         if (!this.leaving) {
           this.fatal = true;
-          this.emit('error', new Error('declared Down and unable to rejoin with a renewed identity'));
+          this.events.emit('error', new Error('declared Down and unable to rejoin with a renewed identity'));
         }
         return;
       default:
@@ -367,8 +327,8 @@ export class Room<M extends Metadata = Metadata> {
 
   private afterDrain(): void {
     this.flushMetadataChanges();
-    for (const member of this.table.refreshStates((addr) => this.host.core.member(addr))) {
-      this.emit('update', member);
+    for (const member of this.table.refreshStates((addr) => this.host.member(addr))) {
+      this.events.emit('update', member);
     }
     this.updateStatus();
   }
@@ -379,63 +339,25 @@ export class Room<M extends Metadata = Metadata> {
     this.changedMetadata.clear();
     for (const addr of changed) {
       const v = this.table.view(addr);
-      if (v !== undefined) this.emit('update', v);
-    }
-  }
-
-  private onApp(from: string, bytes: Uint8Array): void {
-    if (this.closed) return;
-    const frame = decodeAppFrame(bytes);
-    if (frame === undefined) {
-      this.appDropped++;
-      return;
-    }
-    if (frame.kind === 'message') {
-      this.emit('message', { from, data: frame.data });
-      return;
-    }
-    try {
-      const item = decodeMetadataItem(frame.item);
-      // Only a member speaks for its own metadata directly; relayed copies come as broadcasts.
-      if (item.addr !== from) {
-        this.appDropped++;
-        return;
-      }
-      this.metadataStore.apply(item);
-      this.flushMetadataChanges();
-    } catch {
-      this.appDropped++;
+      if (v !== undefined) this.events.emit('update', v);
     }
   }
 
   private updateStatus(): void {
-    let next: RoomStatus;
-    if (this.leaving || this.closed || this.fatal || (this.bootstrap.refused && !this.host.isActive)) {
-      next = 'lost';
-    } else if (this.host.isActive || this.bootstrap.serverJoined) {
-      next = 'connected';
-    } else {
-      next = this.everConnected ? 'reconnecting' : 'connecting';
-    }
-    if (next === 'connected') this.everConnected = true;
-    if (next === this.currentStatus) return;
-    this.currentStatus = next;
-    this.emit('status', next);
+    const next = this.statusMachine.update({
+      leaving: this.leaving || this.closed,
+      fatal: this.fatal,
+      refused: this.bootstrap.refused,
+      active: this.host.isActive,
+      serverJoined: this.bootstrap.serverJoined,
+    });
+    if (next !== undefined) this.events.emit('status', next);
   }
+}
 
-  private emit<E extends RoomEventName>(event: E, ...args: Parameters<RoomEvents<M>[E]>): void {
-    for (const h of this.listeners[event]) {
-      this.call(() => (h as (...a: Parameters<RoomEvents<M>[E]>) => void)(...args));
-    }
-  }
-
-  private call(fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      // An app's handler must not break the room.
-      this.logger.error('room event handler threw', { error: e instanceof Error ? e.message : String(e) });
-    }
+function assertMemberId(memberId: string): void {
+  if (typeof memberId !== 'string' || !MEMBER_ID.test(memberId)) {
+    throw new TypeError(`memberId must be a member's id (32 hex digits), got ${JSON.stringify(memberId)}`);
   }
 }
 
@@ -447,12 +369,4 @@ function packetEvent(n: RawNotification & { type: 'data-sent' | 'data-received' 
     type: n.header.message.type,
     at,
   };
-}
-
-/** A SWIM packet starts with its src identity's 16 address bytes. */
-function readSrcAddr(bytes: Uint8Array): string | undefined {
-  if (bytes.length < 18) return undefined;
-  let addr = '';
-  for (let i = 0; i < 16; i++) addr += bytes[i]!.toString(16).padStart(2, '0');
-  return addr;
 }

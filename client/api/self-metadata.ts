@@ -1,5 +1,5 @@
+import type { Clock } from '../../shared/host/index';
 import type { Mesh } from '../mesh/mesh';
-import type { Clock } from '../runtime/clock';
 import type { SwimHost } from '../runtime/swim-host';
 import { encodeMetadataFrame } from './app-frames';
 import { encodeMetadataItem, encodeMetadataJson, type Metadata, type MetadataKey } from './metadata';
@@ -64,10 +64,7 @@ export class SelfMetadata<M extends Metadata> {
     this.version++;
     this.lastPublish = this.clock.now();
     this.item = encodeMetadataItem(this.host.identity, this.version, this.json);
-    const item = this.item;
-    const core = this.host.core;
-    this.host.run(() => core.addBroadcast(item));
-    if (core.connectionState === 'connected') this.host.run((rt) => core.broadcast(rt));
+    this.host.publishBroadcast(this.item);
   }
 
   /** `addr` needs our metadata directly (it just came up or reloaded); sent as soon as a link is open. */

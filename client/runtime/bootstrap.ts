@@ -1,7 +1,8 @@
-import type { Invalidates } from '../../shared/swim/broadcast';
-import type { PeerAddr } from '../mesh/mesh';
+import { type Logger, silentLogger } from '../../shared/host/index';
+import type { Invalidates } from '../../shared/swim/index';
+import type { Mesh, PeerAddr } from '../mesh/mesh';
 import { type Clock, systemClock } from './clock';
-import { type Logger, silentLogger } from './logger';
+import { Emitter } from './emitter';
 import { isPermanentRefusal, JoinRefusedError, type SignalingClient } from './signaling-client';
 import type { SwimHost } from './swim-host';
 
@@ -16,6 +17,8 @@ export interface BootstrapEvents {
 
 export interface BootstrapInit<K extends Invalidates> {
   readonly host: SwimHost<K>;
+  /** The mesh the host sends over: bootstrap peers are connected and watched here. */
+  readonly mesh: Mesh;
   readonly signaling: SignalingClient;
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -40,6 +43,7 @@ export interface BootstrapInit<K extends Invalidates> {
  */
 export class Bootstrapper<K extends Invalidates = Invalidates> {
   private readonly host: SwimHost<K>;
+  private readonly mesh: Mesh;
   private readonly signaling: SignalingClient;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -47,11 +51,7 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
   private readonly refreshEveryTicks: number;
   /** Server-given peers we have not heard from as members yet, waiting for their link to open. */
   private readonly candidates = new Set<PeerAddr>();
-  private readonly listeners: { [E in keyof BootstrapEvents]: Set<BootstrapEvents[E]> } = {
-    joined: new Set(),
-    refused: new Set(),
-    change: new Set(),
-  };
+  private readonly events: Emitter<BootstrapEvents>;
   private readonly unsubscribers: Array<() => void> = [];
   private tickHandle: unknown;
   private ticks = 0;
@@ -62,11 +62,18 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
 
   constructor(init: BootstrapInit<K>) {
     this.host = init.host;
+    this.mesh = init.mesh;
     this.signaling = init.signaling;
     this.clock = init.clock ?? systemClock;
     this.logger = init.logger ?? silentLogger;
     this.tickMs = init.tickMs ?? 1000;
     this.refreshEveryTicks = init.refreshEveryTicks ?? 4;
+    this.events = new Emitter<BootstrapEvents>((event, e) =>
+      this.logger.error('bootstrap event handler threw', {
+        event,
+        error: e instanceof Error ? e.message : String(e),
+      }),
+    );
   }
 
   /** Whether the server currently has us in the room. */
@@ -80,9 +87,7 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
   }
 
   on<E extends keyof BootstrapEvents>(event: E, handler: BootstrapEvents[E]): () => void {
-    const set = this.listeners[event] as Set<BootstrapEvents[E]>;
-    set.add(handler);
-    return () => set.delete(handler);
+    return this.events.on(event, handler);
   }
 
   start(): void {
@@ -96,7 +101,7 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
         this.joined = false;
         this.emitChange();
       }),
-      this.host.mesh.on('peer-open', (addr) => {
+      this.mesh.on('peer-open', (addr) => {
         if (this.candidates.has(addr)) this.host.announce(addr);
       }),
       this.host.on('notification', (n) => {
@@ -124,7 +129,7 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
       this.joined = true;
       this.logger.debug('joined the room on the server', { peers: peers.length });
       this.addCandidates(peers);
-      for (const h of this.listeners.joined) h(peers);
+      this.events.emit('joined', peers);
       this.emitChange();
     } catch (e) {
       if (this.stopped) return;
@@ -135,7 +140,7 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
       this.logger.warn('join refused', { reason: error.reason, message: error.message });
       if (isPermanentRefusal(error.reason)) {
         this.refusedForGood = true;
-        for (const h of this.listeners.refused) h(error);
+        this.events.emit('refused', error);
         this.emitChange();
       }
     } finally {
@@ -146,12 +151,12 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
   private addCandidates(peers: readonly PeerAddr[]): void {
     const self = this.host.identity.addr;
     const known = new Set<PeerAddr>();
-    for (const m of this.host.core.members()) known.add(m.id.addr);
+    for (const m of this.host.members()) known.add(m.id.addr);
     for (const p of peers) {
       if (p === self || known.has(p)) continue;
       this.candidates.add(p);
-      if (this.host.mesh.isOpen(p)) this.host.announce(p);
-      else this.host.mesh.connect(p);
+      if (this.mesh.isOpen(p)) this.host.announce(p);
+      else this.mesh.connect(p);
     }
   }
 
@@ -167,7 +172,7 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
   private tick(): void {
     if (this.stopped) return;
     this.ticks++;
-    const mesh = this.host.mesh;
+    const mesh = this.mesh;
     if (!this.host.isActive) {
       for (const p of this.candidates) {
         if (mesh.isOpen(p)) this.host.announce(p);
@@ -181,12 +186,12 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
       if (this.candidates.size > 16) this.candidates.clear();
       for (const p of this.candidates) if (mesh.isOpen(p)) this.host.announce(p);
     }
-    for (const m of this.host.core.members()) {
+    for (const m of this.host.members()) {
       if (!mesh.isOpen(m.id.addr)) mesh.connect(m.id.addr);
     }
   }
 
   private emitChange(): void {
-    for (const h of this.listeners.change) h();
+    this.events.emit('change');
   }
 }

@@ -1,4 +1,4 @@
-import { ADDR_BYTES, BrowserIdentity, MAX_GENERATION } from '../../shared/swim/browser-identity';
+import { ADDR_BYTES, BrowserIdentity, MAX_GENERATION } from '../../shared/swim/index';
 
 /** The part of the Web Storage API we use (sessionStorage in a tab). */
 export interface KeyValueStorage {

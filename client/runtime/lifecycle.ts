@@ -1,4 +1,10 @@
-import type { LifecycleTarget } from '../api/room';
+/** What the page lifecycle handlers call (the room implements it; the runtime doesn't know the room). */
+export interface LifecycleTarget {
+  /** Leaves at once, synchronously: the page is going away. */
+  leaveNow(): void;
+  /** Looks for a hang/freeze/sleep now. */
+  checkPause(): void;
+}
 
 interface NavigateEventLike extends Event {
   readonly navigationType?: string;

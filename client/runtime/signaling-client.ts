@@ -6,6 +6,7 @@ import type {
   ServerToClientEvents,
 } from '../../shared/signaling/events';
 import type { ServerSignaling } from '../mesh/mesh';
+import { Emitter } from './emitter';
 
 /** A join the server refused (or that could not be made); `reason` is the server's, or `timeout`. */
 export class JoinRefusedError extends Error {
@@ -56,10 +57,7 @@ export interface SocketSignalingInit {
 export class SocketSignalingClient implements SignalingClient {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly signalHandlers = new Set<(from: PeerAddr, sessionId: string, data: unknown) => void>();
-  private readonly listeners: { [E in keyof SignalingClientEvents]: Set<SignalingClientEvents[E]> } = {
-    connect: new Set(),
-    disconnect: new Set(),
-  };
+  private readonly events = new Emitter<SignalingClientEvents>();
   private readonly ackTimeoutMs: number;
 
   constructor(private readonly init: SocketSignalingInit) {
@@ -71,12 +69,8 @@ export class SocketSignalingClient implements SignalingClient {
       reconnectionDelayMax: 2000,
       randomizationFactor: 0.3,
     });
-    this.socket.on('connect', () => {
-      for (const h of this.listeners.connect) h();
-    });
-    this.socket.on('disconnect', () => {
-      for (const h of this.listeners.disconnect) h();
-    });
+    this.socket.on('connect', () => this.events.emit('connect'));
+    this.socket.on('disconnect', () => this.events.emit('disconnect'));
     this.socket.on('signal', (delivery) => {
       if (delivery === null || typeof delivery !== 'object' || delivery.room !== init.room) return;
       if (typeof delivery.from !== 'string' || typeof delivery.sessionId !== 'string') return;
@@ -127,9 +121,7 @@ export class SocketSignalingClient implements SignalingClient {
   }
 
   on<E extends keyof SignalingClientEvents>(event: E, handler: SignalingClientEvents[E]): () => void {
-    const set = this.listeners[event] as Set<SignalingClientEvents[E]>;
-    set.add(handler);
-    return () => set.delete(handler);
+    return this.events.on(event, handler);
   }
 
   leave(): void {
@@ -138,8 +130,7 @@ export class SocketSignalingClient implements SignalingClient {
 
   close(): void {
     this.signalHandlers.clear();
-    this.listeners.connect.clear();
-    this.listeners.disconnect.clear();
+    this.events.clear();
     this.socket.close();
   }
 }

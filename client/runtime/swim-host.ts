@@ -1,16 +1,27 @@
-import { AccumulatingRuntime } from '../../shared/swim/accumulating-runtime';
-import { BinaryCodec } from '../../shared/swim/binary-codec';
-import type { BroadcastHandler, Invalidates } from '../../shared/swim/broadcast';
-import { BrowserIdentity, browserIdentityCodec } from '../../shared/swim/browser-identity';
-import type { Config } from '../../shared/swim/config';
-import type { RemoteErrorKind } from '../../shared/swim/errors';
-import type { Rng } from '../../shared/swim/rng';
-import type { Notification, Timer } from '../../shared/swim/runtime';
-import { Swim } from '../../shared/swim/swim';
+import {
+  HostLoop,
+  type HostLoopStats,
+  type HostPort,
+  type Logger,
+  silentLogger,
+} from '../../shared/host/index';
+import {
+  BinaryCodec,
+  type BroadcastHandler,
+  BrowserIdentity,
+  browserIdentityCodec,
+  type Config,
+  type ConnectionState,
+  type Invalidates,
+  type Member,
+  type Notification,
+  type Rng,
+  type Runtime,
+  Swim,
+} from '../../shared/swim/index';
 import type { Mesh, PeerAddr } from '../mesh/mesh';
 import { type Clock, systemClock } from './clock';
-import { type Logger, silentLogger } from './logger';
-import { TimerQueue } from './timer-queue';
+import { Emitter } from './emitter';
 
 export type Id = BrowserIdentity;
 
@@ -22,7 +33,7 @@ export interface SwimHostInit<K extends Invalidates> {
   readonly broadcastHandler?: BroadcastHandler<Id, K>;
   readonly clock?: Clock;
   readonly logger?: Logger;
-  /** See `TimerQueue`; default 2,500 ms. */
+  /** See `HostLoopInit`; default 2,500 ms. */
   readonly pauseThresholdMs?: number;
   /** How long a Down member's link is kept before it is closed (it may come back). Default 15 s. */
   readonly disconnectDownAfterMs?: number;
@@ -38,54 +49,52 @@ export interface SwimHostEvents {
 }
 
 /** Counters of what the host did, for `stats()`. */
-export interface HostStats {
-  /** Packets the core refused, by error kind. */
-  readonly remoteErrors: Readonly<Partial<Record<RemoteErrorKind, number>>>;
-  /** Packets the core wanted sent that found no open link. */
-  readonly unsentNoLink: number;
-  readonly pauses: number;
-  readonly timersPending: number;
+export type HostStats = HostLoopStats;
+
+/** The core's own figures, for `room.stats()`. */
+export interface CoreStats {
+  readonly incarnation: number;
+  readonly generation: number;
+  readonly connectionState: ConnectionState;
+  readonly updatesBacklog: number;
+  readonly customBroadcastBacklog: number;
 }
 
 /**
- * Drives one SWIM core: packets from the mesh go in, the core's sends go to the mesh, its timers go to
- * one ordered `TimerQueue`, its notifications go out as events. The core is only ever called from
- * here and never re-entered: outputs are collected in an `AccumulatingRuntime` and handled after the
- * call returns, and notifications are dispatched from one queue so handlers that call back in keep
- * the order.
+ * The browser's adapter of the one host loop (`HostLoop`, shared/host) over the page's clock: packets
+ * from the mesh go in, the core's sends go to the mesh, its timers wait on one `setTimeout`, its
+ * notifications go out as events once the core call that made them returned (handlers that call back
+ * in keep the order). The core is reached only through the named methods below.
  *
  * It also keeps the mesh in step with membership: a link to every active member (asked for on
  * member-up and whenever a send finds none), and a Down member's link closed after a grace period.
  */
-export class SwimHost<K extends Invalidates = Invalidates> {
-  readonly core: Swim<Id, K>;
-  readonly mesh: Mesh;
-  private readonly rt = new AccumulatingRuntime<Id>();
-  private readonly timers: TimerQueue<Timer<Id>>;
+export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<Id> {
+  private readonly core: Swim<Id, K>;
+  private readonly loop: HostLoop<Id>;
+  private readonly mesh: Mesh;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly disconnectDownAfterMs: number;
-  private readonly listeners: { [E in keyof SwimHostEvents]: Set<SwimHostEvents[E]> } = {
-    notification: new Set(),
-    pause: new Set(),
-    drained: new Set(),
-  };
+  private readonly events: Emitter<SwimHostEvents>;
   private readonly active = new Set<PeerAddr>();
   private readonly pendingDisconnects = new Map<PeerAddr, unknown>();
+  /** Notifications of the running core call, tracked and queued once it returns. */
+  private readonly fresh: Notification<Id>[] = [];
   private readonly outbox: Notification<Id>[] = [];
   private readonly unsubscribers: Array<() => void> = [];
-  private inCore = false;
+  private wakeHandle: unknown;
   private dispatching = false;
-  private stopped = false;
-  private readonly remoteErrors: Partial<Record<RemoteErrorKind, number>> = {};
-  private unsentNoLink = 0;
-  private pauses = 0;
 
   constructor(init: SwimHostInit<K>) {
     this.mesh = init.mesh;
     this.clock = init.clock ?? systemClock;
     this.logger = init.logger ?? silentLogger;
     this.disconnectDownAfterMs = init.disconnectDownAfterMs ?? 15_000;
+    this.events = new Emitter<SwimHostEvents>((event, e) =>
+      // An app's handler must not break the protocol loop.
+      this.logger.error('event handler threw', { event, error: e instanceof Error ? e.message : String(e) }),
+    );
     this.core = new Swim<Id, K>({
       identity: init.identity,
       config: init.config,
@@ -93,11 +102,10 @@ export class SwimHost<K extends Invalidates = Invalidates> {
       codec: new BinaryCodec(browserIdentityCodec),
       ...(init.broadcastHandler === undefined ? {} : { broadcastHandler: init.broadcastHandler }),
     });
-    this.timers = new TimerQueue<Timer<Id>>({
-      clock: this.clock,
+    this.loop = new HostLoop<Id>({
+      core: this.core,
+      port: this,
       ...(init.pauseThresholdMs === undefined ? {} : { pauseThresholdMs: init.pauseThresholdMs }),
-      fire: (timer) => this.run((rt) => this.core.handleTimer(timer, rt)),
-      onPause: (gap) => this.onPause(gap),
     });
     this.unsubscribers.push(
       this.mesh.on('swim', (from, bytes) => this.handlePacket(from, bytes)),
@@ -118,99 +126,130 @@ export class SwimHost<K extends Invalidates = Invalidates> {
     return this.core.numMembers > 0;
   }
 
-  on<E extends keyof SwimHostEvents>(event: E, handler: SwimHostEvents[E]): () => void {
-    const set = this.listeners[event] as Set<SwimHostEvents[E]>;
-    set.add(handler);
-    return () => set.delete(handler);
+  get connectionState(): ConnectionState {
+    return this.core.connectionState;
   }
 
-  /**
-   * Calls the core with the host's runtime, then sends, schedules and dispatches what it produced.
-   * Throws if called from inside a core call (a bug: the core is not re-entrant). Ignored after `stop`.
-   */
-  run<R>(fn: (rt: AccumulatingRuntime<Id>) => R): R | undefined {
-    if (this.stopped) return undefined;
-    if (this.inCore) throw new Error('SwimHost.run re-entered from inside a core call');
-    this.inCore = true;
-    let result: R;
-    try {
-      result = fn(this.rt);
-    } finally {
-      this.inCore = false;
-    }
-    this.flush();
-    return result;
+  on<E extends keyof SwimHostEvents>(event: E, handler: SwimHostEvents[E]): () => void {
+    return this.events.on(event, handler);
+  }
+
+  /** The members the core knows (any state), ourselves excluded. Doesn't change state. */
+  members(): IterableIterator<Member<Id>> {
+    return this.core.members();
+  }
+
+  /** The core's record of `addr`, if it knows it. Doesn't change state. */
+  member(addr: PeerAddr): Member<Id> | undefined {
+    return this.core.member(addr);
   }
 
   /** Asks `addr` (whose generation we don't know: announces go by address) to let us join. */
   announce(addr: PeerAddr): void {
     if (addr === this.identity.addr) return;
-    this.run((rt) => this.core.announce(this.identityForAddr(addr), rt));
+    const dst = this.core.member(addr)?.id ?? BrowserIdentity.fromHex(addr, 0);
+    this.call((rt) => this.core.announce(dst, rt));
+  }
+
+  /**
+   * Queues `item` as a custom broadcast (the core's handler decides whether it is taken and what it
+   * replaces) and, when we are in a cluster, sends the backlog out at once. Returns whether it was taken.
+   */
+  publishBroadcast(item: Uint8Array): boolean {
+    const taken = this.call(() => this.core.addBroadcast(item)) === true;
+    if (this.core.connectionState === 'connected') this.call((rt) => this.core.broadcast(rt));
+    return taken;
+  }
+
+  /** Switches to `identity` (a rejoin under a new generation); the core tells the cluster. */
+  changeIdentity(identity: Id): void {
+    this.call((rt) => this.core.changeIdentity(identity, rt));
   }
 
   /** Handles one SWIM packet that arrived from `from` (the mesh checked its header src). */
   handlePacket(from: PeerAddr, bytes: Uint8Array): void {
-    // Timers that fell due first go first (a hidden tab's timers lag; its message handlers don't).
-    this.timers.poll();
-    this.timers.noteActivity();
-    const result = this.run((rt) => this.core.handleData(bytes, rt));
+    const result = this.loop.handlePacket(bytes, this.clock.now(), this.clock.wallNow());
     if (result !== undefined && !result.ok) {
-      const kind = result.error.kind;
-      this.remoteErrors[kind] = (this.remoteErrors[kind] ?? 0) + 1;
-      this.logger.debug('packet refused', { from, kind, message: result.error.message });
+      this.logger.debug('packet refused', { from, kind: result.error.kind, message: result.error.message });
     }
   }
 
   /** Looks for a pause now (on `resume` / `visibilitychange`) instead of at the next late timer. */
   checkPause(): void {
-    this.timers.checkPause();
+    this.loop.checkPause(this.clock.now(), this.clock.wallNow());
   }
 
   /** Declares ourselves Down to a few members and sends it at once (the core becomes Undead). */
   leaveCluster(): void {
-    if (this.core.connectionState === 'connected') this.run((rt) => this.core.leaveCluster(rt));
+    if (this.core.connectionState === 'connected') this.call((rt) => this.core.leaveCluster(rt));
   }
 
   stats(): HostStats {
+    return this.loop.stats();
+  }
+
+  coreStats(): CoreStats {
+    const core = this.core;
     return {
-      remoteErrors: { ...this.remoteErrors },
-      unsentNoLink: this.unsentNoLink,
-      pauses: this.pauses,
-      timersPending: this.timers.size,
+      incarnation: core.incarnation,
+      generation: core.identity.generation,
+      connectionState: core.connectionState,
+      updatesBacklog: core.updatesBacklog,
+      customBroadcastBacklog: core.customBroadcastBacklog,
     };
   }
 
   /** Stops timers and mesh subscriptions. The mesh itself is closed by its owner. */
   stop(): void {
-    this.stopped = true;
-    this.timers.stop();
+    this.loop.stop();
     for (const u of this.unsubscribers) u();
     for (const h of this.pendingDisconnects.values()) this.clock.clearTimeout(h);
     this.pendingDisconnects.clear();
   }
 
-  /** Injects a notification of the host's own (e.g. a rejoin it made after a pause) into the stream. */
+  // HostPort: what the loop calls.
+
+  send(to: Id, bytes: Uint8Array): boolean {
+    if (this.mesh.sendSwim(to.addr, bytes)) return true;
+    if (this.active.has(to.addr)) this.mesh.connect(to.addr);
+    return false;
+  }
+
   notify(notification: Notification<Id>): void {
-    this.outbox.push(notification);
-    this.dispatch();
+    this.fresh.push(notification);
   }
 
-  private identityForAddr(addr: PeerAddr): Id {
-    return this.core.member(addr)?.id ?? BrowserIdentity.fromHex(addr, 0);
+  scheduleWake(at: number): void {
+    this.cancelWake();
+    this.wakeHandle = this.clock.setTimeout(
+      () => {
+        this.wakeHandle = undefined;
+        this.loop.wake(this.clock.now(), this.clock.wallNow());
+      },
+      Math.max(0, at - this.clock.now()),
+    );
   }
 
-  private flush(): void {
-    for (const { to, bytes } of this.rt.takeSends()) {
-      if (this.mesh.sendSwim(to.addr, bytes)) continue;
-      this.unsentNoLink++;
-      if (this.active.has(to.addr)) this.mesh.connect(to.addr);
-    }
-    for (const { timer, afterMs } of this.rt.takeTimers()) this.timers.schedule(timer, afterMs);
-    for (const n of this.rt.takeNotifications()) {
+  cancelWake(): void {
+    if (this.wakeHandle !== undefined) this.clock.clearTimeout(this.wakeHandle);
+    this.wakeHandle = undefined;
+  }
+
+  settled(): void {
+    for (const n of this.fresh.splice(0)) {
       this.track(n);
       this.outbox.push(n);
     }
     this.dispatch();
+  }
+
+  paused(gapMs: number): void {
+    this.logger.info('page was paused', { gapMs: Math.round(gapMs) });
+    this.events.emit('pause', gapMs);
+  }
+
+  private call<R>(fn: (rt: Runtime<Id>) => R): R | undefined {
+    return this.loop.call(this.clock.now(), this.clock.wallNow(), fn);
   }
 
   /** Keeps the set of active addrs and the mesh in step with the core's notifications. */
@@ -234,7 +273,7 @@ export class SwimHost<K extends Invalidates = Invalidates> {
     if (this.pendingDisconnects.has(addr)) return;
     const handle = this.clock.setTimeout(() => {
       this.pendingDisconnects.delete(addr);
-      if (!this.active.has(addr) && !this.stopped) this.mesh.disconnect(addr);
+      if (!this.active.has(addr) && !this.loop.isStopped) this.mesh.disconnect(addr);
     }, this.disconnectDownAfterMs);
     this.pendingDisconnects.set(addr, handle);
   }
@@ -251,38 +290,11 @@ export class SwimHost<K extends Invalidates = Invalidates> {
     this.dispatching = true;
     try {
       for (let n = this.outbox.shift(); n !== undefined; n = this.outbox.shift()) {
-        for (const h of this.listeners.notification) this.safely(() => h(n));
+        this.events.emit('notification', n);
       }
-      for (const h of this.listeners.drained) this.safely(h);
+      this.events.emit('drained');
     } finally {
       this.dispatching = false;
     }
-  }
-
-  private safely(fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      // An app's handler must not break the protocol loop.
-      this.logger.error('event handler threw', { error: e instanceof Error ? e.message : String(e) });
-    }
-  }
-
-  /**
-   * After a pause the timers were shifted (our clock stood still with the page). If we were gone for
-   * longer than a suspicion lasts, peers have declared us Down: rejoin at once with the next
-   * generation rather than wait to be told. A shorter pause needs nothing: the core refutes the
-   * suspicion when it hears of it.
-   */
-  private onPause(gapMs: number): void {
-    this.pauses++;
-    this.logger.info('page was paused', { gapMs: Math.round(gapMs) });
-    for (const h of this.listeners.pause) this.safely(() => h(gapMs));
-    if (gapMs < this.core.config.suspectToDownAfterMs) return;
-    if (this.core.connectionState !== 'connected') return;
-    const renewed = this.identity.renew();
-    if (renewed === undefined) return;
-    this.run((rt) => this.core.changeIdentity(renewed, rt));
-    this.notify({ type: 'rejoin', id: renewed });
   }
 }

@@ -1,9 +1,5 @@
-import { BinaryCodec } from '../swim/binary-codec';
-import { BrowserIdentity } from '../swim/browser-identity';
-import { type Config, lan } from '../swim/config';
-import type { Member } from '../swim/member';
-import { seededRng } from '../swim/seeded-rng';
-import { Swim } from '../swim/swim';
+import type { Member } from '../swim/index';
+import { BinaryCodec, BrowserIdentity, type Config, lan, Swim, seededRng } from '../swim/index';
 import { InterningIdentityCodec } from './interning-identity-codec';
 import type { LinkParams } from './network';
 import { SignalingBootstrap } from './signaling-bootstrap';
@@ -130,12 +126,13 @@ export class Cluster {
       state: 'alive',
     }));
     for (const m of members) {
-      const host = this.sim.host(m);
       const self = this.swim(m).identity;
-      this.swim(m).applyMany(
-        all.filter((u) => u.id !== self),
-        false,
-        host,
+      this.sim.host(m).call((rt) =>
+        this.swim(m).applyMany(
+          all.filter((u) => u.id !== self),
+          false,
+          rt,
+        ),
       );
       this.signaling.join(m);
     }

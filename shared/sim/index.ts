@@ -8,5 +8,4 @@ export * from './signaling-bootstrap';
 export * from './sim-host';
 export * from './sim-node';
 export * from './simulator';
-export * from './timer-queue';
 export * from './versioned-broadcasts';

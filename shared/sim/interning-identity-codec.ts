@@ -1,5 +1,5 @@
-import { BrowserIdentity } from '../swim/browser-identity';
-import type { ByteReader, ByteWriter, IdentityCodec } from '../swim/codec';
+import type { ByteReader, ByteWriter, IdentityCodec } from '../swim/index';
+import { BrowserIdentity } from '../swim/index';
 
 /**
  * The browser identity codec, same bytes on the wire, whose read side hands back one shared object per

@@ -1,5 +1,4 @@
-import type { BrowserIdentity } from '../swim/browser-identity';
-import type { Notification } from '../swim/runtime';
+import type { BrowserIdentity, Notification } from '../swim/index';
 import type { Cluster } from './cluster';
 import { encodeVersioned } from './versioned-broadcasts';
 

@@ -1,4 +1,4 @@
-import type { Rng } from '../swim/rng';
+import type { Rng } from '../swim/index';
 
 /** How one direction of a link between two members behaves. */
 export interface LinkParams {

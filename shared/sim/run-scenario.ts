@@ -1,5 +1,4 @@
-import { type Config, lan } from '../swim/config';
-import { randomInt, seededRng } from '../swim/seeded-rng';
+import { type Config, lan, randomInt, seededRng } from '../swim/index';
 import { Cluster, mixSeed } from './cluster';
 import { ClusterMetrics } from './metrics';
 import type { LinkParams } from './network';

@@ -1,4 +1,4 @@
-import type { Rng } from '../swim/rng';
+import type { Rng } from '../swim/index';
 
 /** Bootstrap peers handed to a new tab, as the signaling server does (DESIGN §4). */
 export const BOOTSTRAP_PEERS = 4;

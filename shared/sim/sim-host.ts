@@ -1,7 +1,6 @@
-import type { Identity } from '../swim/identity';
-import type { Notification, Runtime, Timer } from '../swim/runtime';
+import { HostLoop, type HostPort } from '../host/index';
+import type { Identity, Notification, Runtime } from '../swim/index';
 import type { SimNode } from './sim-node';
-import { TimerQueue } from './timer-queue';
 
 /** A member's host as the simulator runs it. */
 export type HostStatus = 'running' | 'hung' | 'crashed';
@@ -18,22 +17,19 @@ export interface HostWorld<T extends Identity> {
 }
 
 /**
- * One member's host loop, shaped like the browser runtime (client/runtime: `SwimHost` over one
- * `TimerQueue`): the core's timers go to one ordered queue, a single wake-up runs every timer that is
- * due in due order, sends go straight to the network and notifications to listeners. It also models how
- * the host itself misbehaves: a hang (nothing runs until it resumes, then every timer that came due
- * fires late, in order) and throttling (timers run on a 1-second grid, as in a hidden tab, while packets
- * are still handled at once).
+ * One member's host in the simulator: the browser runtime's `HostLoop` (shared/host) over the virtual
+ * clock, so the simulator's figures are figures of the code that runs in tabs. What is the simulator's
+ * own is how the host itself misbehaves: a hang (nothing runs until it resumes, then every timer that
+ * came due fires late, in order), a crash, and throttling (timers run on a 1-second grid, as in a
+ * hidden tab, while packets are still handled at once).
  *
- * With `browserRuntime` it also does what the browser runtime does on top: before each packet it runs
- * the timers already due (a hidden tab's message handlers run on time, its timers don't), and when a
- * wake-up comes back more than `pauseThresholdMs` late (the page was paused) it pushes every pending
- * timer back by the time the page stood still, runs them after the packets that queued up, and, after a
- * pause as long as the suspicion timeout, rejoins under a renewed identity.
+ * With `browserRuntime` the loop also polls on packet and handles pauses (shift, run after queued
+ * packets, rejoin after a pause as long as the suspicion timeout); without, it only runs timers in
+ * order, as a plain host would.
  */
-export class SimHost<T extends Identity> implements Runtime<T> {
-  readonly timers = new TimerQueue<Timer<T>>();
-  status: HostStatus = 'running';
+export class SimHost<T extends Identity> implements HostPort<T> {
+  readonly loop: HostLoop<T>;
+  private currentStatus: HostStatus = 'running';
   /** Virtual time at which a hang ends. */
   hungUntil = 0;
   /** Whether packets arriving during a hang are delivered on resume (else they are dropped). */
@@ -41,47 +37,74 @@ export class SimHost<T extends Identity> implements Runtime<T> {
   /** Timers run on a grid of this many ms (0 = not throttled), shifted by `throttlePhase`. */
   throttleMs = 0;
   throttlePhase = 0;
-  /** Virtual time of the pending wake-up, `Infinity` when none. */
-  wakeAt = Number.POSITIVE_INFINITY;
-  /** Mirror the browser runtime's poll-on-packet and pause handling (see the class doc). */
-  browserRuntime = false;
-  /** A wake-up later than this means the page was paused (the browser runtime's default). */
-  pauseThresholdMs = 2500;
   packetsSent = 0;
   bytesSent = 0;
   packetsReceived = 0;
-  timersRun = 0;
-  /** Pauses the browser runtime noticed. */
-  pauses = 0;
-  /** The due time the pending wake-up was booked for: how late it comes back tells a pause. */
-  private armedDue = Number.POSITIVE_INFINITY;
-  /** The last moment script ran here (a timer submitted or run, a packet handled). */
-  private lastActivity = 0;
-  private draining = false;
 
   constructor(
     readonly index: number,
     readonly node: SimNode<T>,
     private readonly world: HostWorld<T>,
-  ) {}
+    browserRuntime = false,
+  ) {
+    this.loop = new HostLoop<T>({
+      core: node,
+      port: this,
+      pollOnPacket: browserRuntime,
+      pauseThresholdMs: browserRuntime ? 2500 : Number.POSITIVE_INFINITY,
+    });
+  }
+
+  get status(): HostStatus {
+    return this.currentStatus;
+  }
+
+  /** Hangs or resumes the host; a crash goes through `crash()`. */
+  set status(status: HostStatus) {
+    this.currentStatus = status;
+    this.loop.halted = status !== 'running';
+  }
+
+  /** Virtual time of the pending wake-up, `Infinity` when none. */
+  get wakeAt(): number {
+    return this.loop.wakeAt;
+  }
+
+  /** Pauses the browser runtime noticed. */
+  get pauses(): number {
+    return this.loop.pauses;
+  }
+
+  get timersRun(): number {
+    return this.loop.timersRun;
+  }
+
+  /** The core's runtime: scenario helpers call the core with it. */
+  get runtime(): Runtime<T> {
+    return this.loop;
+  }
+
+  // HostPort
+
+  send(to: T, bytes: Uint8Array): undefined {
+    this.packetsSent++;
+    this.bytesSent += bytes.length;
+    this.world.send(this.index, to, bytes);
+    return undefined;
+  }
 
   notify(notification: Notification<T>): void {
     this.world.dispatch(this.index, notification);
   }
 
-  sendTo(to: T, bytes: Uint8Array): void {
-    this.packetsSent++;
-    this.bytesSent += bytes.length;
-    this.world.send(this.index, to, bytes);
+  scheduleWake(at: number): void {
+    this.world.scheduleWake(this.index, at);
   }
 
-  submitAfter(timer: Timer<T>, afterMs: number): void {
+  /** Calls the core now (announce, leave, broadcast) with the loop as its runtime. */
+  call(fn: (runtime: Runtime<T>) => void): void {
     const now = this.world.now;
-    const due = now + Math.max(0, afterMs);
-    this.lastActivity = now;
-    this.timers.push(due, timer);
-    // While draining, the loop reschedules once at the end.
-    if (!this.draining) this.book(this.fireTime(due), due);
+    this.loop.call(now, now, fn);
   }
 
   /** When a timer due at `due` actually runs on this host (late when throttled). */
@@ -101,99 +124,36 @@ export class SimHost<T extends Identity> implements Runtime<T> {
   setThrottle(gridMs: number, phase: number): void {
     this.throttleMs = gridMs;
     this.throttlePhase = phase;
-    this.wakeAt = Number.POSITIVE_INFINITY;
-    this.armedDue = Number.POSITIVE_INFINITY;
-    this.rescheduleNext();
+    this.loop.fireTime = gridMs > 0 ? (due) => this.fireTime(due) : undefined;
+    if (this.currentStatus !== 'crashed') this.loop.rebook(this.world.now);
   }
 
   /** Runs every due timer in due order, unless hung or crashed; then books the next wake-up. */
   wake(now: number): void {
-    if (now !== this.wakeAt) return; // A superseded wake-up.
-    const armedDue = this.armedDue;
-    this.wakeAt = Number.POSITIVE_INFINITY;
-    this.armedDue = Number.POSITIVE_INFINITY;
-    if (this.status === 'crashed') return;
-    if (this.status === 'hung') {
+    if (now !== this.loop.wakeAt) return; // A superseded wake-up.
+    if (this.currentStatus === 'hung') {
       // The page's timer stays armed for its old due time: on resume it comes back that late.
-      this.book(this.hungUntil, armedDue);
+      this.loop.deferWake(this.hungUntil);
       return;
     }
     // fireTime is monotonic in due, so "fires by now" is a prefix of the due order.
-    this.fire(now, now - armedDue, this.throttleMs > 0 ? this.lastDueFiringBy(now) : now);
+    this.loop.wake(now, now, this.throttleMs > 0 ? this.lastDueFiringBy(now) : now);
   }
 
-  /**
-   * Browser runtime only: runs the timers already due before a packet is handled, as the runtime's
-   * `poll()` does on every packet, and notes that script ran.
-   */
-  beforePacket(now: number): void {
-    if (!this.browserRuntime || this.status !== 'running') return;
-    if (this.timers.peekDue() <= now) {
-      const armedDue = this.armedDue;
-      this.wakeAt = Number.POSITIVE_INFINITY;
-      this.armedDue = Number.POSITIVE_INFINITY;
-      this.fire(now, now - armedDue, now);
-    }
-    this.lastActivity = now;
-  }
-
-  private fire(now: number, late: number, limit: number): void {
-    if (this.browserRuntime && late > this.pauseThresholdMs) {
-      this.handlePause(now, late);
-      return;
-    }
-    this.draining = true;
-    try {
-      for (let timer = this.timers.popDue(limit); timer !== undefined; timer = this.timers.popDue(limit)) {
-        this.timersRun++;
-        this.lastActivity = now;
-        this.node.handleTimer(timer, this);
-        if (this.status !== 'running') break;
-      }
-    } finally {
-      this.draining = false;
-    }
-    this.rescheduleNext();
-  }
-
-  private handlePause(now: number, gap: number): void {
-    this.pauses++;
-    // The core's clock stood still with the page: a probe sent just before the pause keeps its full
-    // round trip after it instead of being failed by the pause.
-    this.timers.shift(Math.max(0, now - this.lastActivity));
-    this.lastActivity = now;
-    // The shifted timers run on a fresh task, after the packets that queued up during the pause.
-    this.book(now, now);
-    const node = this.node;
-    if (gap < node.config.suspectToDownAfterMs || node.connectionState !== 'connected') return;
-    // Long enough to have been declared Down: come back under a new identity rather than as a ghost.
-    const renewed = node.identity.renew();
-    if (renewed === undefined) return;
-    node.changeIdentity(renewed, this);
-    this.notify({ type: 'rejoin', id: renewed });
+  /** Hands a packet to the core (after the due timers, with `browserRuntime`); returns the core's result. */
+  deliver(bytes: Uint8Array, now: number): ReturnType<HostLoop<T>['handlePacket']> {
+    this.packetsReceived++;
+    return this.loop.handlePacket(bytes, now);
   }
 
   /** Books a wake-up for the earliest pending timer (if any). */
   rescheduleNext(): void {
-    if (this.status === 'crashed') return;
-    const due = this.timers.peekDue();
-    if (due !== Number.POSITIVE_INFINITY) this.book(Math.max(this.world.now, this.fireTime(due)), due);
+    this.loop.rescheduleNext(this.world.now);
   }
 
   /** Stops this host for good: its timers are dropped and packets to it are lost. */
   crash(): void {
     this.status = 'crashed';
-    this.timers.clear();
-    this.wakeAt = Number.POSITIVE_INFINITY;
-    this.armedDue = Number.POSITIVE_INFINITY;
-  }
-
-  /** Asks for a wake-up at `at` for a timer due at `due`, unless an earlier one is booked. */
-  private book(at: number, due: number): void {
-    if (at < this.wakeAt) {
-      this.wakeAt = at;
-      this.armedDue = due;
-      this.world.scheduleWake(this.index, at);
-    }
+    this.loop.stop();
   }
 }

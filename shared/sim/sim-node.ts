@@ -1,6 +1,4 @@
-import type { HandleResult } from '../swim/errors';
-import type { Identity } from '../swim/identity';
-import type { Notification, Runtime, Timer } from '../swim/runtime';
+import type { HandleResult, Identity, Notification, Runtime, Timer } from '../swim/index';
 
 /**
  * What the simulator's host loop drives: the part of `Swim`'s API a browser tab's runtime uses.

@@ -1,6 +1,4 @@
-import type { Identity } from '../swim/identity';
-import type { Rng } from '../swim/rng';
-import type { Notification } from '../swim/runtime';
+import type { Identity, Notification, Rng } from '../swim/index';
 import { EventQueue } from './event-queue';
 import { LAN_LINK, type LinkParams, NetworkModel } from './network';
 import { type HostWorld, SimHost } from './sim-host';
@@ -85,8 +83,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     const addr = node.identity.addr;
     if (this.byAddr.has(addr)) throw new Error(`a member with addr ${addr} already exists`);
     const index = this.hosts.length;
-    const host = new SimHost(index, node, this);
-    host.browserRuntime = this.browserRuntime;
+    const host = new SimHost(index, node, this, this.browserRuntime);
     this.hosts.push(host);
     this.byAddr.set(addr, index);
     this.alive++;
@@ -141,7 +138,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     const host = this.host(index);
     if (host.status !== 'running') return;
     for (const s of seeds) {
-      if (s !== index) host.node.announce(this.node(s).identity, host);
+      if (s !== index) host.call((rt) => host.node.announce(this.node(s).identity, rt));
     }
   }
 
@@ -157,7 +154,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   leave(index: number): void {
     const host = this.host(index);
     if (host.status !== 'running') return;
-    host.node.leaveCluster(host);
+    host.call((rt) => host.node.leaveCluster(rt));
     this.crash(index);
   }
 
@@ -193,7 +190,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   addBroadcast(index: number, bytes: Uint8Array): boolean {
     const host = this.host(index);
     const taken = host.node.addBroadcast(bytes);
-    if (taken && host.status === 'running') host.node.broadcast(host);
+    if (taken && host.status === 'running') host.call((rt) => host.node.broadcast(rt));
     return taken;
   }
 
@@ -271,11 +268,8 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
       return;
     }
     this.stats.packetsDelivered++;
-    host.packetsReceived++;
-    host.beforePacket(this.clock);
-    if (host.status !== 'running') return;
-    const result = host.node.handleData(bytes, host);
-    if (!result.ok) {
+    const result = host.deliver(bytes, this.clock);
+    if (result !== undefined && !result.ok) {
       const errors = this.stats.remoteErrors;
       errors.set(result.error.kind, (errors.get(result.error.kind) ?? 0) + 1);
     }

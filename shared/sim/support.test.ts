@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BrowserIdentity, browserIdentityCodec } from '../swim/browser-identity';
-import { BufferReader, BufferWriter } from '../swim/byte-io';
-import { seededRng } from '../swim/seeded-rng';
+import { BrowserIdentity, BufferReader, BufferWriter, browserIdentityCodec, seededRng } from '../swim/index';
 import { InterningIdentityCodec } from './interning-identity-codec';
 import { SignalingBootstrap } from './signaling-bootstrap';
 import { encodeVersioned, VersionedStore, VersionKey } from './versioned-broadcasts';

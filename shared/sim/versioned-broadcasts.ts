@@ -1,5 +1,4 @@
-import type { BroadcastHandler, Invalidates } from '../swim/broadcast';
-import type { Identity } from '../swim/identity';
+import type { BroadcastHandler, Identity, Invalidates } from '../swim/index';
 
 /** The key of a versioned value: a newer version of the same key makes an older one obsolete. */
 export class VersionKey implements Invalidates {

@@ -175,3 +175,29 @@ describe('BinaryCodec members', () => {
     );
   });
 });
+
+describe('BinaryCodec readSource', () => {
+  const header = (src: BrowserIdentity): Header<BrowserIdentity> => ({
+    src,
+    srcIncarnation: 3,
+    dst: B,
+    message: { type: 'ping', probeNumber: 1 },
+  });
+  const packetFrom = (src: BrowserIdentity): Uint8Array => {
+    const w = new BufferWriter();
+    codec.writeHeader(w, header(src));
+    return w.view().slice();
+  };
+
+  it('reads_the_sender_of_a_packet_from_its_header', () => {
+    expect(codec.readSource(packetFrom(A))).toEqual(A);
+    expect(codec.readSource(packetFrom(C))?.addr).toBe(C.addr);
+  });
+
+  it('returns_undefined_for_bytes_too_short_to_hold_an_identity', () => {
+    const bytes = packetFrom(A);
+    expect(codec.readSource(bytes.subarray(0, 17))).toBeUndefined();
+    expect(codec.readSource(new Uint8Array(0))).toBeUndefined();
+    expect(codec.readSource(bytes.subarray(0, 18))?.addr).toBe(A.addr);
+  });
+});

@@ -1,3 +1,4 @@
+import { BufferReader } from './byte-io';
 import { type ByteReader, type ByteWriter, type Codec, DecodeError, type IdentityCodec } from './codec';
 import type { Identity } from './identity';
 import type { Member, MemberState } from './member';
@@ -38,6 +39,20 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
     w.u16(header.srcIncarnation);
     this.ids.write(w, header.dst);
     this.writeMessage(w, header.message);
+  }
+
+  /**
+   * The sender of a packet, read from the start of its header without decoding the rest, or
+   * `undefined` when the bytes are too short or don't hold an identity. Lets a transport check that a
+   * packet's `src` is the peer it came from before the core sees it. Doesn't affect any state.
+   */
+  readSource(packet: Uint8Array): T | undefined {
+    try {
+      return this.ids.read(new BufferReader(packet));
+    } catch (e) {
+      if (e instanceof DecodeError) return undefined;
+      throw e;
+    }
   }
 
   readHeader(r: ByteReader): Header<T> {

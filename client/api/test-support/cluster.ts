@@ -1,4 +1,4 @@
-import { seededRng } from '../../../shared/swim/seeded-rng';
+import { seededRng } from '../../../shared/swim/index';
 import { createInMemoryNetwork, type InMemoryNetwork } from '../../mesh/in-memory-network';
 import type { MeshNode } from '../../mesh/mesh-node';
 import type { Clock } from '../../runtime/clock';

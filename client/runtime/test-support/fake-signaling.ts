@@ -1,5 +1,6 @@
 import type { LocalSignalingHub } from '../../mesh/local-signaling';
 import type { PeerAddr } from '../../mesh/mesh';
+import { Emitter } from '../emitter';
 import { JoinRefusedError, type SignalingClient, type SignalingClientEvents } from '../signaling-client';
 
 /**
@@ -56,10 +57,7 @@ export class FakeSignalingServer {
 }
 
 export class FakeSignalingClient implements SignalingClient {
-  private readonly listeners: { [E in keyof SignalingClientEvents]: Set<SignalingClientEvents[E]> } = {
-    connect: new Set(),
-    disconnect: new Set(),
-  };
+  private readonly events = new Emitter<SignalingClientEvents>();
   private readonly server;
   private isConnected: boolean;
   private closed = false;
@@ -80,7 +78,7 @@ export class FakeSignalingClient implements SignalingClient {
   setConnected(connected: boolean): void {
     if (this.closed || this.isConnected === connected) return;
     this.isConnected = connected;
-    for (const h of connected ? this.listeners.connect : this.listeners.disconnect) h();
+    this.events.emit(connected ? 'connect' : 'disconnect');
   }
 
   async join(): Promise<PeerAddr[]> {
@@ -101,9 +99,7 @@ export class FakeSignalingClient implements SignalingClient {
   }
 
   on<E extends keyof SignalingClientEvents>(event: E, handler: SignalingClientEvents[E]): () => void {
-    const set = this.listeners[event] as Set<SignalingClientEvents[E]>;
-    set.add(handler);
-    return () => set.delete(handler);
+    return this.events.on(event, handler);
   }
 
   leave(): void {

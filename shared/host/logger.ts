@@ -1,4 +1,7 @@
-/** A structured logger the library writes to; silent unless the app passes one (e.g. `console`). */
+/**
+ * The one structured logger of the tree: the library writes to it, the app passes one in (e.g.
+ * `console`, or a pino instance); silent unless given.
+ */
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;

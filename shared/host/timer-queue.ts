@@ -1,9 +1,10 @@
 /**
- * One member's ordered timer queue, as a host keeps it: timers come back in due order (ties in the order
- * they were submitted), however late the host gets to run them. A binary min-heap keyed by (due, seq).
+ * The one ordered timer queue of a host: timers come back in due order (ties in the order they were
+ * submitted), however late the host gets to run them. A binary min-heap keyed by (due, seq), kept in
+ * parallel arrays so a simulator with thousands of members allocates nothing per timer.
  *
  * The core asks for timers with `submitAfter`; a host must not hand them to independent `setTimeout`s,
- * whose callbacks a throttled or frozen page can run out of order.
+ * whose callbacks a throttled or frozen page can run out of order. `HostLoop` owns one of these.
  */
 export class TimerQueue<X> {
   private dues: number[] = [];

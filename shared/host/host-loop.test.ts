@@ -1,0 +1,349 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  BrowserIdentity,
+  type HandleResult,
+  type Notification,
+  type Runtime,
+  seededRng,
+  type Timer,
+} from '../swim/index';
+import { type HostCore, HostLoop, HostReentryError } from './host-loop';
+
+type Id = BrowserIdentity;
+
+/** A timer whose token names it, so a test reads which one ran. */
+const timer = (token: number): Timer<Id> => ({ type: 'periodic-gossip', token });
+
+/** A stand-in core: records the timers it gets, and runs `onTimer` / `onData` hooks. */
+class FakeCore implements HostCore<Id> {
+  identity = BrowserIdentity.fromHex('0123456789abcdef0123456789abcdef', 1);
+  connectionState = 'connected';
+  readonly config = { suspectToDownAfterMs: 10_000 };
+  readonly ran: number[] = [];
+  readonly packets: number[] = [];
+  onTimer: (token: number, rt: Runtime<Id>) => void = () => {};
+  onData: (rt: Runtime<Id>) => HandleResult = () => ({ ok: true });
+
+  handleTimer(t: Timer<Id>, rt: Runtime<Id>): void {
+    if (t.type !== 'periodic-gossip') return;
+    this.ran.push(t.token);
+    this.onTimer(t.token, rt);
+  }
+
+  handleData(bytes: Uint8Array, rt: Runtime<Id>): HandleResult {
+    this.packets.push(bytes[0]!);
+    return this.onData(rt);
+  }
+
+  changeIdentity(id: Id, _rt: Runtime<Id>): void {
+    this.identity = id;
+  }
+}
+
+/**
+ * A virtual host around the loop: `advance` moves time and delivers the booked wake-up when it falls
+ * due; `stall` moves time without running anything (a hung page); `sleepWall` moves only the wall clock.
+ */
+function setup(pauseThresholdMs = 2500) {
+  const core = new FakeCore();
+  let now = 1000;
+  let wall = 1_700_000_000_000;
+  let wakeAt = Number.POSITIVE_INFINITY;
+  const notifications: Array<Notification<Id>> = [];
+  const pauses: number[] = [];
+  let settled = 0;
+  const loop = new HostLoop<Id>({
+    core,
+    pauseThresholdMs,
+    port: {
+      send: () => false,
+      notify: (n) => notifications.push(n),
+      scheduleWake: (at) => {
+        wakeAt = at;
+      },
+      cancelWake: () => {
+        wakeAt = Number.POSITIVE_INFINITY;
+      },
+      settled: () => {
+        settled++;
+      },
+      paused: (gap) => pauses.push(gap),
+    },
+  });
+  const host = {
+    core,
+    loop,
+    notifications,
+    pauses,
+    get now() {
+      return now;
+    },
+    get settled() {
+      return settled;
+    },
+    get booked() {
+      return wakeAt;
+    },
+    schedule(token: number, afterMs: number) {
+      loop.call(now, wall, (rt) => rt.submitAfter(timer(token), afterMs));
+    },
+    /** Moves time forward by `ms`, delivering each wake-up that falls due on the way. */
+    advance(ms: number) {
+      const end = now + ms;
+      while (wakeAt <= end) {
+        const at = Math.max(now, wakeAt);
+        wall += at - now;
+        now = at;
+        wakeAt = Number.POSITIVE_INFINITY;
+        loop.wake(now, wall);
+      }
+      wall += end - now;
+      now = end;
+    },
+    stall(ms: number) {
+      now += ms;
+      wall += ms;
+    },
+    sleepWall(ms: number) {
+      wall += ms;
+    },
+    packet(tag: number) {
+      return loop.handlePacket(Uint8Array.of(tag), now, wall);
+    },
+    checkPause() {
+      return loop.checkPause(now, wall);
+    },
+  };
+  return host;
+}
+
+describe('HostLoop timers', () => {
+  it('runs timers in due order, ties in submission order, over one booked wake-up', () => {
+    const h = setup();
+    h.schedule(3, 300);
+    h.schedule(1, 100);
+    h.schedule(21, 200);
+    h.schedule(22, 200);
+    expect(h.booked).toBe(h.now + 100);
+    h.advance(250);
+    expect(h.core.ran).toEqual([1, 21, 22]);
+    h.advance(100);
+    expect(h.core.ran).toEqual([1, 21, 22, 3]);
+    expect(h.loop.stats().timersPending).toBe(0);
+  });
+
+  it('runs everything already due when its wake-up comes back late, in order', () => {
+    const h = setup();
+    h.schedule(1, 100);
+    h.schedule(2, 600);
+    h.schedule(3, 2000);
+    h.stall(900); // a throttled hidden tab: the wake-up comes ~800 ms late
+    h.advance(0);
+    expect(h.core.ran).toEqual([1, 2]);
+    expect(h.pauses).toEqual([]);
+  });
+
+  it('runs timers submitted by a running timer when they are already due', () => {
+    const h = setup();
+    h.core.onTimer = (token, rt) => {
+      if (token === 1) rt.submitAfter(timer(9), 0);
+    };
+    h.schedule(1, 10);
+    h.schedule(2, 10);
+    h.advance(10);
+    expect(h.core.ran).toEqual([1, 2, 9]);
+  });
+
+  it('tells the port after every core call, so it can hand out what the call produced', () => {
+    const h = setup();
+    h.schedule(1, 10);
+    h.schedule(2, 10);
+    const before = h.settled;
+    h.advance(10);
+    expect(h.settled - before).toBe(2);
+  });
+
+  it('refuses to call the core from inside a core call', () => {
+    const h = setup();
+    h.core.onTimer = () => h.loop.call(h.now, h.now, () => {});
+    h.schedule(1, 10);
+    expect(() => h.advance(10)).toThrow(HostReentryError);
+  });
+
+  it('always runs timers in (due, submission) order (property; replay with the printed seed)', () => {
+    const seed = 20_261_130;
+    console.log(`host-loop property seed=${seed}`);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5000 }), { maxLength: 60 }), (delays) => {
+        const h = setup(1e9);
+        delays.forEach((d, i) => {
+          h.schedule(i, d);
+        });
+        h.advance(6000);
+        const expected = delays
+          .map((d, i) => ({ d, i }))
+          .sort((a, b) => a.d - b.d || a.i - b.i)
+          .map(({ i }) => i);
+        expect(h.core.ran).toEqual(expected);
+      }),
+      { seed },
+    );
+  });
+
+  it('matches a sorted reference under random interleaving of wake-ups and packets (seeded)', () => {
+    const seed = 77;
+    console.log(`host-loop interleaving seed=${seed}`);
+    const rng = seededRng(seed);
+    const h = setup(1e9);
+    const ref: Array<[number, number]> = [];
+    for (let i = 0; i < 500; i++) {
+      const d = Math.floor(rng.next() * 300);
+      ref.push([h.now + d, i]);
+      h.schedule(i, d);
+      if (rng.next() < 0.3) h.stall(Math.floor(rng.next() * 50));
+      if (rng.next() < 0.3) h.packet(0);
+      h.advance(Math.floor(rng.next() * 20));
+    }
+    h.advance(1000);
+    ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(h.core.ran).toEqual(ref.map((r) => r[1]));
+  });
+
+  it('stop drops every timer and the wake-up, and ignores later calls', () => {
+    const h = setup();
+    h.schedule(1, 10);
+    h.loop.stop();
+    h.schedule(2, 10);
+    h.advance(100);
+    expect(h.core.ran).toEqual([]);
+    expect(h.booked).toBe(Number.POSITIVE_INFINITY);
+    expect(h.packet(0)).toBeUndefined();
+  });
+});
+
+describe('HostLoop poll on packet', () => {
+  it('runs the timers already due before the packet, ahead of the lagging wake-up', () => {
+    const h = setup();
+    h.schedule(1, 100);
+    h.schedule(2, 200);
+    h.schedule(3, 900);
+    h.stall(250); // the wake-up is late (throttled), but a packet arrives now
+    h.packet(7);
+    expect(h.core.ran).toEqual([1, 2]);
+    expect(h.core.packets).toEqual([7]);
+    h.packet(8);
+    expect(h.core.ran).toEqual([1, 2]);
+    h.advance(650);
+    expect(h.core.ran).toEqual([1, 2, 3]);
+    expect(h.pauses).toEqual([]);
+  });
+
+  it('counts refused packets by kind', () => {
+    const h = setup();
+    h.core.onData = () => ({ ok: false, error: { kind: 'decode', message: 'x' } });
+    h.packet(1);
+    h.packet(2);
+    expect(h.loop.stats().remoteErrors).toEqual({ decode: 2 });
+  });
+
+  it('counts sends that found no link', () => {
+    const h = setup();
+    h.core.onData = (rt) => {
+      rt.sendTo(h.core.identity, new Uint8Array(1));
+      return { ok: true };
+    };
+    h.packet(1);
+    expect(h.loop.stats().unsentNoLink).toBe(1);
+  });
+});
+
+describe('HostLoop pauses', () => {
+  it('treats a long stall as a pause: shifts every timer by the gap and reports it', () => {
+    const h = setup(2500);
+    h.schedule(1, 500); // a probe's timeout
+    h.schedule(2, 1000); // the next probe
+    h.stall(10_000);
+    h.advance(0);
+    expect(h.pauses).toHaveLength(1);
+    expect(h.pauses[0]).toBeGreaterThan(9000);
+    // The probe's timeout runs a full 500 ms after the pause, not at once.
+    expect(h.core.ran).toEqual([]);
+    h.advance(499);
+    expect(h.core.ran).toEqual([]);
+    h.advance(1);
+    expect(h.core.ran).toEqual([1]);
+    h.advance(500);
+    expect(h.core.ran).toEqual([1, 2]);
+    expect(h.loop.stats().pauses).toBe(1);
+  });
+
+  it('runs the shifted timers after the packets that queued up during the pause', () => {
+    const h = setup(2500);
+    h.schedule(1, 0);
+    h.stall(5000);
+    h.packet(7); // the poll sees the pause and shifts instead of running
+    expect(h.core.packets).toEqual([7]);
+    expect(h.core.ran).toEqual([]);
+    h.advance(0);
+    expect(h.core.ran).toEqual([1]);
+  });
+
+  it('a poll sees a pause too, and shifts instead of running', () => {
+    const h = setup(2500);
+    h.schedule(1, 500);
+    h.stall(10_000);
+    h.packet(7);
+    expect(h.pauses).toHaveLength(1);
+    expect(h.core.ran).toEqual([]);
+    h.advance(500);
+    expect(h.core.ran).toEqual([1]);
+  });
+
+  it('sees a sleep where only the wall clock moved', () => {
+    const h = setup(2500);
+    h.schedule(1, 1000);
+    h.sleepWall(60_000);
+    h.advance(1000);
+    expect(h.pauses).toHaveLength(1);
+    expect(h.pauses[0]).toBeGreaterThan(50_000);
+  });
+
+  it('checkPause handles a pause before the wake-up comes back', () => {
+    const h = setup(2500);
+    h.schedule(1, 1000);
+    expect(h.checkPause()).toBe(0);
+    h.stall(5000);
+    expect(h.checkPause()).toBeGreaterThan(3000);
+    expect(h.pauses).toHaveLength(1);
+  });
+
+  it('does not rejoin after a pause shorter than the suspicion timeout', () => {
+    const h = setup(2500);
+    h.schedule(1, 100);
+    h.stall(5000);
+    h.advance(0);
+    expect(h.pauses).toHaveLength(1);
+    expect(h.core.identity.generation).toBe(1);
+    expect(h.notifications).toEqual([]);
+  });
+
+  it('rejoins under the renewed identity after a pause as long as the suspicion timeout', () => {
+    const h = setup(2500);
+    h.schedule(1, 100);
+    h.stall(20_000);
+    h.advance(0);
+    expect(h.core.identity.generation).toBe(2);
+    expect(h.notifications).toEqual([{ type: 'rejoin', id: h.core.identity }]);
+  });
+
+  it('does not rejoin when the core is not connected', () => {
+    const h = setup(2500);
+    h.core.connectionState = 'disconnected';
+    h.schedule(1, 100);
+    h.stall(20_000);
+    h.advance(0);
+    expect(h.pauses).toHaveLength(1);
+    expect(h.core.identity.generation).toBe(1);
+  });
+});

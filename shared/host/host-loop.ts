@@ -1,0 +1,354 @@
+import type { HandleResult, Identity, Notification, RemoteErrorKind, Runtime, Timer } from '../swim/index';
+import { TimerQueue } from './timer-queue';
+
+/** The part of `Swim`'s API a host loop drives. `Swim` satisfies it as is; tests use small stand-ins. */
+export interface HostCore<T extends Identity> {
+  readonly identity: T;
+  /** Read by the rejoin policy: only a connected core rejoins after a long pause. */
+  readonly connectionState: string;
+  readonly config: { readonly suspectToDownAfterMs: number };
+  handleData(bytes: Uint8Array, runtime: Runtime<T>): HandleResult;
+  handleTimer(timer: Timer<T>, runtime: Runtime<T>): void;
+  changeIdentity(identity: T, runtime: Runtime<T>): void;
+}
+
+/** What a host loop needs from the world around it: a wire, a listener, and one wake-up at a time. */
+export interface HostPort<T extends Identity> {
+  /** Puts `bytes` on the wire towards `to`. Returns false when there was no way to send (no link). */
+  send(to: T, bytes: Uint8Array): boolean | undefined;
+  /** Takes a notification of the core (or of the loop: `rejoin`), in order. */
+  notify(notification: Notification<T>): void;
+  /**
+   * Asks for `HostLoop.wake` at time `at` (the host's monotonic ms; may be now or in the past). Replaces
+   * the wake-up asked for before: a port either cancels that one or ignores it when it comes.
+   */
+  scheduleWake(at: number): void;
+  /** Cancels the pending wake-up (none is needed any more). Optional where stale wake-ups are ignored. */
+  cancelWake?(): void;
+  /** Called after every core call returned: the moment to hand out what it produced. Optional. */
+  settled?(): void;
+  /** Told about a pause of `gapMs`, after the timers were shifted and before any rejoin. Optional. */
+  paused?(gapMs: number): void;
+}
+
+export interface HostLoopInit<T extends Identity> {
+  readonly core: HostCore<T>;
+  readonly port: HostPort<T>;
+  /**
+   * A wake-up this much later than booked (or a wall clock this far ahead of the monotonic one) means
+   * the host was hung, frozen or asleep rather than throttled. Hidden tabs run timers up to ~1 s late,
+   * so keep this well above that. Default 2,500 ms; `Infinity` never sees a pause.
+   */
+  readonly pauseThresholdMs?: number;
+  /** Run the timers already due before each packet. Default true. */
+  readonly pollOnPacket?: boolean;
+}
+
+/** Counters of what a host loop did. */
+export interface HostLoopStats {
+  /** Packets the core refused, by error kind. */
+  readonly remoteErrors: Readonly<Partial<Record<RemoteErrorKind, number>>>;
+  /** Packets the core wanted sent that found no link (`HostPort.send` returned false). */
+  readonly unsentNoLink: number;
+  /** Pauses seen (each shifted the timers). */
+  readonly pauses: number;
+  /** Timers waiting in the queue. */
+  readonly timersPending: number;
+}
+
+/** Thrown when the core is called from inside a core call (a bug of the host: the core is not re-entrant). */
+export class HostReentryError extends Error {
+  static readonly NAME = 'HostReentryError';
+  override readonly name = HostReentryError.NAME;
+}
+
+/**
+ * The one host loop of the tree: it drives one SWIM core for the browser runtime (over the page's
+ * clock) and for the simulator (over a virtual one). It reads no clock: every entry point takes `now`
+ * (monotonic ms) and, where a real clock has one, `wallNow`.
+ *
+ * - The core's timers go to one ordered `TimerQueue`; a single booked wake-up runs every timer that
+ *   is due, in due order, however late it comes.
+ * - Poll on packet: before a packet is handled, the timers already due run first (a hidden tab's
+ *   timers lag, its message handlers don't), so probes and suspicions stay close to schedule.
+ * - Pause: a wake-up (or a poll) more than `pauseThresholdMs` later than booked, or a wall clock that
+ *   ran ahead of the monotonic one, means script did not run. Every pending timer is pushed back by
+ *   the time since the last sign of life (the core's clock stood still with the page, so a probe sent
+ *   just before keeps its full round trip), and they run on a fresh wake-up, after the packets that
+ *   queued up meanwhile (an Ack that arrived while we were hung must not lose to its probe's timeout).
+ * - Rejoin: after a pause as long as the suspicion timeout, peers have declared us Down; a connected
+ *   core changes to its renewed identity at once and a `rejoin` notification follows. A shorter pause
+ *   needs nothing: the core refutes a suspicion when it hears of it.
+ *
+ * The loop is the core's `Runtime`: sends go to the port as they are made, notifications too, and
+ * `settled()` tells the port each time a core call returned.
+ */
+export class HostLoop<T extends Identity> implements Runtime<T> {
+  readonly core: HostCore<T>;
+  readonly timers = new TimerQueue<Timer<T>>();
+  readonly pauseThresholdMs: number;
+  readonly pollOnPacket: boolean;
+  /**
+   * Maps a timer's due time to when the host actually gets to run it (a throttled host runs timers on
+   * a grid). Undefined: on time. The simulator's throttle model sets it.
+   */
+  fireTime: ((due: number) => number) | undefined;
+  /** Set while the host can run nothing (a hung page): a batch of timers stops at once. */
+  halted = false;
+  /** Timers handed to the core. */
+  timersRun = 0;
+  pauses = 0;
+  unsentNoLink = 0;
+  private readonly remoteErrors: Partial<Record<RemoteErrorKind, number>> = {};
+  private readonly port: HostPort<T>;
+  /** When the booked wake-up is (`Infinity`: none), and the due time and clocks it was booked at. */
+  private bookedAt = Number.POSITIVE_INFINITY;
+  private armedDue = Number.POSITIVE_INFINITY;
+  private armedNow = 0;
+  private armedWall = 0;
+  /** The last moment we know script ran: a timer submitted or run, a packet handled. */
+  private lastActivity = 0;
+  /** The clocks of the current entry point (timers submitted during a core call count from here). */
+  private now = 0;
+  private wallNow = 0;
+  private firing = false;
+  private inCore = false;
+  private stopped = false;
+
+  constructor(init: HostLoopInit<T>) {
+    this.core = init.core;
+    this.port = init.port;
+    this.pauseThresholdMs = init.pauseThresholdMs ?? 2500;
+    this.pollOnPacket = init.pollOnPacket ?? true;
+  }
+
+  /** Time of the pending wake-up, `Infinity` when none. A wake-up at another time is stale. */
+  get wakeAt(): number {
+    return this.bookedAt;
+  }
+
+  /** Whether `stop()` was called. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  // Runtime: what the core calls while it runs.
+
+  notify(notification: Notification<T>): void {
+    this.port.notify(notification);
+  }
+
+  sendTo(to: T, bytes: Uint8Array): void {
+    if (this.port.send(to, bytes) === false) this.unsentNoLink++;
+  }
+
+  /** Queues `timer` `afterMs` after the current entry point's `now` (negative, NaN or infinite: 0). */
+  submitAfter(timer: Timer<T>, afterMs: number): void {
+    if (this.stopped) return;
+    const now = this.now;
+    const due = Number.isFinite(afterMs) && afterMs > 0 ? now + afterMs : now;
+    this.lastActivity = now;
+    this.timers.push(due, timer);
+    // While firing, the batch books once at its end.
+    if (!this.firing) this.book(this.fireTime === undefined ? due : this.fireTime(due), due);
+  }
+
+  // Entry points: the host calls these with its clock's reading.
+
+  /**
+   * The booked wake-up came (at `now`): runs every timer due by `limit` (default `now`) in due order,
+   * or, when it came so late that the host must have been paused, handles the pause instead.
+   */
+  wake(now: number, wallNow = now, limit = now): void {
+    this.enter(now, wallNow);
+    const gap = this.measureGap(now, wallNow);
+    this.bookedAt = Number.POSITIVE_INFINITY;
+    this.armedDue = Number.POSITIVE_INFINITY;
+    if (this.stopped) return;
+    this.fire(now, wallNow, gap, limit);
+  }
+
+  /**
+   * Hands one packet to the core, after running the timers already due (with `pollOnPacket`). Counts a
+   * refusal by kind. Returns the core's result, or `undefined` when the host stopped or halted first.
+   */
+  handlePacket(bytes: Uint8Array, now: number, wallNow = now): HandleResult | undefined {
+    if (this.stopped) return undefined;
+    this.enter(now, wallNow);
+    if (this.pollOnPacket) {
+      if (!this.firing && this.timers.peekDue() <= now) {
+        const gap = this.measureGap(now, wallNow);
+        this.unbook();
+        this.fire(now, wallNow, gap, now);
+        if (this.stopped || this.halted) return undefined;
+      }
+      this.lastActivity = now;
+    }
+    this.enterCore(now, wallNow);
+    let result: HandleResult;
+    try {
+      result = this.core.handleData(bytes, this);
+    } finally {
+      this.inCore = false;
+    }
+    this.port.settled?.();
+    if (!result.ok) {
+      const kind = result.error.kind;
+      this.remoteErrors[kind] = (this.remoteErrors[kind] ?? 0) + 1;
+    }
+    return result;
+  }
+
+  /**
+   * Calls the core (`fn` gets this loop as its runtime), then tells the port it settled. Throws
+   * `HostReentryError` from inside a core call; returns `undefined` without calling once stopped.
+   */
+  call<R>(now: number, wallNow: number, fn: (runtime: Runtime<T>) => R): R | undefined {
+    if (this.stopped) return undefined;
+    this.enterCore(now, wallNow);
+    let result: R;
+    try {
+      result = fn(this);
+    } finally {
+      this.inCore = false;
+    }
+    this.port.settled?.();
+    return result;
+  }
+
+  /**
+   * Looks for a pause now (a page's `resume` or `visibilitychange`) instead of at the next late wake-up.
+   * Returns the gap handled, or 0.
+   */
+  checkPause(now: number, wallNow = now): number {
+    if (this.stopped || this.firing) return 0;
+    this.enter(now, wallNow);
+    const gap = this.measureGap(now, wallNow);
+    if (gap <= this.pauseThresholdMs) return 0;
+    this.unbook();
+    this.handlePause(now, wallNow, gap);
+    return gap;
+  }
+
+  /** Books a wake-up for the earliest pending timer, unless an earlier one is booked. */
+  rescheduleNext(now: number, wallNow = now): void {
+    if (this.stopped) return;
+    this.enter(now, wallNow);
+    const due = this.timers.peekDue();
+    if (due === Number.POSITIVE_INFINITY) return;
+    this.book(Math.max(now, this.fireTime === undefined ? due : this.fireTime(due)), due);
+  }
+
+  /** Forgets the pending wake-up and books one afresh (the throttle grid changed). */
+  rebook(now: number): void {
+    this.unbook();
+    this.rescheduleNext(now);
+  }
+
+  /**
+   * Moves the pending wake-up to `at` and keeps the due time it was booked for, so it comes back that
+   * late (a hung page's timer stays armed for its old due time).
+   */
+  deferWake(at: number): void {
+    this.bookedAt = at;
+    this.port.scheduleWake(at);
+  }
+
+  /** Drops every pending timer and the wake-up; later calls are ignored. */
+  stop(): void {
+    this.stopped = true;
+    this.timers.clear();
+    this.unbook();
+  }
+
+  stats(): HostLoopStats {
+    return {
+      remoteErrors: { ...this.remoteErrors },
+      unsentNoLink: this.unsentNoLink,
+      pauses: this.pauses,
+      timersPending: this.timers.size,
+    };
+  }
+
+  private fire(now: number, wallNow: number, gap: number, limit: number): void {
+    if (gap > this.pauseThresholdMs) {
+      this.handlePause(now, wallNow, gap);
+      return;
+    }
+    const core = this.core;
+    this.firing = true;
+    try {
+      for (let t = this.timers.popDue(limit); t !== undefined; t = this.timers.popDue(limit)) {
+        this.timersRun++;
+        this.lastActivity = now;
+        // Inlined `call`: no closure per timer, the simulator runs millions of them.
+        this.enterCore(now, wallNow);
+        try {
+          core.handleTimer(t, this);
+        } finally {
+          this.inCore = false;
+        }
+        this.port.settled?.();
+        if (this.stopped || this.halted) break;
+      }
+    } finally {
+      this.firing = false;
+    }
+    this.rescheduleNext(now, wallNow);
+  }
+
+  private handlePause(now: number, wallNow: number, gap: number): void {
+    this.pauses++;
+    this.timers.shift(Math.max(0, now - this.lastActivity));
+    this.lastActivity = now;
+    // The shifted timers run on a fresh wake-up, after the packets that queued up during the pause.
+    this.book(now, now);
+    this.port.paused?.(gap);
+    const core = this.core;
+    if (gap < core.config.suspectToDownAfterMs || core.connectionState !== 'connected') return;
+    // Long enough to have been declared Down: come back under a new identity rather than as a ghost.
+    const renewed = core.identity.renew();
+    if (renewed === undefined) return;
+    this.call(now, wallNow, (rt) => {
+      core.changeIdentity(renewed, rt);
+      rt.notify({ type: 'rejoin', id: renewed });
+    });
+  }
+
+  private enterCore(now: number, wallNow: number): void {
+    if (this.inCore) throw new HostReentryError('the core was called from inside a core call');
+    this.enter(now, wallNow);
+    this.inCore = true;
+  }
+
+  private enter(now: number, wallNow: number): void {
+    this.now = now;
+    this.wallNow = wallNow;
+  }
+
+  /** How much later than booked this is, or how far the wall clock ran ahead of the monotonic one. */
+  private measureGap(now: number, wallNow: number): number {
+    if (this.armedDue === Number.POSITIVE_INFINITY) return 0;
+    const late = now - this.armedDue;
+    // Where the monotonic clock stops during sleep, only the wall clock shows the gap.
+    const sleep = wallNow - this.armedWall - (now - this.armedNow);
+    return sleep > this.pauseThresholdMs && sleep > late ? sleep : late;
+  }
+
+  /** Asks for a wake-up at `at` for a timer due at `due`, unless an earlier one is booked. */
+  private book(at: number, due: number): void {
+    if (this.stopped || at >= this.bookedAt) return;
+    this.bookedAt = at;
+    this.armedDue = due;
+    this.armedNow = this.now;
+    this.armedWall = this.wallNow;
+    this.port.scheduleWake(at);
+  }
+
+  private unbook(): void {
+    if (this.bookedAt === Number.POSITIVE_INFINITY) return;
+    this.bookedAt = Number.POSITIVE_INFINITY;
+    this.armedDue = Number.POSITIVE_INFINITY;
+    this.port.cancelWake?.();
+  }
+}

@@ -1,0 +1,5 @@
+/** The host layer: the one host loop that drives a SWIM core, its timer queue, and the clock and logger types. */
+export type { Clock } from './clock';
+export * from './host-loop';
+export { type Logger, silentLogger } from './logger';
+export { TimerQueue } from './timer-queue';
