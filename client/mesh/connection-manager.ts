@@ -218,7 +218,7 @@ export class ConnectionManager {
     this.#clearTimers(peer);
     this.#dropLink(peer);
     peer.phase = 'signaling';
-    peer.timer = this.#init.timers.setTimeout(
+    peer.timer = this.#init.clock.setTimeout(
       () => this.#fail(peer, 'timed out'),
       this.#init.connectTimeoutMs,
     );
@@ -277,7 +277,7 @@ export class ConnectionManager {
     } else {
       return; // Nothing left to send: the connect timeout decides.
     }
-    peer.resendTimer = init.timers.setTimeout(() => this.#sendNext(peer, session), init.signalRetryMs);
+    peer.resendTimer = init.clock.setTimeout(() => this.#sendNext(peer, session), init.signalRetryMs);
   }
 
   #reply(peer: Peer, sessionId: string, message: SignalMessage, path: SignalPath): void {
@@ -316,7 +316,7 @@ export class ConnectionManager {
     const answer = this.#newSession('answer', sessionId);
     answer.path = path;
     peer.session = answer;
-    peer.timer = this.#init.timers.setTimeout(
+    peer.timer = this.#init.clock.setTimeout(
       () => this.#fail(peer, 'timed out'),
       this.#init.connectTimeoutMs,
     );
@@ -336,7 +336,7 @@ export class ConnectionManager {
     if (session.kind !== 'offer' || session.path !== undefined || peer.link === undefined) return;
     session.path = path;
     peer.remoteInstance = answer.instance;
-    this.#init.timers.clearTimeout(peer.resendTimer);
+    this.#init.clock.clearTimeout(peer.resendTimer);
     peer.link.signal(answer.signal);
   }
 
@@ -377,7 +377,7 @@ export class ConnectionManager {
     if (session?.kind !== 'offer' || session.path !== undefined || session.serverSent) return;
     session.meshSends = Math.max(session.meshSends, this.#init.meshSignalTries);
     if (session.message === undefined) return; // The link's signal handler sends it when ready.
-    this.#init.timers.clearTimeout(peer.resendTimer);
+    this.#init.clock.clearTimeout(peer.resendTimer);
     this.#sendNext(peer, session);
   }
 
@@ -388,7 +388,7 @@ export class ConnectionManager {
       if (session?.id !== sessionId || session.kind === 'answer' || !session.relays.has(relay)) continue;
       session.unreachable.add(relay);
       if (session.unreachable.size < session.relays.size || session.path !== undefined) return;
-      this.#init.timers.clearTimeout(peer.resendTimer);
+      this.#init.clock.clearTimeout(peer.resendTimer);
       session.meshSends = Math.max(session.meshSends, this.#init.meshSignalTries);
       this.#sendNext(peer, session);
       return;
@@ -469,7 +469,7 @@ export class ConnectionManager {
     const ceiling = Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(peer.failures - 1, 30));
     const delay = Math.round(ceiling / 2 + (rng.next() * ceiling) / 2);
     this.#init.logger.debug('mesh: attempt failed, retrying', { peer: peer.addr, reason, delay });
-    peer.timer = this.#init.timers.setTimeout(() => this.#startAttempt(peer), delay);
+    peer.timer = this.#init.clock.setTimeout(() => this.#startAttempt(peer), delay);
   }
 
   #forget(peer: Peer): void {
@@ -487,8 +487,8 @@ export class ConnectionManager {
   }
 
   #clearTimers(peer: Peer): void {
-    this.#init.timers.clearTimeout(peer.timer);
-    this.#init.timers.clearTimeout(peer.resendTimer);
+    this.#init.clock.clearTimeout(peer.timer);
+    this.#init.clock.clearTimeout(peer.resendTimer);
     peer.timer = undefined;
     peer.resendTimer = undefined;
   }

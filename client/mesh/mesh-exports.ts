@@ -14,8 +14,8 @@ export type {
   PeerAddr,
   ServerSignaling,
 } from './mesh';
-export type { MeshInit, MeshLogger, MeshTimers } from './mesh-init';
-export { InvalidMeshInitError, silentLogger } from './mesh-init';
+export type { MeshInit } from './mesh-init';
+export { InvalidMeshInitError } from './mesh-init';
 export type { MeshStatsDetail } from './mesh-node';
 export { MeshNode } from './mesh-node';
 export type { SimplePeerConstructor, SimplePeerRuntime } from './simple-peer-types';

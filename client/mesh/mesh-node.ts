@@ -2,6 +2,7 @@
  * The mesh: frames, stats, events and simulated loss on top of a connection manager and a signal
  * router, over any link driver. `createWebRtcMesh` and the in-memory network both build one of these.
  */
+import { createNanoEvents, type Emitter } from 'nanoevents';
 import { ConnectionManager, type SignalPath } from './connection-manager';
 import { decodeFrame, encodeFrame } from './frame';
 import type { LinkDriver } from './link';
@@ -25,20 +26,13 @@ export interface MeshStatsDetail extends MeshStats {
   readonly relayDropped: number;
 }
 
-type Handlers = { [E in keyof MeshEvents]: Set<MeshEvents[E]> };
-
 /** A `Mesh` over any `LinkDriver`. Use `createWebRtcMesh` or `InMemoryNetwork.createMesh`. */
 export class MeshNode implements Mesh {
   readonly self: PeerAddr;
   readonly #init: ResolvedMeshInit;
   readonly #manager: ConnectionManager;
   readonly #router: SignalRouter;
-  readonly #handlers: Handlers = {
-    swim: new Set(),
-    app: new Set(),
-    'peer-open': new Set(),
-    'peer-close': new Set(),
-  };
+  readonly #events: Emitter<MeshEvents> = createNanoEvents<MeshEvents>();
   readonly #counters = {
     packetsIn: 0,
     packetsOut: 0,
@@ -110,12 +104,16 @@ export class MeshNode implements Mesh {
     return this.#manager.openPeers();
   }
 
+  /** Subscribes to an event; returns the unsubscribe function. A handler that throws is logged, not rethrown. */
   on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void {
-    const set = this.#handlers[event] as Set<MeshEvents[E]>;
-    set.add(handler);
-    return () => {
-      set.delete(handler);
-    };
+    const guarded = ((...args: Parameters<MeshEvents[E]>) => {
+      try {
+        (handler as (...a: Parameters<MeshEvents[E]>) => void)(...args);
+      } catch (error) {
+        this.#init.logger.warn('mesh: event handler threw', { event, error: String(error) });
+      }
+    }) as MeshEvents[E];
+    return this.#events.on(event, guarded);
   }
 
   stats(): MeshStatsDetail {
@@ -256,13 +254,7 @@ export class MeshNode implements Mesh {
   }
 
   #emit<E extends keyof MeshEvents>(event: E, ...args: Parameters<MeshEvents[E]>): void {
-    for (const handler of this.#handlers[event] as Set<(...a: Parameters<MeshEvents[E]>) => void>) {
-      try {
-        handler(...args);
-      } catch (error) {
-        this.#init.logger.warn('mesh: event handler threw', { event, error: String(error) });
-      }
-    }
+    this.#events.emit(event, ...args);
   }
 }
 
