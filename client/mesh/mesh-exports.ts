@@ -3,6 +3,7 @@ export type { ConnectionPolicy } from './connection-policy';
 export { fullMeshPolicy } from './connection-policy';
 export type { InMemoryMeshInit, InMemoryNetworkInit } from './in-memory-network';
 export { createInMemoryNetwork, InMemoryNetwork } from './in-memory-network';
+export * from './limits';
 export type { CreateLinkOptions, Link, LinkDriver, LinkHandlers } from './link';
 export type { LocalSignalingHubInit } from './local-signaling';
 export { LocalSignalingHub } from './local-signaling';

@@ -2,14 +2,20 @@
  * Options for a mesh (`…Init`, kept apart from the link driver it is built with), their defaults, and
  * their validation: a bad option throws `InvalidMeshInitError` before anything is created.
  */
-import { type Rng, seededRng } from '../../shared/swim/index';
+import {
+  DEFAULT_MAX_PACKET_SIZE,
+  isMemberAddr,
+  MIN_PACKET_SIZE,
+  type Rng,
+  seededRng,
+} from '../../shared/swim/index';
 import { type Clock, systemClock } from '../runtime/clock';
 import { type Logger, silentLogger } from '../runtime/logger';
 import type { ConnectionPolicy } from './connection-policy';
 import { fullMeshPolicy } from './connection-policy';
+import { MAX_FRAME_PAYLOAD_BYTES } from './limits';
 import type { PeerAddr, ServerSignaling } from './mesh';
 import { MAX_RELAY_TTL } from './signal-frame';
-import { isPeerAddr } from './signal-message';
 
 export interface MeshInit {
   /** Our own addr (32 lowercase hex digits). */
@@ -25,9 +31,12 @@ export interface MeshInit {
   readonly maxConnections?: number;
   /** Which peers to hold within the budget. Default: everyone (full mesh). */
   readonly policy?: ConnectionPolicy;
-  /** Largest SWIM packet sent or accepted, in bytes. Default 1,200. */
+  /**
+   * Largest SWIM packet sent or accepted, in bytes: `MIN_PACKET_SIZE` (64) to one frame's payload
+   * (`MAX_FRAME_PAYLOAD_BYTES`, 16,383). Default `DEFAULT_MAX_PACKET_SIZE` (1,200).
+   */
   readonly maxPacketSize?: number;
-  /** Largest app message sent or accepted, in bytes. Default 16,384 - 1 (one frame byte). */
+  /** Largest app message sent or accepted, in bytes. Default `MAX_FRAME_PAYLOAD_BYTES` (16,383). */
   readonly maxAppSize?: number;
   /**
    * Randomness for loss, jitter, relay choice and session ids. Default: a generator seeded from
@@ -76,7 +85,7 @@ function checkInt(name: string, value: number, min: number, max = Number.MAX_SAF
 
 /** Fills in defaults and validates. Throws `InvalidMeshInitError` on a bad option. */
 export function resolveMeshInit(init: MeshInit): ResolvedMeshInit {
-  if (!isPeerAddr(init.self)) {
+  if (!isMemberAddr(init.self)) {
     throw new InvalidMeshInitError(`self must be 32 lowercase hex digits, got ${JSON.stringify(init.self)}`);
   }
   if (typeof init.swimSrcAddr !== 'function')
@@ -86,8 +95,13 @@ export function resolveMeshInit(init: MeshInit): ResolvedMeshInit {
     swimSrcAddr: init.swimSrcAddr,
     maxConnections: checkInt('maxConnections', init.maxConnections ?? 32, 1, 500),
     policy: init.policy ?? fullMeshPolicy,
-    maxPacketSize: checkInt('maxPacketSize', init.maxPacketSize ?? 1200, 1, 64 * 1024),
-    maxAppSize: checkInt('maxAppSize', init.maxAppSize ?? 16 * 1024 - 1, 1, 256 * 1024),
+    maxPacketSize: checkInt(
+      'maxPacketSize',
+      init.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE,
+      MIN_PACKET_SIZE,
+      MAX_FRAME_PAYLOAD_BYTES,
+    ),
+    maxAppSize: checkInt('maxAppSize', init.maxAppSize ?? MAX_FRAME_PAYLOAD_BYTES, 1, 256 * 1024),
     rng: init.rng ?? randomRng(),
     logger: init.logger ?? silentLogger,
     clock: init.clock ?? systemClock,

@@ -3,13 +3,14 @@
  * router, over any link driver. `createWebRtcMesh` and the in-memory network both build one of these.
  */
 import { createNanoEvents, type Emitter } from 'nanoevents';
+import { isMemberAddr } from '../../shared/swim/index';
 import { ConnectionManager, type SignalPath } from './connection-manager';
 import { decodeFrame, encodeFrame } from './frame';
 import type { LinkDriver } from './link';
 import type { FrameKind, Mesh, MeshEvents, MeshStats, PeerAddr } from './mesh';
 import { type MeshInit, type ResolvedMeshInit, resolveMeshInit } from './mesh-init';
 import { decodeRelayedSignal, encodeRelayedSignal, type RelayedSignal } from './signal-frame';
-import { isPeerAddr, parseSignalMessage, type SignalMessage } from './signal-message';
+import { parseSignalMessage, type SignalMessage } from './signal-message';
 import { SignalRouter } from './signal-router';
 
 /** `MeshStats` plus the counters that explain them. */
@@ -230,7 +231,7 @@ export class MeshNode implements Mesh {
 
   #serverSignal(from: unknown, sessionId: unknown, data: unknown): void {
     const message = parseSignalMessage(data);
-    if (!isPeerAddr(from) || typeof sessionId !== 'string' || message === undefined) {
+    if (!isMemberAddr(from) || typeof sessionId !== 'string' || message === undefined) {
       this.#counters.malformedDropped += 1;
       this.#init.logger.debug('mesh: malformed signal from the server dropped');
       return;
@@ -259,6 +260,6 @@ export class MeshNode implements Mesh {
 }
 
 function checkAddr(addr: unknown): void {
-  if (!isPeerAddr(addr))
+  if (!isMemberAddr(addr))
     throw new TypeError(`addr must be 32 lowercase hex digits, got ${JSON.stringify(addr)}`);
 }
