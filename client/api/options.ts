@@ -2,6 +2,8 @@ import * as z from 'zod/mini';
 import { MAX_TOKEN_LENGTH, ROOM_NAME_PATTERN } from '../../shared/signaling/limits';
 import type { Config } from '../../shared/swim/config';
 import { browser as browserPreset, validateConfig } from '../../shared/swim/config';
+import { MIN_PACKET_SIZE } from '../../shared/swim/index';
+import { MAX_FRAME_PAYLOAD_BYTES } from '../mesh/limits';
 import type { KeyValueStorage } from '../runtime/identity-store';
 import type { Logger } from '../runtime/logger';
 import { encodeMetadataJson, type Metadata, MetadataError } from './metadata';
@@ -54,7 +56,8 @@ const configSchema = z.partial(
     maxTransmissions: intAtLeast(1, 255),
     suspectToDownAfterMs: positive(),
     removeDownAfterMs: positive(),
-    maxPacketSize: intAtLeast(64, 16 * 1024),
+    // A packet travels in one data-channel frame; the core's own range is wider (any transport).
+    maxPacketSize: intAtLeast(MIN_PACKET_SIZE, MAX_FRAME_PAYLOAD_BYTES),
     notifyDownMembers: z.boolean(),
     periodicAnnounce: periodicSchema,
     periodicAnnounceToDownMembers: periodicSchema,
