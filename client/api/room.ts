@@ -1,3 +1,5 @@
+import { isMemberAddr } from '../../shared/swim/index';
+import { MAX_FRAME_PAYLOAD_BYTES } from '../mesh/limits';
 import type { Mesh } from '../mesh/mesh';
 import { Bootstrapper } from '../runtime/bootstrap';
 import { type Clock, systemClock } from '../runtime/clock';
@@ -36,8 +38,8 @@ export class RoomClosedError extends Error {
 
 const HISTORY_LIMIT = 500;
 const LEAVE_FLUSH_MS = 200;
-/** Largest app message frame; the mesh's own cap is one byte less than 16 KiB with its frame kind. */
-export const MAX_MESSAGE_BYTES = 16 * 1024 - 1;
+/** Largest app message frame: one data-channel frame's payload (the mesh's `maxAppSize` default). */
+export const MAX_MESSAGE_BYTES = MAX_FRAME_PAYLOAD_BYTES;
 
 type Listeners<M extends Metadata> = { [E in RoomEventName]: Set<RoomEvents<M>[E]> };
 
@@ -222,7 +224,7 @@ export class Room<M extends Metadata = Metadata> {
    */
   send(memberId: string, data: unknown): boolean {
     this.assertOpen();
-    if (typeof memberId !== 'string' || !/^[0-9a-f]{32}$/.test(memberId)) {
+    if (!isMemberAddr(memberId)) {
       throw new TypeError(`memberId must be a member's id (32 hex digits), got ${JSON.stringify(memberId)}`);
     }
     const frame = encodeMessage(data, MAX_MESSAGE_BYTES);
@@ -264,7 +266,7 @@ export class Room<M extends Metadata = Metadata> {
    */
   dropConnection(memberId: string): void {
     this.assertOpen();
-    if (typeof memberId !== 'string' || !/^[0-9a-f]{32}$/.test(memberId)) {
+    if (!isMemberAddr(memberId)) {
       throw new TypeError(`memberId must be a member's id (32 hex digits), got ${JSON.stringify(memberId)}`);
     }
     this.mesh.disconnect(memberId);
