@@ -16,6 +16,8 @@
  *   addr (our link went to the old page). A link that closes after opening is forgotten: the runtime
  *   calls `connect` again if it still wants it.
  */
+
+import type { Logger } from '../runtime/logger';
 import { BoundedSet } from './bounded-set';
 import { ConnectionBudget } from './connection-policy';
 import type { LinkDriver } from './link';
@@ -39,7 +41,7 @@ export interface ConnectionStats {
 export class ConnectionManager {
   readonly #self: PeerAddr;
   readonly #host: ConnectionHost;
-  readonly #logger: ResolvedMeshInit['logger'];
+  readonly #logger: Logger;
   readonly #budget: ConnectionBudget;
   readonly #links: LinkLifecycle;
   /** Offers we answered (`from/sessionId`), so a late copy of an old offer starts nothing. */

@@ -8,9 +8,9 @@
  *
  * A peer is `waiting` while it backs off before the next attempt, `signaling` while an attempt (a
  * session and, once the driver made one, a link) is under way, and `open` with a working link. Every
- * change of state goes through `#enter`, which puts the new state in place and then releases what the
- * old one held (its timer, its session, its link), so a handler that fires during the release sees
- * the new state and does nothing.
+ * change of state but signaling → open (which keeps the link and session) goes through `#enter`, which
+ * puts the new state in place and then releases what the old one held (its timer, its session, its
+ * link), so a handler that fires during the release sees the new state and does nothing.
  */
 import { retryDelay } from './backoff';
 import type { Link, LinkDriver } from './link';
