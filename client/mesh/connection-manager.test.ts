@@ -343,6 +343,24 @@ describe('connection manager', () => {
     expect(mesh.stats().malformedDropped).toBe(2);
   });
 
+  it('an event handler that throws is logged, and the other handlers still run', () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} };
+    const { mesh, acceptFrom } = setup(P2, { logger });
+    const opened: PeerAddr[] = [];
+    mesh.on('peer-open', () => {
+      throw new Error('app bug');
+    });
+    const off = mesh.on('peer-open', (addr) => opened.push(addr));
+    acceptFrom(P1);
+    expect(opened).toEqual([P1]);
+    expect(warnings).toEqual(['mesh: event handler threw']);
+    off();
+    acceptFrom(testAddr(0), 'cccccccc-1');
+    expect(opened).toEqual([P1]);
+    expect(warnings).toHaveLength(2);
+  });
+
   it('bad options throw a named error and nothing is created', () => {
     const driver = new FakeDriver();
     const base = { self: P1, swimSrcAddr: fakeSwimSrcAddr };
