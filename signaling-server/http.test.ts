@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,26 @@ describe('http', () => {
     expect((await fetch(`${server.url}/assets/%2e%2e%2f%2e%2e%2fshoal-secret.txt`)).status).toBe(404);
     expect((await fetch(`${server.url}/%00`)).status).toBe(404);
     expect((await fetch(`${server.url}/%E0%A4%A`)).status).toBe(404);
+  });
+
+  it('answers 404 to a raw path that climbs out, which a browser would have normalised away', async () => {
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      get(`${server.url}/assets/../../shoal-secret.txt`, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }).on('error', reject);
+    });
+    expect(status).toBe(404);
+  });
+
+  it('revalidates a page by its ETag, and routes ignore the query string', async () => {
+    const first = await fetch(`${server.url}/`);
+    const etag = first.headers.get('etag');
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    expect(etag).toBeTruthy();
+    const again = await fetch(`${server.url}/`, { headers: { 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+    expect((await fetch(`${server.url}/healthz?verbose=1`)).status).toBe(200);
   });
 
   it('answers 405 to methods other than GET and HEAD', async () => {

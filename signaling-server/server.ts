@@ -6,11 +6,11 @@ import { Server } from 'socket.io';
 import { type ClusterConnection, connectCluster } from './cluster';
 import { ClusterRoomDirectory } from './cluster-room-directory';
 import { attachEventHandlers } from './event-handlers';
+import { createHttpHandler } from './http-handler';
 import { LocalRoomDirectory } from './local-room-directory';
 import { SignalingMetrics } from './metrics';
 import type { RoomDirectory } from './room-directory';
 import { type ResolvedOptions, resolveOptions, type StartServerOptions } from './server-options';
-import { serveStatic } from './static-files';
 import { hmacRoomAuthorizer, openRooms } from './tokens';
 import type { SignalingIo } from './types';
 
@@ -90,24 +90,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     logger.debug({ code: error.code, message: error.message, context: error.context }, 'connection refused');
   });
 
-  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    // socket.io answers its own path; everything else is ours.
-    if (req.url?.startsWith('/socket.io/')) return;
-    handleHttp(req, res).catch((error: unknown) => {
-      logger.error({ err: error, url: req.url }, 'http handler failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('internal error\n');
-    });
-  });
-
-  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-      res.end('method not allowed\n');
-      return;
-    }
-    if (path === '/healthz') {
+  const handleHttp = createHttpHandler(resolved.staticDir, {
+    '/healthz': (_req, res) => {
       const body = JSON.stringify({
         status: 'ok',
         uptimeSeconds: Math.round((clock() - startedAt) / 1000),
@@ -117,16 +101,22 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       });
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(body);
-      return;
-    }
-    if (path === '/metrics') {
+    },
+    '/metrics': async (_req, res) => {
       const text = await metrics.registry.metrics();
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
-      return;
-    }
-    await serveStatic(resolved.staticDir, req, res);
-  }
+    },
+  });
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // socket.io answers its own path; everything else is ours.
+    if (req.url?.startsWith('/socket.io/')) return;
+    handleHttp(req, res).catch((error: unknown) => {
+      logger.error({ err: error, url: req.url }, 'http handler failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('internal error\n');
+    });
+  });
 
   try {
     await new Promise<void>((resolve, reject) => {

@@ -73,8 +73,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
       ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
       logger,
       rng,
-      // TODO(merge): the mesh init takes `timers` today; pass `clock` once it accepts the one Clock.
-      timers: clock,
+      clock,
     });
   } catch (e) {
     signaling.close();

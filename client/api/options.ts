@@ -2,7 +2,8 @@ import * as z from 'zod/mini';
 import type { Logger } from '../../shared/host/index';
 import { MAX_TOKEN_LENGTH, ROOM_NAME_PATTERN } from '../../shared/signaling/limits';
 import type { Config } from '../../shared/swim/index';
-import { browser as browserPreset, validateConfig } from '../../shared/swim/index';
+import { browser as browserPreset, MIN_PACKET_SIZE, validateConfig } from '../../shared/swim/index';
+import { MAX_FRAME_PAYLOAD_BYTES } from '../mesh/limits';
 import type { KeyValueStorage } from '../runtime/identity-store';
 import { encodeMetadataJson, type Metadata, MetadataError } from './metadata';
 
@@ -54,7 +55,8 @@ const configSchema = z.partial(
     maxTransmissions: intAtLeast(1, 255),
     suspectToDownAfterMs: positive(),
     removeDownAfterMs: positive(),
-    maxPacketSize: intAtLeast(64, 16 * 1024),
+    // A packet travels in one data-channel frame; the core's own range is wider (any transport).
+    maxPacketSize: intAtLeast(MIN_PACKET_SIZE, MAX_FRAME_PAYLOAD_BYTES),
     notifyDownMembers: z.boolean(),
     periodicAnnounce: periodicSchema,
     periodicAnnounceToDownMembers: periodicSchema,

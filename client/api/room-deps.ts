@@ -16,10 +16,10 @@ export interface RoomMeshInit {
   readonly iceServers: readonly RTCIceServer[];
   readonly maxPacketSize: number;
   readonly maxConnections?: number;
-  /** The room's one logger, random source and clock (the mesh's timers), shared by every layer. */
+  /** The room's one logger, random source and clock, shared by every layer. */
   readonly logger: Logger;
   readonly rng: Rng;
-  readonly timers: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  readonly clock: Clock;
 }
 
 /** The collaborators a room is built with (options apart from injected parts). */

@@ -1,4 +1,6 @@
 import type { Clock, Logger } from '../../shared/host/index';
+import { isMemberAddr } from '../../shared/swim/index';
+import { MAX_FRAME_PAYLOAD_BYTES } from '../mesh/limits';
 import type { Mesh } from '../mesh/mesh';
 import type { Bootstrapper } from '../runtime/bootstrap';
 import { Emitter } from '../runtime/emitter';
@@ -33,10 +35,8 @@ export class RoomClosedError extends Error {
 
 const HISTORY_LIMIT = 500;
 const LEAVE_FLUSH_MS = 200;
-/** Largest app message frame; the mesh's own cap is one byte less than 16 KiB with its frame kind. */
-export const MAX_MESSAGE_BYTES = 16 * 1024 - 1;
-
-const MEMBER_ID = /^[0-9a-f]{32}$/;
+/** Largest app message frame: one data-channel frame's payload (the mesh's `maxAppSize` default). */
+export const MAX_MESSAGE_BYTES = MAX_FRAME_PAYLOAD_BYTES;
 
 /** Everything a room runs on, built by `joinRoom` (join-room.ts) with one clock, one Rng and one logger. */
 export interface RoomParts<M extends Metadata> {
@@ -356,7 +356,7 @@ export class Room<M extends Metadata = Metadata> {
 }
 
 function assertMemberId(memberId: string): void {
-  if (typeof memberId !== 'string' || !MEMBER_ID.test(memberId)) {
+  if (!isMemberAddr(memberId)) {
     throw new TypeError(`memberId must be a member's id (32 hex digits), got ${JSON.stringify(memberId)}`);
   }
 }

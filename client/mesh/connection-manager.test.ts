@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../runtime/test-support/manual-clock';
 import { decodeFrame } from './frame';
 import type { PeerAddr } from './mesh';
 import type { MeshInit } from './mesh-init';
 import { MeshNode } from './mesh-node';
 import { decodeRelayedSignal } from './signal-frame';
-import { FakeDriver, FakeServer, ManualTimers } from './test-doubles';
-import { fakeSwimSrcAddr, testAddr } from './test-support';
+import { FakeDriver, FakeServer } from './test-support/fakes';
+import { fakeSwimSrcAddr, testAddr } from './test-support/helpers';
 
 const [P1, P2, P3, P5, P9] = [1, 2, 3, 5, 9].map(testAddr) as [
   PeerAddr,
@@ -20,13 +21,13 @@ const ANSWER = { type: 'answer', sdp: 'answer-sdp' };
 function setup(self: PeerAddr, init: Partial<MeshInit> = {}) {
   const driver = new FakeDriver();
   const server = new FakeServer();
-  const timers = new ManualTimers();
+  const clock = new ManualClock();
   const mesh = new MeshNode(
     {
       self,
       swimSrcAddr: fakeSwimSrcAddr,
       server,
-      timers,
+      clock,
       rng: { next: () => 0.5 },
       connectTimeoutMs: 10_000,
       signalRetryMs: 1_000,
@@ -45,7 +46,7 @@ function setup(self: PeerAddr, init: Partial<MeshInit> = {}) {
     link.opened();
     return link;
   };
-  return { mesh, driver, server, timers, acceptFrom };
+  return { mesh, driver, server, clock, acceptFrom };
 }
 
 function relayedIn(bytes: Uint8Array) {
@@ -124,20 +125,21 @@ describe('connection manager', () => {
     asker.server.deliver(P2, asker.server.sent[0]!.sessionId, { type: 'busy' });
     expect(link.destroyed).toBe(true);
     expect(asker.mesh.stats()).toMatchObject({ failedAttempts: 1, backingOff: 1, pending: 0 });
-    asker.timers.advance(74); // first retry after 100 ms * (0.5 + 0.5 * 0.5)
+    asker.clock.advance(74); // first retry after 100 ms * (0.5 + 0.5 * 0.5)
     expect(asker.driver.links).toHaveLength(1);
-    asker.timers.advance(1);
+    asker.clock.advance(1);
     expect(asker.driver.links).toHaveLength(2);
   });
 
   it('retries back off exponentially up to the cap', () => {
-    const { mesh, driver, timers } = setup(P1, { connectTimeoutMs: 1_000 });
+    const { mesh, driver, clock } = setup(P1, { connectTimeoutMs: 1_000 });
+    const start = clock.now();
     mesh.connect(P2);
     const attemptsAt: number[] = [];
     for (let round = 0; round < 5; round++) {
       const before = driver.links.length;
-      while (driver.links.length === before) timers.advance(1);
-      attemptsAt.push(timers.now);
+      while (driver.links.length === before) clock.advance(1);
+      attemptsAt.push(clock.now() - start);
     }
     // Timeouts of 1,000 ms, then delays of 75, 150, 300, 300 (capped at 400 * 0.75).
     expect(attemptsAt).toEqual([1_075, 2_225, 3_525, 4_825, 6_125]);
@@ -145,14 +147,14 @@ describe('connection manager', () => {
   });
 
   it('a peer taken on because it offered is forgotten when the attempt fails; disconnect stops retries', () => {
-    const { mesh, driver, server, timers } = setup(P2);
+    const { mesh, driver, server, clock } = setup(P2);
     server.deliver(P1, 'aaaaaaaa-1', { type: 'offer', signal: OFFER });
     driver.linkTo(P1)!.options.handlers.close('ice failed');
     expect(mesh.stats()).toMatchObject({ pending: 0, backingOff: 0, failedAttempts: 1 });
 
     mesh.connect(P3);
     mesh.disconnect(P3);
-    timers.advance(60_000);
+    clock.advance(60_000);
     expect(driver.links.filter((link) => link.options.peer === P3).map((link) => link.destroyed)).toEqual([
       true,
     ]);
@@ -161,22 +163,22 @@ describe('connection manager', () => {
   });
 
   it('a link that closes after opening is forgotten, not retried', () => {
-    const { mesh, driver, timers, acceptFrom } = setup(P2);
+    const { mesh, driver, clock, acceptFrom } = setup(P2);
     mesh.connect(P1);
     const link = acceptFrom(P1);
     link.options.handlers.close('closed');
     expect(mesh.isOpen(P1)).toBe(false);
-    timers.advance(60_000);
+    clock.advance(60_000);
     expect(driver.links).toHaveLength(1);
     expect(mesh.stats()).toMatchObject({ open: 0, pending: 0, backingOff: 0 });
   });
 
   it('the larger addr asks through the mesh a few times, then once through the server', () => {
-    const { mesh, server, timers, acceptFrom } = setup(P5);
+    const { mesh, server, clock, acceptFrom } = setup(P5);
     const viaP1 = acceptFrom(P1);
     server.sent.length = 0;
     mesh.connect(P3);
-    timers.advance(10_000);
+    clock.advance(10_000);
     const requests = viaP1.sent.map(relayedIn);
     expect(requests).toHaveLength(3);
     for (const [i, request] of requests.entries()) {
@@ -247,7 +249,7 @@ describe('connection manager', () => {
   it('a request that came through the server is answered by an offer through the server at once', () => {
     // The requester asked through the server because no member links to it: offers relayed through
     // the mesh would die on the way and the link would wait for every mesh try to time out.
-    const { mesh, driver, server, timers, acceptFrom } = setup(P2);
+    const { mesh, driver, server, clock, acceptFrom } = setup(P2);
     const viaP1 = acceptFrom(P1);
     server.sent.length = 0;
     server.deliver(P9, 'bbbbbbbb-1', { type: 'connect' });
@@ -258,7 +260,7 @@ describe('connection manager', () => {
     expect(server.sent).toEqual([
       { to: P9, sessionId: expect.any(String), data: { type: 'offer', signal: OFFER } },
     ]);
-    timers.advance(5_000);
+    clock.advance(5_000);
     expect(viaP1.sent).toEqual([]);
     expect(server.sent).toHaveLength(1);
     server.deliver(P9, server.sent[0]!.sessionId, { type: 'answer', signal: ANSWER });
@@ -339,6 +341,24 @@ describe('connection manager', () => {
     server.deliver(P1, 'aaaaaaaa-1', { type: 'offer' });
     expect(driver.links).toEqual([]);
     expect(mesh.stats().malformedDropped).toBe(2);
+  });
+
+  it('an event handler that throws is logged, and the other handlers still run', () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} };
+    const { mesh, acceptFrom } = setup(P2, { logger });
+    const opened: PeerAddr[] = [];
+    mesh.on('peer-open', () => {
+      throw new Error('app bug');
+    });
+    const off = mesh.on('peer-open', (addr) => opened.push(addr));
+    acceptFrom(P1);
+    expect(opened).toEqual([P1]);
+    expect(warnings).toEqual(['mesh: event handler threw']);
+    off();
+    acceptFrom(testAddr(0), 'cccccccc-1');
+    expect(opened).toEqual([P1]);
+    expect(warnings).toHaveLength(2);
   });
 
   it('bad options throw a named error and nothing is created', () => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { seededRng } from '../../shared/swim/seeded-rng';
+import { seededRng } from '../../shared/swim/index';
 import { createInMemoryNetwork } from './in-memory-network';
-import { meshCompliance } from './mesh-compliance';
 import type { MeshNode } from './mesh-node';
-import { fakeSwimSrcAddr, testAddr, waitFor } from './test-support';
+import { fakeSwimSrcAddr, pickSeed, testAddr, waitFor } from './test-support/helpers';
+import { meshCompliance } from './test-support/mesh-compliance';
 
 meshCompliance('in-memory', () => {
   const network = createInMemoryNetwork();
@@ -21,7 +21,7 @@ describe('in-memory network scenarios', () => {
   });
 
   function start(count: number, maxConnections = 32) {
-    const seed = Number(process.env.MESH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const seed = pickSeed();
     console.log(`in-memory scenario seed ${seed} (replay with MESH_SEED=${seed})`);
     const network = createInMemoryNetwork();
     for (let i = 1; i <= count; i++) {

@@ -3,15 +3,16 @@
  * manager, relayed signaling and budget, with links whose offer and answer are tokens and whose frames
  * are queued deliveries. For the runtime's tests and simulator-like runs without a browser.
  */
+import { type Clock, systemClock } from '../runtime/clock';
 import type { CreateLinkOptions, Link, LinkDriver, LinkHandlers } from './link';
 import { LocalSignalingHub } from './local-signaling';
 import type { PeerAddr, ServerSignaling } from './mesh';
-import type { MeshInit, MeshTimers } from './mesh-init';
+import type { MeshInit } from './mesh-init';
 import { MeshNode } from './mesh-node';
 
 export interface InMemoryNetworkInit {
-  /** The clock deliveries are queued on (and the default for meshes). Default: the global timers. */
-  readonly timers?: MeshTimers;
+  /** The clock deliveries are queued on (and the default for meshes). Default: the system clock. */
+  readonly clock?: Clock;
   /** Delay of every delivery (frames, link opening and closing, server signals), in ms. Default 0. */
   readonly delayMs?: number;
 }
@@ -24,7 +25,7 @@ const TOKEN_PREFIX = 'memory:';
 export class InMemoryNetwork {
   /** The in-process signaling server every mesh uses by default; `hub.setOnline(false)` takes it down. */
   readonly hub: LocalSignalingHub;
-  readonly #timers: MeshTimers;
+  readonly #clock: Clock;
   readonly #delayMs: number;
   readonly #endpoints = new Map<number, MemoryLink>();
   readonly #meshes = new Map<PeerAddr, MeshNode>();
@@ -32,12 +33,9 @@ export class InMemoryNetwork {
   #nextToken = 0;
 
   constructor(init: InMemoryNetworkInit = {}) {
-    this.#timers = init.timers ?? {
-      setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-      clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
-    };
+    this.#clock = init.clock ?? systemClock;
     this.#delayMs = init.delayMs ?? 0;
-    this.hub = new LocalSignalingHub({ timers: this.#timers, delayMs: this.#delayMs });
+    this.hub = new LocalSignalingHub({ clock: this.#clock, delayMs: this.#delayMs });
   }
 
   /** A mesh on this network. Throws `InvalidMeshInitError` on a bad option. */
@@ -46,7 +44,7 @@ export class InMemoryNetwork {
     const resolvedServer = server === false ? undefined : (server ?? this.hub.client(init.self));
     const driver: LinkDriver = { createLink: (options) => this.#createLink(options) };
     const meshInit: MeshInit = {
-      timers: this.#timers,
+      clock: this.#clock,
       ...rest,
       ...(resolvedServer === undefined ? {} : { server: resolvedServer }),
     };
@@ -68,7 +66,7 @@ export class InMemoryNetwork {
     mesh.close();
     const after = options.linkCloseAfterMs;
     if (after === undefined) return;
-    this.#timers.setTimeout(() => {
+    this.#clock.setTimeout(() => {
       for (const orphan of orphans) orphan.fail('peer unreachable');
     }, after);
   }
@@ -85,7 +83,7 @@ export class InMemoryNetwork {
 
   /** Runs `callback` after the network's delay, as a delivery would arrive. */
   schedule(callback: () => void): void {
-    this.#timers.setTimeout(callback, this.#delayMs);
+    this.#clock.setTimeout(callback, this.#delayMs);
   }
 
   #createLink(options: CreateLinkOptions): Link {

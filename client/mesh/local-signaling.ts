@@ -2,31 +2,28 @@
  * An in-process stand-in for the signaling server: `ServerSignaling` clients that reach each other
  * through one hub. For tests and the in-memory network; the real one is socket.io.
  */
+import { type Clock, systemClock } from '../runtime/clock';
 import type { PeerAddr, ServerSignaling } from './mesh';
-import type { MeshTimers } from './mesh-init';
 
 type SignalHandler = (from: PeerAddr, sessionId: string, data: unknown) => void;
 
 export interface LocalSignalingHubInit {
-  /** Delivery is asynchronous, as over a socket; default: the global timers. */
-  readonly timers?: MeshTimers;
+  /** Delivery is asynchronous, as over a socket, on this clock. Default: the system clock. */
+  readonly clock?: Clock;
   /** Delivery delay in ms. Default 0. */
   readonly delayMs?: number;
 }
 
 export class LocalSignalingHub {
   readonly #handlers = new Map<PeerAddr, Set<SignalHandler>>();
-  readonly #timers: MeshTimers;
+  readonly #clock: Clock;
   readonly #delayMs: number;
   #online = true;
   /** Signals the hub accepted for delivery. */
   delivered = 0;
 
   constructor(init: LocalSignalingHubInit = {}) {
-    this.#timers = init.timers ?? {
-      setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-      clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
-    };
+    this.#clock = init.clock ?? systemClock;
     this.#delayMs = init.delayMs ?? 0;
   }
 
@@ -59,7 +56,7 @@ export class LocalSignalingHub {
     // A JSON round trip, as over socket.io: the receiver never shares objects with the sender.
     const copy: unknown = JSON.parse(JSON.stringify(data));
     this.delivered += 1;
-    this.#timers.setTimeout(() => {
+    this.#clock.setTimeout(() => {
       for (const handler of this.#handlers.get(to) ?? []) handler(from, sessionId, copy);
     }, this.#delayMs);
     return true;

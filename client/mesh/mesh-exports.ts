@@ -3,6 +3,7 @@ export type { ConnectionPolicy } from './connection-policy';
 export { fullMeshPolicy } from './connection-policy';
 export type { InMemoryMeshInit, InMemoryNetworkInit } from './in-memory-network';
 export { createInMemoryNetwork, InMemoryNetwork } from './in-memory-network';
+export * from './limits';
 export type { CreateLinkOptions, Link, LinkDriver, LinkHandlers } from './link';
 export type { LocalSignalingHubInit } from './local-signaling';
 export { LocalSignalingHub } from './local-signaling';
@@ -14,8 +15,8 @@ export type {
   PeerAddr,
   ServerSignaling,
 } from './mesh';
-export type { MeshInit, MeshLogger, MeshTimers } from './mesh-init';
-export { InvalidMeshInitError, silentLogger } from './mesh-init';
+export type { MeshInit } from './mesh-init';
+export { InvalidMeshInitError } from './mesh-init';
 export type { MeshStatsDetail } from './mesh-node';
 export { MeshNode } from './mesh-node';
 export type { SimplePeerConstructor, SimplePeerRuntime } from './simple-peer-types';

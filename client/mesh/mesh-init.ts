@@ -2,28 +2,21 @@
  * Options for a mesh (`…Init`, kept apart from the link driver it is built with), their defaults, and
  * their validation: a bad option throws `InvalidMeshInitError` before anything is created.
  */
-import type { Rng } from '../../shared/swim/rng';
+
+import { type Logger, silentLogger } from '../../shared/host/index';
+import {
+  DEFAULT_MAX_PACKET_SIZE,
+  isMemberAddr,
+  MIN_PACKET_SIZE,
+  type Rng,
+  seededRng,
+} from '../../shared/swim/index';
+import { type Clock, systemClock } from '../runtime/clock';
 import type { ConnectionPolicy } from './connection-policy';
 import { fullMeshPolicy } from './connection-policy';
+import { MAX_FRAME_PAYLOAD_BYTES } from './limits';
 import type { PeerAddr, ServerSignaling } from './mesh';
 import { MAX_RELAY_TTL } from './signal-frame';
-import { isPeerAddr } from './signal-message';
-
-/** Where the mesh reports what it does. Silent by default. */
-export interface MeshLogger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** A logger that drops everything. */
-export const silentLogger: MeshLogger = { debug() {}, info() {}, warn() {} };
-
-/** The clock the mesh schedules retries and timeouts on; defaults to the global timers. */
-export interface MeshTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 export interface MeshInit {
   /** Our own addr (32 lowercase hex digits). */
@@ -39,14 +32,22 @@ export interface MeshInit {
   readonly maxConnections?: number;
   /** Which peers to hold within the budget. Default: everyone (full mesh). */
   readonly policy?: ConnectionPolicy;
-  /** Largest SWIM packet sent or accepted, in bytes. Default 1,200. */
+  /**
+   * Largest SWIM packet sent or accepted, in bytes: `MIN_PACKET_SIZE` (64) to one frame's payload
+   * (`MAX_FRAME_PAYLOAD_BYTES`, 16,383). Default `DEFAULT_MAX_PACKET_SIZE` (1,200).
+   */
   readonly maxPacketSize?: number;
-  /** Largest app message sent or accepted, in bytes. Default 16,384 - 1 (one frame byte). */
+  /** Largest app message sent or accepted, in bytes. Default `MAX_FRAME_PAYLOAD_BYTES` (16,383). */
   readonly maxAppSize?: number;
-  /** Randomness for loss, jitter, relay choice and session ids. Default `Math.random`. */
+  /**
+   * Randomness for loss, jitter, relay choice and session ids. Default: a generator seeded from
+   * `crypto.getRandomValues` (pass `seededRng(seed)` for a replayable run).
+   */
   readonly rng?: Rng;
-  readonly logger?: MeshLogger;
-  readonly timers?: MeshTimers;
+  /** Where the mesh reports what it does. Default: silent. */
+  readonly logger?: Logger;
+  /** What the mesh schedules retries, timeouts and backoff on. Default: the system clock. */
+  readonly clock?: Clock;
   /** An attempt that has not opened a link after this long is abandoned and retried. Default 10,000 ms. */
   readonly connectTimeoutMs?: number;
   /** An offer or request not answered after this long is sent again. Default 1,500 ms. */
@@ -71,12 +72,10 @@ export class InvalidMeshInitError extends Error {
 
 export type ResolvedMeshInit = Required<Omit<MeshInit, 'server'>> & { readonly server?: ServerSignaling };
 
-const globalTimers: MeshTimers = {
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
-};
-
-const mathRandom: Rng = { next: () => Math.random() };
+/** A fresh, unpredictable generator for a mesh that was given none. */
+function randomRng(): Rng {
+  return seededRng(crypto.getRandomValues(new Uint32Array(1))[0]!);
+}
 
 function checkInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -87,7 +86,7 @@ function checkInt(name: string, value: number, min: number, max = Number.MAX_SAF
 
 /** Fills in defaults and validates. Throws `InvalidMeshInitError` on a bad option. */
 export function resolveMeshInit(init: MeshInit): ResolvedMeshInit {
-  if (!isPeerAddr(init.self)) {
+  if (!isMemberAddr(init.self)) {
     throw new InvalidMeshInitError(`self must be 32 lowercase hex digits, got ${JSON.stringify(init.self)}`);
   }
   if (typeof init.swimSrcAddr !== 'function')
@@ -97,11 +96,16 @@ export function resolveMeshInit(init: MeshInit): ResolvedMeshInit {
     swimSrcAddr: init.swimSrcAddr,
     maxConnections: checkInt('maxConnections', init.maxConnections ?? 32, 1, 500),
     policy: init.policy ?? fullMeshPolicy,
-    maxPacketSize: checkInt('maxPacketSize', init.maxPacketSize ?? 1200, 1, 64 * 1024),
-    maxAppSize: checkInt('maxAppSize', init.maxAppSize ?? 16 * 1024 - 1, 1, 256 * 1024),
-    rng: init.rng ?? mathRandom,
+    maxPacketSize: checkInt(
+      'maxPacketSize',
+      init.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE,
+      MIN_PACKET_SIZE,
+      MAX_FRAME_PAYLOAD_BYTES,
+    ),
+    maxAppSize: checkInt('maxAppSize', init.maxAppSize ?? MAX_FRAME_PAYLOAD_BYTES, 1, 256 * 1024),
+    rng: init.rng ?? randomRng(),
     logger: init.logger ?? silentLogger,
-    timers: init.timers ?? globalTimers,
+    clock: init.clock ?? systemClock,
     connectTimeoutMs: checkInt('connectTimeoutMs', init.connectTimeoutMs ?? 10_000, 1),
     signalRetryMs: checkInt('signalRetryMs', init.signalRetryMs ?? 1_500, 1),
     meshSignalTries: checkInt('meshSignalTries', init.meshSignalTries ?? 3, 0, 100),

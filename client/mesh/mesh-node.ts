@@ -2,13 +2,15 @@
  * The mesh: frames, stats, events and simulated loss on top of a connection manager and a signal
  * router, over any link driver. `createWebRtcMesh` and the in-memory network both build one of these.
  */
+import { createNanoEvents, type Emitter } from 'nanoevents';
+import { isMemberAddr } from '../../shared/swim/index';
 import { ConnectionManager, type SignalPath } from './connection-manager';
 import { decodeFrame, encodeFrame } from './frame';
 import type { LinkDriver } from './link';
 import type { FrameKind, Mesh, MeshEvents, MeshStats, PeerAddr } from './mesh';
 import { type MeshInit, type ResolvedMeshInit, resolveMeshInit } from './mesh-init';
 import { decodeRelayedSignal, encodeRelayedSignal, type RelayedSignal } from './signal-frame';
-import { isPeerAddr, parseSignalMessage, type SignalMessage } from './signal-message';
+import { parseSignalMessage, type SignalMessage } from './signal-message';
 import { SignalRouter } from './signal-router';
 
 /** `MeshStats` plus the counters that explain them. */
@@ -25,20 +27,13 @@ export interface MeshStatsDetail extends MeshStats {
   readonly relayDropped: number;
 }
 
-type Handlers = { [E in keyof MeshEvents]: Set<MeshEvents[E]> };
-
 /** A `Mesh` over any `LinkDriver`. Use `createWebRtcMesh` or `InMemoryNetwork.createMesh`. */
 export class MeshNode implements Mesh {
   readonly self: PeerAddr;
   readonly #init: ResolvedMeshInit;
   readonly #manager: ConnectionManager;
   readonly #router: SignalRouter;
-  readonly #handlers: Handlers = {
-    swim: new Set(),
-    app: new Set(),
-    'peer-open': new Set(),
-    'peer-close': new Set(),
-  };
+  readonly #events: Emitter<MeshEvents> = createNanoEvents<MeshEvents>();
   readonly #counters = {
     packetsIn: 0,
     packetsOut: 0,
@@ -110,12 +105,16 @@ export class MeshNode implements Mesh {
     return this.#manager.openPeers();
   }
 
+  /** Subscribes to an event; returns the unsubscribe function. A handler that throws is logged, not rethrown. */
   on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void {
-    const set = this.#handlers[event] as Set<MeshEvents[E]>;
-    set.add(handler);
-    return () => {
-      set.delete(handler);
-    };
+    const guarded = ((...args: Parameters<MeshEvents[E]>) => {
+      try {
+        (handler as (...a: Parameters<MeshEvents[E]>) => void)(...args);
+      } catch (error) {
+        this.#init.logger.warn('mesh: event handler threw', { event, error: String(error) });
+      }
+    }) as MeshEvents[E];
+    return this.#events.on(event, guarded);
   }
 
   stats(): MeshStatsDetail {
@@ -232,7 +231,7 @@ export class MeshNode implements Mesh {
 
   #serverSignal(from: unknown, sessionId: unknown, data: unknown): void {
     const message = parseSignalMessage(data);
-    if (!isPeerAddr(from) || typeof sessionId !== 'string' || message === undefined) {
+    if (!isMemberAddr(from) || typeof sessionId !== 'string' || message === undefined) {
       this.#counters.malformedDropped += 1;
       this.#init.logger.debug('mesh: malformed signal from the server dropped');
       return;
@@ -256,17 +255,11 @@ export class MeshNode implements Mesh {
   }
 
   #emit<E extends keyof MeshEvents>(event: E, ...args: Parameters<MeshEvents[E]>): void {
-    for (const handler of this.#handlers[event] as Set<(...a: Parameters<MeshEvents[E]>) => void>) {
-      try {
-        handler(...args);
-      } catch (error) {
-        this.#init.logger.warn('mesh: event handler threw', { event, error: String(error) });
-      }
-    }
+    this.#events.emit(event, ...args);
   }
 }
 
 function checkAddr(addr: unknown): void {
-  if (!isPeerAddr(addr))
+  if (!isMemberAddr(addr))
     throw new TypeError(`addr must be 32 lowercase hex digits, got ${JSON.stringify(addr)}`);
 }

@@ -8,7 +8,7 @@ import {
   type RelayedSignal,
 } from './signal-frame';
 import { formatSessionId, parseSessionId, parseSignalMessage } from './signal-message';
-import { testAddr } from './test-support';
+import { testAddr } from './test-support/helpers';
 
 const offer: RelayedSignal = {
   sessionId: '0a1b2c3d-42',

@@ -3,13 +3,19 @@
  * towards `to` with a decremented `ttl` and drop copies they have seen (by `from`, `sessionId`, `seq`).
  * Encoded as UTF-8 JSON: signals are rare, and SDP is text anyway.
  */
+
+import { isMemberAddr } from '../../shared/swim/index';
+import { MAX_FRAME_PAYLOAD_BYTES } from './limits';
 import type { PeerAddr } from './mesh';
-import { isPeerAddr, parseSessionId, parseSignalMessage, type SignalMessage } from './signal-message';
+import { parseSessionId, parseSignalMessage, type SignalMessage } from './signal-message';
 
 /** Hops a relayed signal may take at most; larger ttls on the wire are malformed. */
 export const MAX_RELAY_TTL = 8;
-/** Largest encoded relayed signal (a non-trickle SDP is ~1 KB on loopback, a few KB with TURN). */
-export const MAX_SIGNAL_FRAME_BYTES = 16 * 1024;
+/**
+ * Largest encoded relayed signal: one frame's payload (a non-trickle SDP is ~1 KB on loopback, a few
+ * KB with TURN).
+ */
+export const MAX_SIGNAL_FRAME_BYTES = MAX_FRAME_PAYLOAD_BYTES;
 
 export interface RelayedSignal {
   readonly sessionId: string;
@@ -49,7 +55,7 @@ export function decodeRelayedSignal(bytes: Uint8Array): RelayedSignal | undefine
   const { sessionId, seq, from, to, ttl } = record;
   if (typeof sessionId !== 'string' || parseSessionId(sessionId) === undefined) return undefined;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
-  if (!isPeerAddr(from) || !isPeerAddr(to) || from === to) return undefined;
+  if (!isMemberAddr(from) || !isMemberAddr(to) || from === to) return undefined;
   if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > MAX_RELAY_TTL) return undefined;
   const data = parseSignalMessage(record.data);
   if (data === undefined) return undefined;

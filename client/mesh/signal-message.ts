@@ -2,7 +2,6 @@
  * What two members say to each other to set up a link, through the mesh (relayed signal frames) or
  * through the signaling server. The same messages travel both ways; only the envelope differs.
  */
-import type { PeerAddr } from './mesh';
 
 /**
  * - `offer` / `answer`: the link driver's opaque, non-trickle signal object (for WebRTC, simple-peer's
@@ -22,14 +21,8 @@ export type SignalMessage =
   | { readonly type: 'busy' }
   | { readonly type: 'unreachable' };
 
-const ADDR_RE = /^[0-9a-f]{32}$/;
 const INSTANCE_RE = /^[0-9a-f]{8}$/;
 const SESSION_RE = /^([0-9a-f]{8})-(\d{1,15})$/;
-
-/** True for a member addr as the SWIM core stores it (32 lowercase hex digits). */
-export function isPeerAddr(value: unknown): value is PeerAddr {
-  return typeof value === 'string' && ADDR_RE.test(value);
-}
 
 /**
  * A session id names one attempt at a link: the sender's instance (random per mesh, so a reloaded tab

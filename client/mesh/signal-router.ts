@@ -4,8 +4,7 @@
  * random open links (bounded fanout) while hops remain; copies already seen are dropped.
  */
 
-import type { Rng } from '../../shared/swim/rng';
-import { shuffle } from '../../shared/swim/seeded-rng';
+import { type Rng, shuffle } from '../../shared/swim/index';
 import { BoundedSet } from './bounded-set';
 import type { PeerAddr } from './mesh';
 import type { RelayedSignal } from './signal-frame';

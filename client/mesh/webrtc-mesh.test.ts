@@ -1,6 +1,6 @@
 import { LocalSignalingHub } from './local-signaling';
-import { meshCompliance } from './mesh-compliance';
 import { createWebRtcMesh } from './node';
+import { meshCompliance } from './test-support/mesh-compliance';
 
 meshCompliance('webrtc', () => {
   const hub = new LocalSignalingHub();

@@ -15,7 +15,7 @@ function world(seed: number) {
   console.log(`bootstrap seed ${seed}`);
   const clock = new ManualClock();
   const rng = seededRng(seed);
-  const network = createInMemoryNetwork({ timers: clock, delayMs: 1 });
+  const network = createInMemoryNetwork({ clock, delayMs: 1 });
   const server = new FakeSignalingServer(network.hub);
   const member = () => {
     const identity = BrowserIdentity.random(rng);
@@ -24,7 +24,7 @@ function world(seed: number) {
       self: identity.addr,
       swimSrcAddr,
       server: signaling,
-      timers: clock,
+      clock,
       rng,
     });
     const host = new SwimHost({ identity, config: lan(4), mesh, rng, clock });

@@ -1,4 +1,4 @@
-import { ADDR_BYTES, BrowserIdentity, MAX_GENERATION } from '../../shared/swim/index';
+import { ADDR_BYTES, BrowserIdentity, isMemberAddr, MAX_GENERATION } from '../../shared/swim/index';
 
 /** The part of the Web Storage API we use (sessionStorage in a tab). */
 export interface KeyValueStorage {
@@ -71,7 +71,7 @@ export class IdentityStore {
       const raw = this.storage?.getItem(storageKey(this.room));
       if (raw === null || raw === undefined) return undefined;
       const v = JSON.parse(raw) as { addr?: unknown; generation?: unknown };
-      if (typeof v.addr !== 'string' || !/^[0-9a-f]{32}$/.test(v.addr)) return undefined;
+      if (!isMemberAddr(v.addr)) return undefined;
       if (typeof v.generation !== 'number' || !Number.isInteger(v.generation) || v.generation < 0) {
         return undefined;
       }

@@ -38,10 +38,10 @@ function pair(seed: number) {
   console.log(`swim-host seed ${seed}`);
   const clock = new ManualClock();
   const rng = seededRng(seed);
-  const network = createInMemoryNetwork({ timers: clock, delayMs: 1 });
+  const network = createInMemoryNetwork({ clock, delayMs: 1 });
   const make = () => {
     const identity = BrowserIdentity.random(rng);
-    const mesh = network.createMesh({ self: identity.addr, swimSrcAddr, timers: clock, rng });
+    const mesh = network.createMesh({ self: identity.addr, swimSrcAddr, clock, rng });
     const hostClock = new CountingClock(clock);
     const host = new SwimHost({ identity, config: lan(4), mesh, rng, clock: hostClock });
     const seen: RawNotification[] = [];

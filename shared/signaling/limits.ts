@@ -42,7 +42,7 @@ export const DEFAULT_LIMITS: SignalingLimits = {
   maxConnections: 20_000,
 };
 
-/** How many random members a join answers with by default (K). */
+/** How many random members a join answers with by default (K). The simulator's `BOOTSTRAP_PEERS` equals it (limits.test.ts). */
 export const DEFAULT_BOOTSTRAP_PEERS = 4;
 
 /** Room names: 1–64 characters of `[A-Za-z0-9_.-]`. */
@@ -51,7 +51,7 @@ export const ROOM_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Longest room token accepted (a compact JWT with room and expiry is far shorter). */
 export const MAX_TOKEN_LENGTH = 2048;
 
-/** Peer addresses: 128 bits as 32 lowercase hex digits. */
+/** Peer addresses: 128 bits as 32 lowercase hex digits; the core's `MEMBER_ADDR_PATTERN` (limits.test.ts). */
 export const PEER_ADDR_PATTERN = /^[0-9a-f]{32}$/;
 
 /** Longest session id (the client's handle tying an answer to its offer). */

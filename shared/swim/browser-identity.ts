@@ -1,5 +1,6 @@
 import type { ByteReader, ByteWriter, IdentityCodec } from './codec';
 import type { Identity } from './identity';
+import { MEMBER_ADDR_PATTERN } from './limits';
 import type { Rng } from './rng';
 
 /** Bytes in a browser address. */
@@ -10,7 +11,6 @@ export const MAX_GENERATION = 0xffff;
 export const BROWSER_IDENTITY_WIRE_SIZE = ADDR_BYTES + 2;
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const HEX_RE = /^[0-9a-f]{32}$/;
 
 type Words = readonly [number, number, number, number];
 
@@ -70,7 +70,8 @@ export class BrowserIdentity implements Identity {
   static fromHex(addr: string, generation: number): BrowserIdentity {
     if (typeof addr !== 'string') throw new TypeError(`addr must be a string, got ${typeof addr}`);
     const lower = addr.toLowerCase();
-    if (!HEX_RE.test(lower)) throw new TypeError(`addr must be 32 hex chars, got ${JSON.stringify(addr)}`);
+    if (!MEMBER_ADDR_PATTERN.test(lower))
+      throw new TypeError(`addr must be 32 hex chars, got ${JSON.stringify(addr)}`);
     checkGeneration(generation);
     return new BrowserIdentity(wordsOfHex(lower), generation, lower);
   }

@@ -1,4 +1,5 @@
 import { InvalidConfigError } from './errors';
+import { MAX_PACKET_SIZE, MIN_PACKET_SIZE } from './limits';
 
 /** How often to do something periodic, and with how many members. */
 export interface PeriodicParams {
@@ -177,9 +178,10 @@ export function validateConfig(config: Config): void {
       `maxTransmissions must be an integer in 1..255, got ${config.maxTransmissions}`,
     );
   }
-  if (!Number.isInteger(config.maxPacketSize) || config.maxPacketSize < 64 || config.maxPacketSize > 65_535) {
+  const size = config.maxPacketSize;
+  if (!Number.isInteger(size) || size < MIN_PACKET_SIZE || size > MAX_PACKET_SIZE) {
     throw new InvalidConfigError(
-      `maxPacketSize must be an integer in 64..65535, got ${config.maxPacketSize}`,
+      `maxPacketSize must be an integer in ${MIN_PACKET_SIZE}..${MAX_PACKET_SIZE}, got ${size}`,
     );
   }
   for (const name of ['periodicAnnounce', 'periodicAnnounceToDownMembers', 'periodicGossip'] as const) {

@@ -8,6 +8,7 @@ export * from './config';
 export * from './errors';
 export { feedKey } from './feed-page';
 export * from './identity';
+export * from './limits';
 export * from './member';
 export * from './packet';
 export * from './payload';

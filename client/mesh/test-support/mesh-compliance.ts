@@ -4,11 +4,11 @@
  * waits on them with generous timeouts: no timing assertions.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seededRng } from '../../shared/swim/seeded-rng';
-import type { Mesh, MeshEvents, PeerAddr } from './mesh';
-import type { MeshInit } from './mesh-init';
-import type { MeshStatsDetail } from './mesh-node';
-import { fakeSwimPacket, fakeSwimSrcAddr, testAddr, waitFor } from './test-support';
+import { seededRng } from '../../../shared/swim/index';
+import type { Mesh, MeshEvents, PeerAddr } from '../mesh';
+import type { MeshInit } from '../mesh-init';
+import type { MeshStatsDetail } from '../mesh-node';
+import { fakeSwimPacket, fakeSwimSrcAddr, pickSeed, testAddr, waitFor } from './helpers';
 
 export interface MeshUnderTest extends Mesh {
   stats(): MeshStatsDetail;
@@ -58,7 +58,7 @@ export function meshCompliance(name: string, makeTestbed: () => MeshTestbed): vo
     beforeEach(() => {
       testbed = makeTestbed();
       meshes = [];
-      seed = Number(process.env.MESH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+      seed = pickSeed();
       console.log(`${name} mesh compliance seed ${seed} (replay with MESH_SEED=${seed})`);
     });
 

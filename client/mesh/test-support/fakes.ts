@@ -1,10 +1,10 @@
 /**
  * Test doubles for driving a mesh by hand, sans-IO style: a link driver whose links the test opens,
- * feeds and closes; a server that records what is sent; a clock that moves only when told.
+ * feeds and closes; a server that records what is sent. (The clock that moves only when told is the
+ * runtime's `ManualClock`.)
  */
-import type { CreateLinkOptions, Link, LinkDriver } from './link';
-import type { PeerAddr, ServerSignaling } from './mesh';
-import type { MeshTimers } from './mesh-init';
+import type { CreateLinkOptions, Link, LinkDriver } from '../link';
+import type { PeerAddr, ServerSignaling } from '../mesh';
 
 export class FakeLink implements Link {
   readonly signals: object[] = [];
@@ -76,37 +76,5 @@ export class FakeServer implements ServerSignaling {
   /** Delivers a signal as the server would, synchronously. */
   deliver(from: PeerAddr, sessionId: string, data: unknown): void {
     this.#handler?.(from, sessionId, data);
-  }
-}
-
-/** Timers on a clock that moves only with `advance`, firing in due order. */
-export class ManualTimers implements MeshTimers {
-  now = 0;
-  #next = 0;
-  readonly #pending = new Map<number, { at: number; callback: () => void }>();
-
-  setTimeout(callback: () => void, ms: number): unknown {
-    this.#next += 1;
-    this.#pending.set(this.#next, { at: this.now + ms, callback });
-    return this.#next;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.#pending.delete(handle as number);
-  }
-
-  /** Moves the clock forward by `ms`, running every timer that falls due on the way. */
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      let due: [number, { at: number; callback: () => void }] | undefined;
-      for (const entry of this.#pending)
-        if (entry[1].at <= until && (!due || entry[1].at < due[1].at)) due = entry;
-      if (due === undefined) break;
-      this.#pending.delete(due[0]);
-      this.now = due[1].at;
-      due[1].callback();
-    }
-    this.now = until;
   }
 }

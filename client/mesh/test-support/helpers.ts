@@ -1,5 +1,5 @@
 /** Helpers for the mesh's tests: addrs, fake SWIM packets, waiting on state without timing assertions. */
-import type { PeerAddr } from './mesh';
+import type { PeerAddr } from '../mesh';
 
 /** The addr numbered `n` (32 hex digits), so tests choose which side of a pair is smaller. */
 export function testAddr(n: number): PeerAddr {
@@ -20,6 +20,12 @@ export function fakeSwimSrcAddr(bytes: Uint8Array): string | undefined {
   let addr = '';
   for (let i = 0; i < 16; i++) addr += bytes[i]!.toString(16).padStart(2, '0');
   return addr;
+}
+
+/** A seed for a randomized test: `MESH_SEED` when set (to replay a run), else a fresh random one. */
+export function pickSeed(): number {
+  const fromEnv = process.env.MESH_SEED;
+  return fromEnv === undefined ? crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1 : Number(fromEnv);
 }
 
 /**
