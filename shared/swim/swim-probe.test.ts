@@ -305,7 +305,7 @@ describe('the probe cycle', () => {
     expect(check).toBeDefined();
     expect(check!.members.some((m) => m.state === 'suspect')).toBe(false);
     expect(rt.sends.filter((s) => decode(s.bytes).header.message.type === 'ping-req')).toHaveLength(2);
-    const [round0] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
+    const [round0] = takeTimers(rt, 'check-before-suspect');
     expect(round0?.afterMs).toBe(simple().probePeriodMs);
     expect(gossipsSuspicionOf(swim, rt, probed)).toBe(false);
     swim.handleTimer(round0!.timer, rt);
@@ -323,7 +323,7 @@ describe('the probe cycle', () => {
     swim.handleTimer(next, rt);
     const check = takeTo(rt, probed).find((p) => p.header.message.type === 'ping')!;
     const pn = check.header.message.type === 'ping' ? check.header.message.probeNumber : -1;
-    const [round0] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
+    const [round0] = takeTimers(rt, 'check-before-suspect');
     swim.handleData(ack(probed, pn), rt);
     rt.clear();
     swim.handleTimer(round0!.timer, rt);
@@ -342,7 +342,7 @@ function gossipsSuspicionOf(swim: TestSwim, rt: Rt, who: TestId): boolean {
 
 /** Lets the check that follows a failed probe run out with no answer. */
 function expireRoundZero(swim: TestSwim, rt: Rt): void {
-  const [round0] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
+  const [round0] = takeTimers(rt, 'check-before-suspect');
   if (round0 === undefined) throw new Error('no check after the failed probe');
   swim.handleTimer(round0.timer, rt);
 }
