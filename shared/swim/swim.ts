@@ -159,6 +159,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     return this.m.connection;
   }
 
+  /** The config in force (replace it with `setConfig`). */
   get config(): Config {
     return this.m.config;
   }
