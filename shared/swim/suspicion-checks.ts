@@ -11,12 +11,12 @@ import type { StateMachine } from './state-machine';
  * timed-out suspect is declared Down, the member is pinged again, directly and through a few
  * others, one probe period per round. Each kind of round ends with its own timer:
  *
- * | timer                   | starts when                        | silent: then          | answered: then             |
- * |-------------------------|------------------------------------|-----------------------|----------------------------|
- * | `check-before-suspect`  | our probe of an Alive member fails | Suspect (and tell it) | nothing: nobody hears of it |
- * | `change-suspect-to-down`| (the suspicion timeout, as foca)   | round 1 of the check  | —                          |
- * | `check-before-down`     | a round ends, round < CHECK_ROUNDS | next round            | watched for another timeout |
- * | `check-before-down`     | the last round ends                | Down (and TurnUndead) | watched for another timeout |
+ * | timer                    | armed when                          | delivered, no answer came    | an answer came              |
+ * |--------------------------|-------------------------------------|------------------------------|-----------------------------|
+ * | `check-before-suspect`   | our probe of an Alive member failed | Suspect, and tell it at once | nothing: nobody hears of it |
+ * | `change-suspect-to-down` | we learn of a suspicion (foca's)    | round 1 of the check         | (n/a)                       |
+ * | `check-before-down`      | round < `CHECK_ROUNDS` began        | the next round               | watched for another timeout |
+ * | `check-before-down`      | the last round began                | Down, and TurnUndead         | watched for another timeout |
  *
  * Every timer is ignored once the member refuted, was renamed or went Down, and when its round is
  * not the current one.
@@ -40,8 +40,9 @@ interface Check {
 }
 
 /**
- * Suspects whose suspicion timed out at our end and that we are checking ourselves before
- * declaring them Down (Shoal; foca declares Down at once). When every member times suspicions out
+ * The members we are checking ourselves: a failed probe's member before we suspect it (round 0),
+ * and suspects whose suspicion timed out at our end, before we declare them Down (rounds 1 on;
+ * foca declares Down at once). When every member times suspicions out
  * on its own, one member that missed every copy of a refutation would otherwise condemn a live
  * member, and Down is final. A check pings the suspect, with the suspicion attached so it can
  * refute, and asks a few others to ping it; an Ack to that ping, or a ForwardedAck for it, is

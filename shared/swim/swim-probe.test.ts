@@ -331,6 +331,20 @@ describe('the probe cycle', () => {
     expect(rt.sends).toHaveLength(0);
     expect(gossipsSuspicionOf(swim, rt, probed)).toBe(false);
   });
+
+  it('(Shoal) a member that refutes while its check runs is not suspected, though the check got no answer', () => {
+    const { swim, rt, probed, indirect, next } = probing(3);
+    swim.handleTimer(indirect, rt);
+    swim.handleTimer(next, rt);
+    const [round0] = takeTimers(rt, 'check-before-suspect');
+    const other = [id(2), id(3), id(4)].find((i) => !i.equals(probed))!;
+    swim.handleData(encode(header(other, ME, { type: 'gossip' }), [member(probed, 'alive', 1)]), rt);
+    rt.clear();
+    swim.handleTimer(round0!.timer, rt);
+    expect(swim.member(probed.addr)).toMatchObject({ state: 'alive', incarnation: 1 });
+    expect(rt.sends).toHaveLength(0);
+    expect(gossipsSuspicionOf(swim, rt, probed)).toBe(false);
+  });
 });
 
 function gossipsSuspicionOf(swim: TestSwim, rt: Rt, who: TestId): boolean {

@@ -269,6 +269,28 @@ describe('suspicion about others', () => {
     expect(swim.member('m2')?.state).toBe('down');
   });
 
+  it('(Shoal) each check round ends with a check-before-down timer; change-suspect-to-down is only the timeout', () => {
+    const { swim, rt } = makeNode(ME);
+    swim.applyMany([member(id(2)), member(id(3))], false, rt);
+    swim.applyMany([member(id(2), 'suspect')], false, rt);
+    const [t] = takeTimers(rt, 'change-suspect-to-down');
+    rt.clear();
+    swim.handleTimer(t!.timer, rt);
+    for (let round = 1; round <= CHECK_ROUNDS; round++) {
+      const timer = {
+        type: 'check-before-down',
+        memberId: id(2),
+        incarnation: 0,
+        token: swim.timerToken,
+        round,
+      };
+      expect(takeTimers(rt, 'check-before-down')).toEqual([{ timer, afterMs: C.probePeriodMs }]);
+      expect(takeTimers(rt, 'change-suspect-to-down')).toEqual([]);
+      swim.handleTimer(timer as Timer<TestId>, rt);
+    }
+    expect(swim.member('m2')?.state).toBe('down');
+  });
+
   it('(Lifeguard) probing a suspect tells it it is suspected', () => {
     const { swim, rt } = makeNode(ME);
     swim.applyMany([member(id(2), 'suspect', 4)], false, rt);
