@@ -136,6 +136,7 @@ export const LEAVE_FANOUT = 32;
  * `Runtime` call.
  */
 export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
+  /** The state and its every transition (state-machine.ts): this class is the public face over it. */
   private readonly m: StateMachine<T, K>;
 
   /** Disconnected, incarnation 0. Throws `InvalidConfigError` (and builds nothing) for a config that can't work. */
