@@ -2,6 +2,7 @@ import type { Identity } from './identity';
 
 /** A key that can tell whether it makes another one obsolete (a newer version of the same thing). */
 export interface Invalidates {
+  /** True if this key replaces `other` in the backlog (the other item is dropped). Must not throw. */
   invalidates(other: this): boolean;
 }
 

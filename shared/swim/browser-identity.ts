@@ -158,10 +158,12 @@ export class BrowserIdentityCodec implements IdentityCodec<BrowserIdentity> {
     this.cacheSize = init.cacheSize ?? 16_384;
   }
 
+  /** Writes the 18-byte wire form (see PROTOCOL.md). */
   write(w: ByteWriter, id: BrowserIdentity): void {
     BrowserIdentity.write(w, id);
   }
 
+  /** Reads the 18-byte wire form; throws (the core reports `decode`) if the bytes run out. */
   read(r: ByteReader): BrowserIdentity {
     const w0 = r.u32();
     const w1 = r.u32();

@@ -3,7 +3,9 @@ import { MAX_PACKET_SIZE, MIN_PACKET_SIZE } from './limits';
 
 /** How often to do something periodic, and with how many members. */
 export interface PeriodicParams {
+  /** Time between two runs; the first comes after one period (announces: at a random point of it). */
   readonly frequencyMs: number;
+  /** How many random members each run sends to. */
   readonly numMembers: number;
 }
 

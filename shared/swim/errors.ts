@@ -23,37 +23,47 @@ export type RemoteErrorKind =
    */
   | 'not-for-us';
 
+/** A refused input from the network: `kind` says what happened to state, `message` is for logs. */
 export interface RemoteError {
   readonly kind: RemoteErrorKind;
   readonly message: string;
 }
 
-/** The result of an input that came from the network: never thrown. */
+/**
+ * The result of an input that came from the network: never thrown. A host may count or log errors;
+ * it need not do anything else, since the core's state is as the error kind says.
+ */
 export type HandleResult = { readonly ok: true } | { readonly ok: false; readonly error: RemoteError };
 
 abstract class SwimError extends Error {
   abstract override readonly name: string;
 }
 
-/** The operation needs the instance to be connected to a cluster (e.g. a current probe timer delivered while idle). */
+/**
+ * The operation needs the instance to be connected to a cluster (e.g. a current probe timer
+ * delivered while idle, which a host that delivers timers as given never does). Nothing changed.
+ */
 export class NotConnectedError extends SwimError {
   static readonly NAME = 'NotConnectedError';
   override readonly name = NotConnectedError.NAME;
 }
 
-/** `changeIdentity` was given the identity we already have. */
+/** `changeIdentity` was given the identity we already have. Nothing changed. */
 export class SameIdentityError extends SwimError {
   static readonly NAME = 'SameIdentityError';
   override readonly name = SameIdentityError.NAME;
 }
 
-/** `reuseDownIdentity` was called while we are not Undead. */
+/** `reuseDownIdentity` was called while we are not Undead. Nothing changed. */
 export class NotUndeadError extends SwimError {
   static readonly NAME = 'NotUndeadError';
   override readonly name = NotUndeadError.NAME;
 }
 
-/** A config that can't work, or a change that can't be applied at run time (e.g. enabling periodic gossip). */
+/**
+ * A config that can't work, or a change that can't be applied at run time (e.g. enabling periodic
+ * gossip). Nothing changed: the constructor builds nothing, `setConfig` keeps the old config.
+ */
 export class InvalidConfigError extends SwimError {
   static readonly NAME = 'InvalidConfigError';
   override readonly name = InvalidConfigError.NAME;

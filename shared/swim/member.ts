@@ -1,6 +1,9 @@
 import type { Identity } from './identity';
 
-/** A member's state, as in SWIM with suspicion. */
+/**
+ * A member's state, as in SWIM with suspicion: Alive, Suspect (a probe failed; it has until its
+ * suspicion times out to refute), Down (final for this identity). Alive and Suspect are "active".
+ */
 export type MemberState = 'alive' | 'suspect' | 'down';
 
 /** Incarnations are u16 on the wire; they never wrap (overflow makes the member rejoin or go Undead). */
@@ -9,6 +12,7 @@ export type Incarnation = number;
 /** One piece of membership information: who, in which incarnation, in which state. */
 export interface Member<T extends Identity> {
   readonly id: T;
+  /** Raised only by the member itself, to refute a suspicion; a higher one wins (see members.ts `OVERRIDES`). */
   readonly incarnation: Incarnation;
   readonly state: MemberState;
 }

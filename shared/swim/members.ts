@@ -13,16 +13,24 @@ export interface MemberRecord<T extends Identity> {
   slot: number;
 }
 
-/** How an update met a member already known by the same addr. */
+/**
+ * How an update met a member already known by the same addr: no identity conflict, the update's
+ * identity replaced the known one (a rename), the known one won (the update is dropped), or the
+ * caller's condition refused an update with another identity.
+ */
 export type Conflict = 'none' | 'replaced' | 'lost' | 'failed-condition';
 
 /**
- * What applying one update did. One instance per `Members`, overwritten by every apply: read it
- * before the next apply.
+ * What applying one update did, for the core to act on (notify, disseminate, arm timers). One
+ * instance per `Members`, overwritten by every apply so that the hot path allocates nothing: read
+ * it before the next apply.
  */
 export interface ApplySummary<T extends Identity> {
+  /** Whether the member is active (Alive or Suspect) after the update, applied or not. */
   isActiveNow: boolean;
+  /** Whether the update changed what we hold (a rename, an insert, or a winning state/incarnation). */
   applySuccessful: boolean;
+  /** Whether the member went from active to Down or back (or was inserted active). */
   changedActiveSet: boolean;
   conflict: Conflict;
   /** The identity that was replaced, when `conflict` is 'replaced'. */
@@ -35,21 +43,44 @@ export function isActiveState(state: MemberState): boolean {
   return state !== 'down';
 }
 
+/** Which incarnations of an update win over what we hold (see `OVERRIDES`). */
+type IncarnationRule = 'never' | 'higher' | 'same-or-higher' | 'any';
+
 /**
- * SWIM's order of preference (section 4.2 of the paper, as foca's `Member::can_change`):
- * Down is final; Down wins over anything active; otherwise a higher incarnation wins, and Suspect
- * also wins over Alive at the same incarnation.
+ * SWIM's order of preference (section 4.2 of the paper, as foca's `Member::can_change`), as data:
+ * `OVERRIDES[held][update]` says which incarnations of an update in state `update` replace a member
+ * we hold in state `held`. Down is final; Down wins over anything active; Suspect wins over Alive
+ * at the same incarnation; otherwise only a higher incarnation wins.
+ *
+ * | held ↓ / update →  | alive  | suspect        | down |
+ * |--------------------|--------|----------------|------|
+ * | alive              | higher | same-or-higher | any  |
+ * | suspect            | higher | higher         | any  |
+ * | down               | never  | never          | never|
  */
+export const OVERRIDES: Readonly<Record<MemberState, Readonly<Record<MemberState, IncarnationRule>>>> = {
+  alive: { alive: 'higher', suspect: 'same-or-higher', down: 'any' },
+  suspect: { alive: 'higher', suspect: 'higher', down: 'any' },
+  down: { alive: 'never', suspect: 'never', down: 'never' },
+};
+
+/** Whether an update (`next` at `nextIncarnation`) replaces a member held as `current` (see `OVERRIDES`). */
 export function canChange(
   current: MemberState,
   currentIncarnation: Incarnation,
   next: MemberState,
   nextIncarnation: Incarnation,
 ): boolean {
-  if (current === 'down') return false;
-  if (next === 'down') return true;
-  if (current === 'alive' && next === 'suspect') return nextIncarnation >= currentIncarnation;
-  return nextIncarnation > currentIncarnation;
+  switch (OVERRIDES[current][next]) {
+    case 'never':
+      return false;
+    case 'any':
+      return true;
+    case 'same-or-higher':
+      return nextIncarnation >= currentIncarnation;
+    case 'higher':
+      return nextIncarnation > currentIncarnation;
+  }
 }
 
 function randomIndex(rng: Rng, n: number): number {
@@ -137,9 +168,12 @@ export class Members<T extends Identity> {
   }
 
   /**
-   * Applies `update` to the member with the same addr, if there is one and `condition` holds for it.
-   * An update with another identity for the same addr replaces the member when it wins the conflict
-   * (a rename), and is dropped when it loses. Returns undefined when the addr is unknown.
+   * Applies an update to the member with the same addr, if there is one and `condition` holds for
+   * it (as foca's `apply_existing_if`: the core uses it to act on a verdict only if nothing changed
+   * since, e.g. a failed probe's member is still Alive at the incarnation it was probed in). An
+   * update with another identity for the same addr replaces the member when it wins the conflict
+   * (a rename), and is dropped when it loses. Returns undefined (nothing changed) when the addr is
+   * unknown; a failed condition or a lost conflict changes nothing either.
    */
   applyExistingIf(
     id: T,
@@ -322,6 +356,19 @@ export class Members<T extends Identity> {
     list.pop();
     rec.slot = -1;
   }
+}
+
+/**
+ * A condition for `applyExistingIf`: the member we hold is still `id` (not renamed), in `state`, at
+ * `incarnation`. A verdict reached about a member (a failed check) is applied only if nothing
+ * refuted, renamed or condemned it meanwhile.
+ */
+export function heldAs<T extends Identity>(
+  id: T,
+  incarnation: Incarnation,
+  state: MemberState,
+): (known: MemberRecord<T>) => boolean {
+  return (known) => known.state === state && known.incarnation === incarnation && known.id.equals(id);
 }
 
 /** A snapshot of a record as a plain public `Member`. */

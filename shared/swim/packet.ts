@@ -106,10 +106,12 @@ export class PacketEncoder<T extends Identity> {
     return this.maxPacketSize - this.w.length;
   }
 
+  /** Members added since `begin`. */
   get memberCount(): number {
     return this.members;
   }
 
+  /** Custom broadcasts added since `begin`. */
   get broadcastCount(): number {
     return this.broadcasts;
   }
@@ -135,6 +137,7 @@ export interface DecodedPacket<T extends Identity> {
   broadcasts: Uint8Array[];
 }
 
+/** What `decodePacket` gives: the packet, or why it can't be read (never thrown). */
 export type DecodeResult<T extends Identity> =
   | { ok: true; packet: DecodedPacket<T> }
   | { ok: false; kind: 'decode' | 'malformed-packet'; message: string };

@@ -9,26 +9,41 @@ export type ProbeNumber = number;
  * joiner can pull the whole membership page by page instead of one Feed of ~150 members.
  */
 export type Message<T extends Identity> =
+  /** A probe: answered with an Ack carrying the same probe number. */
   | { readonly type: 'ping'; readonly probeNumber: ProbeNumber }
+  /** The answer to a Ping; counts only for the probe number we sent. */
   | { readonly type: 'ack'; readonly probeNumber: ProbeNumber }
+  /** "Ping `target` for me": the receiver sends `target` an IndirectPing. */
   | { readonly type: 'ping-req'; readonly target: T; readonly probeNumber: ProbeNumber }
+  /** A Ping on behalf of `origin`: answered to the sender (the relay) with an IndirectAck. */
   | { readonly type: 'indirect-ping'; readonly origin: T; readonly probeNumber: ProbeNumber }
+  /** The probed member's answer, to the relay, which forwards it to `target` (the prober). */
   | { readonly type: 'indirect-ack'; readonly target: T; readonly probeNumber: ProbeNumber }
+  /** Relayed proof that `origin` (the probed member) answered: counts as its Ack. */
   | { readonly type: 'forwarded-ack'; readonly origin: T; readonly probeNumber: ProbeNumber }
+  /** Carries updates and custom broadcasts only; asks for nothing. */
   | { readonly type: 'gossip' }
+  /** "Let me join": answered with a Feed. May name an older identity of ours as `dst`. */
   | { readonly type: 'announce' }
-  /** `next` is 0 on the last page, else the cursor the receiver asks for with `feed-request`. */
+  /** Active members; `next` is 0 on the last page, else the cursor the receiver asks for with `feed-request`. */
   | { readonly type: 'feed'; readonly next: number }
+  /** Asks for the Feed page from `cursor` on. */
   | { readonly type: 'feed-request'; readonly cursor: number }
+  /** Carries custom broadcasts (no updates). */
   | { readonly type: 'broadcast' }
+  /** "You are Down to me": the receiver rejoins with a renewed identity, or goes Undead. */
   | { readonly type: 'turn-undead' };
 
+/** The `type` of a `Message`. */
 export type MessageType = Message<Identity>['type'];
 
 /** What every packet starts with. */
 export interface Header<T extends Identity> {
+  /** The sender; an accepted packet makes it Alive at `srcIncarnation` for the receiver. */
   readonly src: T;
+  /** The sender's incarnation: how it refutes a suspicion, in every packet it sends. */
   readonly srcIncarnation: Incarnation;
+  /** Whom the sender means to reach: a packet for another identity (an older life) is `not-for-us`. */
   readonly dst: T;
   readonly message: Message<T>;
 }

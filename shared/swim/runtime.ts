@@ -2,51 +2,122 @@ import type { Identity } from './identity';
 import type { Incarnation } from './member';
 import type { Header, ProbeNumber } from './payload';
 
-/** Timer tokens are u8 and wrap: a timer whose token is stale is ignored. */
+/**
+ * Timer tokens are u8 and wrap. The core changes its token whenever it drops its schedule (going
+ * idle, Undead, a new identity); a timer carrying another token is then ignored on delivery, so a
+ * host never has to cancel anything.
+ */
 export type TimerToken = number;
 
-/** Timers are data. Hosts hand them back through `handleTimer` once `afterMs` has passed, in due order. */
+/**
+ * Timers are data: the core asks for one with `submitAfter(timer, afterMs)` and the host must hand
+ * the same value back through `handleTimer` once `afterMs` has passed. Hosts treat them as opaque:
+ * keep them in one queue ordered by due time (ties in submission order) and deliver every one, late
+ * if need be (a hidden tab's timers fire up to 1 s late; the core tolerates that), never early and
+ * never dropped. A stale one (old token, old incarnation, a member since refuted or renamed) is
+ * ignored by the core, so delivering it is always safe.
+ */
 export type Timer<T extends Identity> =
+  /** Starts the next probe cycle (and judges the previous one). One runs per period while connected. */
   | { readonly type: 'probe-random-member'; readonly token: TimerToken }
+  /** The probe of `probedId` had no Ack within `probeRttMs`: ask others to ping it. */
   | { readonly type: 'send-indirect-probe'; readonly probedId: T; readonly token: TimerToken }
+  /**
+   * foca's suspicion timeout: `memberId` has been Suspect at `incarnation` for its whole timeout.
+   * Ignored if it refuted (a higher incarnation), was renamed or is already Down. Shoal then checks
+   * it (`check-before-down`) instead of declaring it Down at once.
+   */
   | {
       readonly type: 'change-suspect-to-down';
       readonly memberId: T;
       readonly incarnation: Incarnation;
       readonly token: TimerToken;
-      /**
-       * Shoal: set when this timer ends round `check` (1, 2, …) of the direct check a member gets
-       * before it is declared Down; 0 when it ends the check a failed probe gets before its
-       * suspicion is disseminated; absent for the suspicion timeout itself.
-       */
-      readonly check?: number;
     }
+  /**
+   * Shoal: the check a failed probe gets before anyone hears a suspicion ended (one period). If
+   * `memberId` answered, nothing happens; if it stayed silent and is still Alive at `incarnation`,
+   * it becomes Suspect.
+   */
+  | {
+      readonly type: 'check-before-suspect';
+      readonly memberId: T;
+      readonly incarnation: Incarnation;
+      readonly token: TimerToken;
+    }
+  /**
+   * Shoal: round `round` (1 … `CHECK_ROUNDS`) of the check a timed-out suspect gets before it is
+   * declared Down ended (one period each). Silent through the last round: Down. Answered: watched
+   * for another suspicion timeout. Ignored if the suspect refuted, or for a round not current.
+   */
+  | {
+      readonly type: 'check-before-down';
+      readonly memberId: T;
+      readonly incarnation: Incarnation;
+      readonly token: TimerToken;
+      readonly round: number;
+    }
+  /** Announce to a few active members (heals partitions); re-arms itself. Only with `periodicAnnounce`. */
   | { readonly type: 'periodic-announce'; readonly token: TimerToken }
+  /** Announce to a few Down members; re-arms itself. Only with `periodicAnnounceToDownMembers`. */
   | { readonly type: 'periodic-announce-down'; readonly token: TimerToken }
+  /** Gossip the backlog to a few members; re-arms itself. Only with `periodicGossip`. */
   | { readonly type: 'periodic-gossip'; readonly token: TimerToken }
+  /**
+   * Forget `id` if it is still Down (`removeDownAfterMs` after it went Down). Carries no token:
+   * it stays valid across idle periods and identity changes; a member that came back is kept.
+   */
   | { readonly type: 'remove-down'; readonly id: T };
 
-/** What the core tells its host. Same set as foca 1.0's notifications. */
+/**
+ * What the core tells its host, in the order things happened. Same set as foca 1.0's. A host must
+ * deliver every notification, in order: the membership a host keeps from `member-up`, `member-down`
+ * and `rename` is only right if none is lost or reordered.
+ */
 export type Notification<T extends Identity> =
+  /** `id` became active (Alive or Suspect) from unknown or Down. */
   | { readonly type: 'member-up'; readonly id: T }
+  /** `id` went Down (declared by us or learned from others), or was replaced by a Down identity. */
   | { readonly type: 'member-down'; readonly id: T }
-  /** A member's identity was replaced by another with the same addr (e.g. a reloaded tab). */
+  /**
+   * A member's identity `old` was replaced by `new`, same addr (e.g. a reloaded tab). Always comes
+   * before the `member-up` of `new` when the rename also made it active: apply the rename first.
+   * A rename of an active member to an active one is not followed by `member-up`.
+   */
   | { readonly type: 'rename'; readonly old: T; readonly new: T }
-  /** We became part of a cluster (first member up after being idle). */
+  /** We became part of a cluster: the first member became active while we were idle. Probing starts. */
   | { readonly type: 'active' }
-  /** We know no active member any more. */
+  /** We know no active member any more: probing stops until one is heard from. */
   | { readonly type: 'idle' }
-  /** We were declared Down and cannot rejoin on our own: a new identity is needed. */
+  /**
+   * We were declared Down (or left) and cannot rejoin on our own: packets are dropped until the host
+   * calls `changeIdentity` or `reuseDownIdentity`.
+   */
   | { readonly type: 'defunct' }
-  /** We were declared Down and rejoined with the renewed identity `id`. */
+  /** We were declared Down and rejoined on our own with the renewed identity `id` (incarnation 0). */
   | { readonly type: 'rejoin'; readonly id: T }
+  /** A packet was accepted (before anything in it was applied). Only with `dataNotifications`. */
   | { readonly type: 'data-received'; readonly header: Header<T> }
+  /** A packet was handed to `sendTo`. Only with `dataNotifications`. */
   | { readonly type: 'data-sent'; readonly header: Header<T> }
+  /** Our probe `probeNumber` of `id` got no Ack, direct or indirect, in its period. */
   | { readonly type: 'probe-failed'; readonly probeNumber: ProbeNumber; readonly id: T };
 
-/** Everything the core does to the outside world goes through these three calls. */
+/**
+ * Everything the core does to the outside world goes through these three calls, made synchronously
+ * from inside an input (`handleData`, `handleTimer`, …). A host may act at once or queue the calls,
+ * but must not call back into the core from inside them.
+ */
 export interface Runtime<T extends Identity> {
+  /** Must deliver every notification, in the order given (see `Notification`). */
   notify(notification: Notification<T>): void;
+  /**
+   * Sends one packet to `to`, best effort (loss is fine: the protocol repairs it). The core may
+   * reuse `bytes` after this returns: a host that sends later must copy them.
+   */
   sendTo(to: T, bytes: Uint8Array): void;
+  /**
+   * Must hand `timer` back through `handleTimer` once `afterMs` has passed, in due order with the
+   * other timers (see `Timer`). Never cancel one: stale timers are ignored by the core.
+   */
   submitAfter(timer: Timer<T>, afterMs: number): void;
 }

@@ -1,5 +1,26 @@
-import type { Incarnation } from './member';
+import type { Invalidates } from './broadcast';
+import type { Identity } from './identity';
+import type { Incarnation, Member } from './member';
+import { heldAs } from './members';
 import type { ProbeNumber } from './payload';
+import type { Runtime } from './runtime';
+import type { StateMachine } from './state-machine';
+
+/*
+ * Shoal's checks (foca has none): before a failed probe is published as a suspicion, and before a
+ * timed-out suspect is declared Down, the member is pinged again, directly and through a few
+ * others, one probe period per round. Each kind of round ends with its own timer:
+ *
+ * | timer                    | armed when                          | delivered, no answer came    | an answer came              |
+ * |--------------------------|-------------------------------------|------------------------------|-----------------------------|
+ * | `check-before-suspect`   | our probe of an Alive member failed | Suspect, and tell it at once | nothing: nobody hears of it |
+ * | `change-suspect-to-down` | we learn of a suspicion (foca's)    | round 1 of the check         | (n/a)                       |
+ * | `check-before-down`      | round < `CHECK_ROUNDS` began        | the next round               | watched for another timeout |
+ * | `check-before-down`      | the last round began                | Down, and TurnUndead         | watched for another timeout |
+ *
+ * Every timer is ignored once the member refuted, was renamed or went Down, and when its round is
+ * not the current one.
+ */
 
 /** How many direct checks a suspect gets, one probe period each, before we declare it Down. */
 export const CHECK_ROUNDS = 2;
@@ -19,8 +40,9 @@ interface Check {
 }
 
 /**
- * Suspects whose suspicion timed out at our end and that we are checking ourselves before
- * declaring them Down (Shoal; foca declares Down at once). When every member times suspicions out
+ * The members we are checking ourselves: a failed probe's member before we suspect it (round 0),
+ * and suspects whose suspicion timed out at our end, before we declare them Down (rounds 1 on;
+ * foca declares Down at once). When every member times suspicions out
  * on its own, one member that missed every copy of a refutation would otherwise condemn a live
  * member, and Down is final. A check pings the suspect, with the suspicion attached so it can
  * refute, and asks a few others to ping it; an Ack to that ping, or a ForwardedAck for it, is
@@ -69,4 +91,120 @@ export class SuspicionChecks {
   clear(): void {
     this.checks.clear();
   }
+}
+
+/** Our probe of `id` (Alive at `incarnation`) failed: check it once more before suspecting it. */
+export function checkBeforeSuspect<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  id: T,
+  incarnation: Incarnation,
+  runtime: Runtime<T>,
+): void {
+  runCheckRound(m, id, incarnation, 0, runtime);
+}
+
+/** A `check-before-suspect` timer: silent through a second probe too, now we suspect it. */
+export function endCheckBeforeSuspect<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  id: T,
+  incarnation: Incarnation,
+  runtime: Runtime<T>,
+): void {
+  const addr = id.addr;
+  const running = m.checks.get(addr, incarnation);
+  if (running === undefined || running.round !== 0) return;
+  m.checks.end(addr);
+  // If it answered, the failed probe was bad luck and nobody ever hears of it.
+  if (running.answered) return;
+  const s = m.suspect(id, incarnation, heldAs(id, incarnation, 'alive'), runtime);
+  if (s === undefined || !s.applySuccessful) return;
+  // And tell the suspect at once (its Ack would carry the refutation): the sooner it refutes, the
+  // shorter the suspicion's life and the fewer members that time it out.
+  const suspicion: Member<T> = { id, incarnation, state: 'suspect' };
+  m.send(id, { type: 'ping', probeNumber: m.probe.probeNumber }, runtime, suspicion);
+}
+
+/**
+ * A `change-suspect-to-down` timer: the suspicion of `id` at `incarnation` timed out. Shoal checks
+ * the suspect (round 1) instead of declaring it Down at once, unless a check already runs.
+ */
+export function suspicionTimedOut<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  id: T,
+  incarnation: Incarnation,
+  runtime: Runtime<T>,
+): void {
+  if (!stillSuspect(m, id, incarnation)) return;
+  if (m.checks.get(id.addr, incarnation) === undefined) runCheckRound(m, id, incarnation, 1, runtime);
+}
+
+/**
+ * A `check-before-down` timer: round `round` of our check of the suspect ended. It is declared
+ * Down only after `CHECK_ROUNDS` rounds without a sign of life.
+ */
+export function endCheckBeforeDown<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  id: T,
+  incarnation: Incarnation,
+  round: number,
+  runtime: Runtime<T>,
+): void {
+  if (!stillSuspect(m, id, incarnation)) return;
+  const addr = id.addr;
+  const running = m.checks.get(addr, incarnation);
+  if (running === undefined || running.round !== round) return;
+  if (running.answered) {
+    // Alive, though its refutation hasn't reached us: watch it for another timeout.
+    m.checks.end(addr);
+    m.armSuspicionTimeout(id, incarnation, m.suspicionWaitMs, runtime);
+    return;
+  }
+  if (round < CHECK_ROUNDS) {
+    runCheckRound(m, id, incarnation, round + 1, runtime);
+    return;
+  }
+  m.checks.end(addr);
+  if (!m.declareDown(id, incarnation, runtime)) return;
+  // Shoal: only a member this check declared Down gets a TurnUndead. Foca also sends it to a
+  // member that refuted in time, turning lost packets into forced rejoins.
+  if (m.config.notifyDownMembers) m.send(id, { type: 'turn-undead' }, runtime);
+}
+
+/** Whether we still hold `id` Suspect at `incarnation`. If not (refuted, renamed, Down), its check ends. */
+function stillSuspect<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  id: T,
+  incarnation: Incarnation,
+): boolean {
+  const rec = m.table.get(id.addr);
+  if (rec !== undefined && heldAs(id, incarnation, 'suspect')(rec)) return true;
+  if (m.checks.get(id.addr, incarnation) !== undefined) m.checks.end(id.addr);
+  return false;
+}
+
+/**
+ * Pings the member directly and through a few others, and arms the timer that ends the round.
+ * From round 1 on the Ping carries the suspicion, so the suspect can refute; round 0 comes before
+ * any suspicion.
+ */
+function runCheckRound<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  id: T,
+  incarnation: Incarnation,
+  round: number,
+  runtime: Runtime<T>,
+): void {
+  const probeNumber = m.checks.beginRound(id.addr, incarnation, round);
+  const extra: Member<T> | undefined = round > 0 ? { id, incarnation, state: 'suspect' } : undefined;
+  m.send(id, { type: 'ping', probeNumber }, runtime, extra);
+  m.table.chooseActive(m.config.numIndirectProbes, m.choice, m.rng, (c) => !c.equals(id));
+  const relays = m.choice.splice(0);
+  for (const via of relays) m.send(via, { type: 'ping-req', target: id, probeNumber }, runtime);
+  const token = m.token;
+  runtime.submitAfter(
+    round === 0
+      ? { type: 'check-before-suspect', memberId: id, incarnation, token }
+      : { type: 'check-before-down', memberId: id, incarnation, token, round },
+    m.config.probePeriodMs,
+  );
 }

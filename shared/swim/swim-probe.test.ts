@@ -305,7 +305,7 @@ describe('the probe cycle', () => {
     expect(check).toBeDefined();
     expect(check!.members.some((m) => m.state === 'suspect')).toBe(false);
     expect(rt.sends.filter((s) => decode(s.bytes).header.message.type === 'ping-req')).toHaveLength(2);
-    const [round0] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
+    const [round0] = takeTimers(rt, 'check-before-suspect');
     expect(round0?.afterMs).toBe(simple().probePeriodMs);
     expect(gossipsSuspicionOf(swim, rt, probed)).toBe(false);
     swim.handleTimer(round0!.timer, rt);
@@ -323,11 +323,25 @@ describe('the probe cycle', () => {
     swim.handleTimer(next, rt);
     const check = takeTo(rt, probed).find((p) => p.header.message.type === 'ping')!;
     const pn = check.header.message.type === 'ping' ? check.header.message.probeNumber : -1;
-    const [round0] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
+    const [round0] = takeTimers(rt, 'check-before-suspect');
     swim.handleData(ack(probed, pn), rt);
     rt.clear();
     swim.handleTimer(round0!.timer, rt);
     expect(swim.member(probed.addr)?.state).toBe('alive');
+    expect(rt.sends).toHaveLength(0);
+    expect(gossipsSuspicionOf(swim, rt, probed)).toBe(false);
+  });
+
+  it('(Shoal) a member that refutes while its check runs is not suspected, though the check got no answer', () => {
+    const { swim, rt, probed, indirect, next } = probing(3);
+    swim.handleTimer(indirect, rt);
+    swim.handleTimer(next, rt);
+    const [round0] = takeTimers(rt, 'check-before-suspect');
+    const other = [id(2), id(3), id(4)].find((i) => !i.equals(probed))!;
+    swim.handleData(encode(header(other, ME, { type: 'gossip' }), [member(probed, 'alive', 1)]), rt);
+    rt.clear();
+    swim.handleTimer(round0!.timer, rt);
+    expect(swim.member(probed.addr)).toMatchObject({ state: 'alive', incarnation: 1 });
     expect(rt.sends).toHaveLength(0);
     expect(gossipsSuspicionOf(swim, rt, probed)).toBe(false);
   });
@@ -342,7 +356,7 @@ function gossipsSuspicionOf(swim: TestSwim, rt: Rt, who: TestId): boolean {
 
 /** Lets the check that follows a failed probe run out with no answer. */
 function expireRoundZero(swim: TestSwim, rt: Rt): void {
-  const [round0] = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check === 0);
+  const [round0] = takeTimers(rt, 'check-before-suspect');
   if (round0 === undefined) throw new Error('no check after the failed probe');
   swim.handleTimer(round0.timer, rt);
 }

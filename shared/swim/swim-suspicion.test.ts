@@ -33,7 +33,7 @@ function expire(swim: TestSwim, rt: Rt, timer: Timer<TestId>): string[] {
   swim.handleTimer(timer, rt);
   for (let round = 1; round <= CHECK_ROUNDS + 1; round++) {
     for (const s of rt.takeSends()) sent.push(`${decode(s.bytes).header.message.type}->${s.to}`);
-    const rounds = takeTimers(rt, 'change-suspect-to-down').filter((t) => t.timer.check !== undefined);
+    const rounds = takeTimers(rt, 'check-before-down');
     if (rounds.length === 0) break;
     for (const r of rounds) swim.handleTimer(r.timer, rt);
   }
@@ -208,7 +208,7 @@ describe('suspicion about others', () => {
     swim.handleData(encode(header(id(2), ME, { type: 'ack', probeNumber: pn }, 1)), rt);
     expect(swim.member('m2')).toMatchObject({ state: 'alive', incarnation: 1 });
     rt.clear();
-    for (const r of takeTimers(rt, 'change-suspect-to-down')) swim.handleTimer(r.timer, rt);
+    for (const r of takeTimers(rt, 'check-before-down')) swim.handleTimer(r.timer, rt);
     expect(expire(swim, rt, { ...t!.timer })).toEqual([]);
     expect(events(rt.takeNotifications())).toEqual([]);
   });
@@ -227,7 +227,7 @@ describe('suspicion about others', () => {
       encode(header(id(3), ME, { type: 'forwarded-ack', origin: id(2), probeNumber: req.probeNumber })),
       rt,
     );
-    const [round] = takeTimers(rt, 'change-suspect-to-down');
+    const [round] = takeTimers(rt, 'check-before-down');
     rt.clear();
     swim.handleTimer(round!.timer, rt);
     expect(swim.member('m2')?.state).toBe('suspect');
@@ -249,7 +249,7 @@ describe('suspicion about others', () => {
     rt.clear();
     swim.handleTimer(t!.timer, rt);
     expect(rt.backlog).toBe(0);
-    swim.handleTimer({ ...t!.timer, check: 2 }, rt);
+    swim.handleTimer({ ...t!.timer, type: 'check-before-down', round: 2 }, rt);
     expect(rt.backlog).toBe(0);
     expect(swim.member('m2')?.state).toBe('suspect');
   });
@@ -264,7 +264,29 @@ describe('suspicion about others', () => {
     // 2 can reach us (its own pings arrive) but nothing we send reaches it: not reachable.
     for (let k = 0; k < CHECK_ROUNDS; k++) {
       swim.handleData(encode(header(id(2), ME, { type: 'ping', probeNumber: k })), rt);
-      for (const r of takeTimers(rt, 'change-suspect-to-down')) swim.handleTimer(r.timer, rt);
+      for (const r of takeTimers(rt, 'check-before-down')) swim.handleTimer(r.timer, rt);
+    }
+    expect(swim.member('m2')?.state).toBe('down');
+  });
+
+  it('(Shoal) each check round ends with a check-before-down timer; change-suspect-to-down is only the timeout', () => {
+    const { swim, rt } = makeNode(ME);
+    swim.applyMany([member(id(2)), member(id(3))], false, rt);
+    swim.applyMany([member(id(2), 'suspect')], false, rt);
+    const [t] = takeTimers(rt, 'change-suspect-to-down');
+    rt.clear();
+    swim.handleTimer(t!.timer, rt);
+    for (let round = 1; round <= CHECK_ROUNDS; round++) {
+      const timer = {
+        type: 'check-before-down',
+        memberId: id(2),
+        incarnation: 0,
+        token: swim.timerToken,
+        round,
+      };
+      expect(takeTimers(rt, 'check-before-down')).toEqual([{ timer, afterMs: C.probePeriodMs }]);
+      expect(takeTimers(rt, 'change-suspect-to-down')).toEqual([]);
+      swim.handleTimer(timer as Timer<TestId>, rt);
     }
     expect(swim.member('m2')?.state).toBe('down');
   });

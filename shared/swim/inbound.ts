@@ -1,0 +1,152 @@
+import type { Invalidates } from './broadcast';
+import type { HandleResult, RemoteErrorKind } from './errors';
+import type { Identity } from './identity';
+import { decodePacket } from './packet';
+import type { Header } from './payload';
+import type { Runtime } from './runtime';
+import type { StateMachine } from './state-machine';
+
+/*
+ * One packet from the network, in the order foca takes it: refuse what isn't for us (changing
+ * nothing), apply the sender's own liveness, then the piggybacked updates, then the custom
+ * broadcasts, and last answer the message itself, which only a connected member does.
+ */
+
+const OK: HandleResult = { ok: true };
+
+function fail(kind: RemoteErrorKind, message: string): HandleResult {
+  return { ok: false, error: { kind, message } };
+}
+
+/** See `Swim.handleData`. */
+export function handleData<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  bytes: Uint8Array,
+  runtime: Runtime<T>,
+): HandleResult {
+  if (bytes.length > m.config.maxPacketSize) {
+    return fail('data-too-big', `${bytes.length} bytes > maxPacketSize ${m.config.maxPacketSize}`);
+  }
+  const decoded = decodePacket(m.codec, bytes);
+  if (!decoded.ok) return fail(decoded.kind, decoded.message);
+  const { header, members, broadcasts } = decoded.packet;
+  const src = header.src;
+  const msg = header.message;
+  const ours = m.identity.addr;
+  if (src.addr === ours) return fail('data-from-ourselves', `src ${src.toString()} has our addr`);
+  if (m.connection === 'undead') return fail('not-for-us', 'we are undead: packets are dropped');
+  const wasDisconnected = m.connection === 'disconnected';
+  if (!acceptsPayload(m.identity, header)) {
+    // Shoal: someone still talks to an older life of ours. Tell it who we are now, or after a mass
+    // rejoin (a healed partition) members can keep addressing each other's old identities, each
+    // side dropping the other's packets, until a periodic announce to the Down breaks the tie.
+    if (header.dst.addr === ours && !src.equals(m.identity)) m.send(src, { type: 'gossip' }, runtime);
+    return fail('not-for-us', `dst ${header.dst.toString()} is not us (${m.identity.toString()})`);
+  }
+  if (
+    ((msg.type === 'ping-req' || msg.type === 'indirect-ack') && msg.target.addr === ours) ||
+    ((msg.type === 'indirect-ping' || msg.type === 'forwarded-ack') && msg.origin.addr === ours)
+  ) {
+    return fail('indirect-for-ourselves', `${msg.type} names us`);
+  }
+
+  if (m.dataNotifications) runtime.notify({ type: 'data-received', header });
+
+  const senderIsActive = m.applyUpdate(src, header.srcIncarnation, 'alive', true, runtime);
+  if (!senderIsActive) {
+    // The sender is Down to us (or an old identity): its data can't be trusted. A TurnUndead from it
+    // still counts, or two members that think each other Down would bounce TurnUndeads forever.
+    if (msg.type === 'turn-undead') m.handleSelfUpdate(0, 'down', runtime);
+    if (m.config.notifyDownMembers) m.send(src, { type: 'turn-undead' }, runtime);
+    return OK;
+  }
+
+  // Shoal: a joiner doesn't pass on the members its Feeds list (the cluster knows them: at N=1,000
+  // that would be 1,000 updates × maxTransmissions). A connected member does, as foca: that is how
+  // a periodic announce across a healed partition teaches one side about the other.
+  const joining = msg.type === 'feed' && (wasDisconnected || (m.feedChase === src.addr && m.feedChaseIsJoin));
+  const knownBefore = m.table.insertedActive;
+  m.applyMany(members, !joining, runtime);
+  const learnedNew = m.table.insertedActive !== knownBefore;
+
+  const result = broadcasts.length > 0 ? receiveBroadcasts(m, broadcasts, src) : OK;
+
+  if (m.connection !== 'connected') return result;
+
+  switch (msg.type) {
+    case 'ping':
+      m.send(src, { type: 'ack', probeNumber: msg.probeNumber }, runtime);
+      break;
+    case 'ack':
+      m.probe.receiveAck(src, msg.probeNumber);
+      if (m.checks.size > 0) m.checks.answered(src.addr, msg.probeNumber);
+      break;
+    case 'ping-req':
+      m.send(msg.target, { type: 'indirect-ping', origin: src, probeNumber: msg.probeNumber }, runtime);
+      break;
+    case 'indirect-ping':
+      m.send(src, { type: 'indirect-ack', target: msg.origin, probeNumber: msg.probeNumber }, runtime);
+      break;
+    case 'indirect-ack':
+      m.send(msg.target, { type: 'forwarded-ack', origin: src, probeNumber: msg.probeNumber }, runtime);
+      break;
+    case 'forwarded-ack':
+      m.probe.receiveIndirectAck(src, msg.probeNumber);
+      if (m.checks.size > 0) m.checks.answered(msg.origin.addr, msg.probeNumber);
+      break;
+    case 'announce':
+      m.sendFeed(src, 0, runtime);
+      break;
+    case 'feed': {
+      // Start walking the pages only if the first one taught us something: a joiner walks the whole
+      // membership, a periodic announce into a cluster we already know costs one Feed.
+      const chasing = m.feedChase === src.addr;
+      if (msg.next !== 0 && (learnedNew || chasing)) {
+        if (!chasing) m.feedChaseIsJoin = wasDisconnected;
+        m.feedChase = src.addr;
+        m.send(src, { type: 'feed-request', cursor: msg.next }, runtime);
+      } else if (chasing) {
+        m.feedChase = undefined;
+      }
+      break;
+    }
+    case 'feed-request':
+      m.sendFeed(src, Math.max(1, msg.cursor), runtime);
+      break;
+    case 'turn-undead':
+      m.handleSelfUpdate(0, 'down', runtime);
+      break;
+    case 'gossip':
+    case 'broadcast':
+      break;
+  }
+  return result;
+}
+
+function acceptsPayload<T extends Identity>(us: T, header: Header<T>): boolean {
+  // An Announce may name an older identity of ours: a joiner only knows the addr it was given.
+  return header.dst.equals(us) || (header.message.type === 'announce' && header.dst.addr === us.addr);
+}
+
+function receiveBroadcasts<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  items: readonly Uint8Array[],
+  sender: T,
+): HandleResult {
+  const handler = m.handler;
+  if (handler === undefined) return fail('custom-broadcast', 'custom broadcasts received with no handler');
+  for (const item of items) {
+    let key: K | undefined;
+    try {
+      key = handler.receiveItem(item, sender);
+    } catch (e) {
+      return fail('custom-broadcast', e instanceof Error ? e.message : String(e));
+    }
+    // An item too big for our packets (a peer with a larger maxPacketSize) is kept by the handler
+    // but not passed on: it would sit in the backlog forever.
+    if (key !== undefined && item.length <= m.out.broadcastRoom(m)) {
+      m.out.customs.addOrReplace(key, item, m.unrepairedTransmissions);
+    }
+  }
+  return OK;
+}

@@ -1,0 +1,44 @@
+import type { Invalidates } from './broadcast';
+import type { Identity } from './identity';
+import type { Runtime } from './runtime';
+import type { StateMachine } from './state-machine';
+
+/** The periodic timers, each on only when its config entry is set. */
+export type PeriodicTask = 'periodic-announce' | 'periodic-gossip' | 'periodic-announce-down';
+
+/**
+ * A periodic timer with the current token: while connected, re-arms itself and sends its messages
+ * (foca's periodic announce, gossip, and announce to Down members, which heals partitions that
+ * declared each other Down). Changes no state but the backlogs' counters.
+ */
+export function runPeriodicTask<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  task: PeriodicTask,
+  runtime: Runtime<T>,
+): void {
+  const c = m.config;
+  const params =
+    task === 'periodic-announce'
+      ? c.periodicAnnounce
+      : task === 'periodic-gossip'
+        ? c.periodicGossip
+        : c.periodicAnnounceToDownMembers;
+  if (m.connection !== 'connected' || params === undefined) return;
+  runtime.submitAfter({ type: task, token: m.token }, params.frequencyMs);
+  switch (task) {
+    case 'periodic-announce':
+      m.chooseAndSend(params.numMembers, { type: 'announce' }, runtime);
+      return;
+    case 'periodic-gossip':
+      if (m.out.updates.size > 0 || m.out.customs.size > 0) {
+        m.chooseAndSend(params.numMembers, { type: 'gossip' }, runtime);
+      }
+      return;
+    case 'periodic-announce-down': {
+      m.table.chooseDown(params.numMembers, m.choice, m.rng);
+      const chosen = m.choice.splice(0);
+      for (const id of chosen) m.send(id, { type: 'announce' }, runtime);
+      return;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import type { Invalidates } from './broadcast';
+import type { Identity } from './identity';
+import type { Member } from './member';
+import type { Runtime } from './runtime';
+import type { StateMachine } from './state-machine';
+import { checkBeforeSuspect } from './suspicion-checks';
+
+/*
+ * The probe cycle, as foca's: every period (`probe-random-member`) the previous cycle is judged and
+ * the next member in the probe list is pinged; if no Ack came within `probeRttMs`
+ * (`send-indirect-probe`), a few others are asked to ping it. Acks are recorded by inbound.ts.
+ */
+
+/** A `probe-random-member` timer with the current token, while connected. */
+export function probeRandomMember<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  runtime: Runtime<T>,
+): void {
+  const probe = m.probe;
+  // A cycle whose indirect stage never ran (the host lost that timer) is dropped, not judged.
+  if (!probe.validate()) probe.clear();
+  const failed = probe.takeFailed();
+  if (failed !== undefined) {
+    runtime.notify({ type: 'probe-failed', probeNumber: probe.probeNumber, id: failed.id });
+    const rec = m.table.get(failed.id.addr);
+    if (
+      rec?.id.equals(failed.id) === true &&
+      rec.state === 'alive' &&
+      rec.incarnation === failed.incarnation
+    ) {
+      // Shoal: before suspecting, one more check (a Ping and PingReqs, one period). On a lossy
+      // network most failed probes end there, and each suspicion costs every member
+      // maxTransmissions sends of it and of its refutation.
+      checkBeforeSuspect(m, failed.id, failed.incarnation, runtime);
+    } else {
+      const s = m.suspect(failed.id, failed.incarnation, undefined, runtime);
+      // Already Suspect: its timeout may have gone with an old token, so it runs again.
+      if (s?.isActiveNow === true && !s.applySuccessful) {
+        m.armSuspicionTimeout(failed.id, failed.incarnation, m.suspicionWaitMs, runtime);
+      }
+    }
+  }
+  const next = m.table.next(m.rng);
+  if (next !== undefined) {
+    const id = next.id;
+    const probeNumber = probe.start(id, next.incarnation);
+    // Lifeguard's buddy system: a suspect we probe learns it is suspected and can refute at once.
+    const extra: Member<T> | undefined =
+      next.state === 'suspect' ? { id, incarnation: next.incarnation, state: 'suspect' } : undefined;
+    m.send(id, { type: 'ping', probeNumber }, runtime, extra);
+    runtime.submitAfter({ type: 'send-indirect-probe', probedId: id, token: m.token }, m.config.probeRttMs);
+  }
+  runtime.submitAfter({ type: 'probe-random-member', token: m.token }, m.config.probePeriodMs);
+}
+
+/** A `send-indirect-probe` timer with the current token: no Ack within the round-trip time. */
+export function sendIndirectProbe<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  probedId: T,
+  runtime: Runtime<T>,
+): void {
+  const probe = m.probe;
+  probe.markIndirectStageReached();
+  if (!probe.isProbing(probedId) || probe.succeeded()) return;
+  if (!m.table.isActive(probedId)) return;
+  m.table.chooseActive(m.config.numIndirectProbes, m.choice, m.rng, (id) => !id.equals(probedId));
+  const chosen = m.choice.splice(0);
+  const probeNumber = probe.probeNumber;
+  for (const via of chosen) {
+    probe.expectIndirectAck(via);
+    m.send(via, { type: 'ping-req', target: probedId, probeNumber }, runtime);
+  }
+  // Shoal, as memberlist: try the direct path once more beside the indirect ones. On a lossy link
+  // this halves the probes that fail for a member that is fine, and each failure costs a
+  // suspicion and a refutation sent maxTransmissions times by every member.
+  const rec = m.table.get(probedId.addr)!;
+  const extra: Member<T> | undefined =
+    rec.state === 'suspect' ? { id: probedId, incarnation: rec.incarnation, state: 'suspect' } : undefined;
+  m.send(probedId, { type: 'ping', probeNumber }, runtime, extra);
+}

@@ -1,0 +1,368 @@
+import type { BroadcastHandler, Invalidates } from './broadcast';
+import type { Codec } from './codec';
+import type { Config } from './config';
+import type { Identity } from './identity';
+import type { Incarnation, Member, MemberState } from './member';
+import { type ApplySummary, heldAs, type MemberRecord, Members } from './members';
+import { Outbox, type Sender } from './outbox';
+import type { Message } from './payload';
+import { Probe } from './probe';
+import type { Rng } from './rng';
+import type { Runtime, TimerToken } from './runtime';
+import { CHECK_ROUNDS, HEARD_SUSPICION_FACTOR, SuspicionChecks } from './suspicion-checks';
+import type { SwimInit } from './swim';
+
+/** Our own standing in the cluster, as foca's connection state (see the theory in swim.ts). */
+export type ConnectionState = 'disconnected' | 'connected' | 'undead';
+
+/**
+ * Shoal sends what nothing else would repair this many times more than `maxTransmissions`: news of
+ * an identity (a join, a rename), a Down, and custom broadcasts. A member no holder picks misses an item with
+ * probability e^-maxTransmissions; a missed suspicion is made up for by timers and checks, a missed
+ * join or leave is not (until a probe comes round, N periods later), nor a custom broadcast until the
+ * next Feed (see PROTOCOL.md, "Custom broadcast repair").
+ */
+const UNREPAIRED_TX_FACTOR = 2;
+const MAX_INCARNATION = 0xffff;
+
+/** An update that changed what we hold, and what the caller wants done about it. */
+interface Applied<T extends Identity> {
+  readonly summary: ApplySummary<T>;
+  readonly update: Member<T>;
+  /** Queue the update for dissemination. */
+  readonly disseminate: boolean;
+  /** How long a new suspicion runs here before it times out; undefined: no timer. */
+  readonly suspicionTimeoutMs: number | undefined;
+}
+
+/**
+ * The state of one core and every transition of it: members' states (`applyUpdate`, `suspect`,
+ * `declareDown` and `afterApply`, over the rules in members.ts), our own incarnation and identity
+ * (`handleSelfUpdate`, `changeIdentity`) and our connection state (`adjustConnectionState` and the
+ * `become…` steps). Internal: `Swim` is the public face, and the probe cycle, the checks and the
+ * packet handling (probe-cycle.ts, suspicion-checks.ts, inbound.ts) act through these methods.
+ */
+export class StateMachine<T extends Identity, K extends Invalidates> implements Sender<T> {
+  identity: T;
+  incarnation: Incarnation = 0;
+  config: Config;
+  connection: ConnectionState = 'disconnected';
+  /** u8, wraps; bumped whenever the schedule is dropped, which makes every timer out there stale. */
+  token: TimerToken = 0;
+  readonly rng: Rng;
+  readonly codec: Codec<T>;
+  readonly handler: BroadcastHandler<T, K> | undefined;
+  readonly dataNotifications: boolean;
+  readonly out: Outbox<T, K>;
+  readonly table = new Members<T>();
+  readonly probe = new Probe<T>();
+  readonly checks = new SuspicionChecks();
+  /** Reused buffer for random choices of members. */
+  readonly choice: T[] = [];
+  /** Addr of the member whose Feed pages we are walking, so a page of known members doesn't end the walk. */
+  feedChase: string | undefined;
+  /** Whether that walk is a join: what a joiner learns from Feeds, the cluster knows already. */
+  feedChaseIsJoin = false;
+
+  constructor(init: SwimInit<T, K>) {
+    this.identity = init.identity;
+    this.config = init.config;
+    this.rng = init.rng;
+    this.codec = init.codec;
+    this.handler = init.broadcastHandler;
+    this.dataNotifications = init.dataNotifications ?? true;
+    this.out = new Outbox(
+      init.codec,
+      init.config.maxPacketSize,
+      init.broadcastHandler,
+      this.dataNotifications,
+    );
+  }
+
+  // ---- members' states ---------------------------------------------------------------------------
+
+  /** Applies updates from a packet or the host; updates about us or an older life of ours included. */
+  applyMany(members: readonly Member<T>[], doBroadcast: boolean, runtime: Runtime<T>): void {
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      if (m.id.equals(this.identity)) {
+        this.handleSelfUpdate(m.incarnation, m.state, runtime);
+      } else if (m.id.addr === this.identity.addr) {
+        // An older life of ours: it must not come back.
+        this.applyUpdate(m.id, 0, 'down', doBroadcast, runtime);
+      } else {
+        this.applyUpdate(m.id, m.incarnation, m.state, doBroadcast, runtime);
+      }
+    }
+    this.adjustConnectionState(runtime);
+  }
+
+  /**
+   * Applies an update about another member, learned from someone. Returns whether that member is
+   * active now (false if the update lost an addr conflict).
+   */
+  applyUpdate(
+    id: T,
+    incarnation: Incarnation,
+    state: MemberState,
+    doBroadcast: boolean,
+    runtime: Runtime<T>,
+  ): boolean {
+    const s = this.table.apply(id, incarnation, state, this.rng);
+    const active = s.conflict === 'lost' || s.conflict === 'failed-condition' ? false : s.isActiveNow;
+    if (s.applySuccessful) {
+      const update: Member<T> = { id, incarnation, state };
+      this.afterApply(
+        { summary: s, update, disseminate: doBroadcast, suspicionTimeoutMs: this.heardSuspicionWaitMs },
+        runtime,
+      );
+    }
+    return active;
+  }
+
+  /**
+   * Our verdict on a failed probe and its check: `id` becomes Suspect at `incarnation` (if `onlyIf`
+   * holds for the member we hold), the cluster hears of it and our timeout runs. Returns the
+   * summary (read it before the next apply), undefined when the addr is unknown.
+   */
+  suspect(
+    id: T,
+    incarnation: Incarnation,
+    onlyIf: ((known: MemberRecord<T>) => boolean) | undefined,
+    runtime: Runtime<T>,
+  ): ApplySummary<T> | undefined {
+    const s = this.table.applyExistingIf(id, incarnation, 'suspect', onlyIf, this.rng);
+    if (s === undefined || !s.applySuccessful) return s;
+    const update: Member<T> = { id, incarnation, state: 'suspect' };
+    this.afterApply(
+      { summary: s, update, disseminate: true, suspicionTimeoutMs: this.suspicionWaitMs },
+      runtime,
+    );
+    return s;
+  }
+
+  /**
+   * Our verdict after a check of a suspect: `id` is Down, if we still hold it Suspect at
+   * `incarnation` (Down is final: a refutation or rename since wins). Returns whether it went Down.
+   */
+  declareDown(id: T, incarnation: Incarnation, runtime: Runtime<T>): boolean {
+    const s = this.table.applyExistingIf(
+      id,
+      incarnation,
+      'down',
+      heldAs(id, incarnation, 'suspect'),
+      this.rng,
+    );
+    if (s === undefined || !s.applySuccessful) return false;
+    const update: Member<T> = { id, incarnation, state: 'down' };
+    this.afterApply({ summary: s, update, disseminate: true, suspicionTimeoutMs: undefined }, runtime);
+    this.adjustConnectionState(runtime);
+    return true;
+  }
+
+  /**
+   * What an applied update sets off, in this order (foca's `handle_apply_summary`):
+   *
+   * | the update left the member      | disseminated (if asked) | timer                   | notifications              |
+   * |---------------------------------|-------------------------|-------------------------|----------------------------|
+   * | active, inserted or renamed     | 2 × maxTransmissions    | suspicion, if Suspect   | rename (if so), member-up (if it was not active) |
+   * | active, same identity           | maxTransmissions        | suspicion, if Suspect   | member-up (if it was Down) |
+   * | Down                            | 2 × maxTransmissions    | remove-down             | rename (if so), member-down (if it was active)   |
+   */
+  private afterApply(a: Applied<T>, runtime: Runtime<T>): void {
+    const { isActiveNow, changedActiveSet, conflict, replaced, inserted } = a.summary;
+    const { id, state } = a.update;
+    // Even an Alive member's higher incarnation is passed on, as foca: a refutation has to outrun
+    // its suspicion everywhere (sparing it left suspicions lingering under loss).
+    if (a.disseminate) {
+      // A member that misses a join never probes the newcomer, and one that misses a leave (no
+      // suspicion came before it) only finds out when its own probe comes round: up to N periods.
+      const introduces = isActiveNow && (inserted || conflict === 'replaced');
+      const tx = introduces || !isActiveNow ? this.unrepairedTransmissions : this.config.maxTransmissions;
+      this.out.updates.add(a.update, this.out.measure(a.update), tx);
+    }
+    if (!isActiveNow) {
+      runtime.submitAfter({ type: 'remove-down', id }, this.config.removeDownAfterMs);
+    } else if (state === 'suspect' && a.suspicionTimeoutMs !== undefined) {
+      // Shoal: whoever learns of a suspicion times it out, not only the prober.
+      this.armSuspicionTimeout(id, a.update.incarnation, a.suspicionTimeoutMs, runtime);
+    }
+    if (conflict === 'replaced' && replaced !== undefined) {
+      runtime.notify({ type: 'rename', old: replaced, new: id });
+    }
+    if (changedActiveSet) {
+      runtime.notify(isActiveNow ? { type: 'member-up', id } : { type: 'member-down', id });
+    }
+  }
+
+  armSuspicionTimeout(id: T, incarnation: Incarnation, afterMs: number, runtime: Runtime<T>): void {
+    runtime.submitAfter(
+      { type: 'change-suspect-to-down', memberId: id, incarnation, token: this.token },
+      afterMs,
+    );
+  }
+
+  // ---- our own state -----------------------------------------------------------------------------
+
+  /** An update about our exact identity: refute a suspicion, or rejoin / go Undead on a Down. */
+  handleSelfUpdate(incarnation: Incarnation, state: MemberState, runtime: Runtime<T>): void {
+    if (state === 'alive') return;
+    if (state === 'down') {
+      if (!this.attemptRejoin(runtime)) this.becomeUndead(runtime);
+      return;
+    }
+    // Suspected: refute with a higher incarnation, carried by the header of everything we send.
+    const increase = this.incarnation <= incarnation;
+    const highest = Math.max(incarnation, this.incarnation);
+    if (highest >= MAX_INCARNATION) {
+      if (!this.attemptRejoin(runtime)) this.becomeUndead(runtime);
+      return;
+    }
+    if (increase) this.incarnation = highest + 1;
+    this.gossip(runtime);
+  }
+
+  private attemptRejoin(runtime: Runtime<T>): boolean {
+    const renewed = this.identity.renew();
+    if (renewed === undefined || renewed.equals(this.identity)) return false;
+    if (!renewed.winsAddrConflict(this.identity)) return false;
+    this.changeIdentity(renewed, runtime);
+    runtime.notify({ type: 'rejoin', id: renewed });
+    return true;
+  }
+
+  /** See `Swim.changeIdentity` (the caller has checked the identity is new). */
+  changeIdentity(identity: T, runtime: Runtime<T>): void {
+    const previousIsDown = this.connection === 'undead';
+    const down: Member<T> = { id: this.identity, incarnation: 0, state: 'down' };
+    const size = previousIsDown ? 0 : this.measure(down);
+    // Encode before mutating: an identity the codec can't write must leave us as we were.
+    this.measure({ id: identity, incarnation: 0, state: 'alive' });
+    this.identity = identity;
+    this.reset();
+    if (!previousIsDown) this.out.updates.add(down, size, this.config.maxTransmissions);
+    this.gossip(runtime);
+  }
+
+  // ---- connection state --------------------------------------------------------------------------
+
+  adjustConnectionState(runtime: Runtime<T>): void {
+    if (this.connection === 'disconnected') {
+      if (this.table.numActive > 0) this.becomeConnected(runtime);
+    } else if (this.connection === 'connected') {
+      if (this.table.numActive === 0) this.becomeDisconnected(runtime);
+    }
+  }
+
+  private becomeConnected(runtime: Runtime<T>): void {
+    this.connection = 'connected';
+    const c = this.config;
+    runtime.submitAfter({ type: 'probe-random-member', token: this.token }, c.probePeriodMs);
+    // Shoal: the first announces come at a random point of their period. Members that joined
+    // together would otherwise announce in step, and a healed partition would wait for that one
+    // shared phase (up to a whole period) instead of the earliest of N random ones.
+    if (c.periodicAnnounce !== undefined) {
+      runtime.submitAfter(
+        { type: 'periodic-announce', token: this.token },
+        this.randomPhase(c.periodicAnnounce.frequencyMs),
+      );
+    }
+    if (c.periodicAnnounceToDownMembers !== undefined) {
+      runtime.submitAfter(
+        { type: 'periodic-announce-down', token: this.token },
+        this.randomPhase(c.periodicAnnounceToDownMembers.frequencyMs),
+      );
+    }
+    if (c.periodicGossip !== undefined) {
+      runtime.submitAfter({ type: 'periodic-gossip', token: this.token }, c.periodicGossip.frequencyMs);
+    }
+    runtime.notify({ type: 'active' });
+  }
+
+  /** A delay in (0, periodMs]. */
+  private randomPhase(periodMs: number): number {
+    return periodMs * (1 - this.rng.next());
+  }
+
+  private becomeDisconnected(runtime: Runtime<T>): void {
+    this.connection = 'disconnected';
+    this.bumpToken();
+    this.probe.clear();
+    runtime.notify({ type: 'idle' });
+  }
+
+  becomeUndead(runtime: Runtime<T>): void {
+    this.connection = 'undead';
+    this.probe.clear();
+    this.bumpToken();
+    runtime.notify({ type: 'defunct' });
+  }
+
+  /** Back to Disconnected at incarnation 0 with a fresh schedule (a new identity, or reusing a Down one). */
+  reset(): void {
+    this.connection = 'disconnected';
+    this.incarnation = 0;
+    this.bumpToken();
+    this.probe.clear();
+  }
+
+  private bumpToken(): void {
+    this.token = (this.token + 1) & 0xff;
+    // Their timers are stale now.
+    this.checks.clear();
+  }
+
+  // ---- timeouts ----------------------------------------------------------------------------------
+
+  get unrepairedTransmissions(): number {
+    return Math.min(255, this.config.maxTransmissions * UNREPAIRED_TX_FACTOR);
+  }
+
+  /**
+   * How long the prober waits between publishing a suspicion and checking the suspect again: the
+   * rounds of its checks (0 before publishing, then `CHECK_ROUNDS`) come out of
+   * `suspectToDownAfterMs`, so it declares Down about that long after its probe failed (at least one
+   * probe period of waiting, for short timeouts).
+   */
+  get suspicionWaitMs(): number {
+    const c = this.config;
+    return Math.max(c.probePeriodMs, c.suspectToDownAfterMs - (CHECK_ROUNDS + 1) * c.probePeriodMs);
+  }
+
+  /** The same for a member that only heard of the suspicion: a backstop for a lost Down. */
+  get heardSuspicionWaitMs(): number {
+    const c = this.config;
+    return Math.max(
+      c.probePeriodMs,
+      c.suspectToDownAfterMs * HEARD_SUSPICION_FACTOR - CHECK_ROUNDS * c.probePeriodMs,
+    );
+  }
+
+  // ---- sending -----------------------------------------------------------------------------------
+
+  /** Bytes `member` takes on the wire. Throws `EncodeError` if the codec can't write it; changes nothing. */
+  measure(member: Member<T>): number {
+    return this.out.measure(member);
+  }
+
+  send(dst: T, message: Message<T>, runtime: Runtime<T>, extra?: Member<T>): void {
+    this.out.send(this, dst, message, runtime, extra);
+  }
+
+  sendFeed(dst: T, cursor: number, runtime: Runtime<T>): void {
+    this.out.sendFeed(this, dst, cursor, this.table, this.rng, runtime);
+  }
+
+  /** Sends `message` to up to `numMembers` random active members. */
+  chooseAndSend(numMembers: number, message: Message<T>, runtime: Runtime<T>): void {
+    this.table.chooseActive(numMembers, this.choice, this.rng, undefined);
+    if (this.choice.length === 0) return;
+    const chosen = this.choice.splice(0);
+    for (const id of chosen) this.send(id, message, runtime);
+  }
+
+  /** Sends a Gossip to `numIndirectProbes` random active members, as foca. */
+  gossip(runtime: Runtime<T>): void {
+    this.chooseAndSend(this.config.numIndirectProbes, { type: 'gossip' }, runtime);
+  }
+}
