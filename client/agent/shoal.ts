@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * `npx shoal join --signaling URL --room R [--name N]`: a headless member (bots, always-on peers).
+ * Prints members joining and leaving live: a table redrawn on a terminal, JSON lines when piped.
+ * Ctrl-C (SIGINT) or SIGTERM leaves gracefully: the others see a leave, not a crash.
+ */
+import { Command } from 'commander';
+import { joinRoom, type Room } from '../node';
+import { jsonLinesView, type MembersView, tableView } from './members-view';
+
+interface JoinFlags {
+  signaling: string;
+  room: string;
+  name?: string;
+  json?: boolean;
+}
+
+async function join(flags: JoinFlags): Promise<void> {
+  const metadata = flags.name === undefined ? {} : { name: flags.name };
+  const room: Room = joinRoom({ signaling: flags.signaling, room: flags.room, metadata });
+  const write = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const view: MembersView =
+    process.stdout.isTTY && flags.json !== true ? tableView(write, flags.room) : jsonLinesView(write);
+  const members = () => (room.status === 'lost' ? [] : room.members());
+
+  view.show({ event: 'self', member: room.self }, members());
+  room.on('status', (status) => view.show({ event: 'status', status }, members()));
+  room.on('join', (member) => view.show({ event: 'join', member }, members()));
+  room.on('leave', (member) => view.show({ event: 'leave', member }, members()));
+  room.on('error', (error) => process.stderr.write(`shoal: ${error.message}\n`));
+
+  let leaving = false;
+  const leave = (signal: NodeJS.Signals) => {
+    if (leaving) process.exit(130); // A second Ctrl-C: stop waiting for the goodbye.
+    leaving = true;
+    room.leave().then(
+      () => {
+        view.show({ event: 'left' }, []);
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`shoal: leave failed on ${signal}: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', leave);
+  process.on('SIGTERM', leave);
+}
+
+const program = new Command('shoal').description(
+  'Shoal: SWIM membership for browser tabs, from the command line',
+);
+program
+  .command('join')
+  .description('join a room as a headless member and print who joins and leaves')
+  .requiredOption('--signaling <url>', 'the signaling server (http(s):// or ws(s)://)')
+  .requiredOption('--room <room>', 'the room to join')
+  .option('--name <name>', 'our name, as metadata { name }')
+  .option('--json', 'JSON lines even on a terminal')
+  .action((flags: JoinFlags) => join(flags));
+
+await program.parseAsync(process.argv);
