@@ -17,7 +17,13 @@ interface JoinFlags {
 
 async function join(flags: JoinFlags): Promise<void> {
   const metadata = flags.name === undefined ? {} : { name: flags.name };
-  const room: Room = joinRoom({ signaling: flags.signaling, room: flags.room, metadata });
+  let room: Room;
+  try {
+    room = joinRoom({ signaling: flags.signaling, room: flags.room, metadata });
+  } catch (error) {
+    process.stderr.write(`shoal: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
   const write = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const view: MembersView =
     process.stdout.isTTY && flags.json !== true ? tableView(write, flags.room) : jsonLinesView(write);
@@ -27,6 +33,10 @@ async function join(flags: JoinFlags): Promise<void> {
   room.on('status', (status) => view.show({ event: 'status', status }, members()));
   room.on('join', (member) => view.show({ event: 'join', member }, members()));
   room.on('leave', (member) => view.show({ event: 'leave', member }, members()));
+  // A member's metadata (its name) usually arrives just after its join.
+  room.on('update', (member) => {
+    if (!member.self) view.show({ event: 'update', member }, members());
+  });
   room.on('error', (error) => process.stderr.write(`shoal: ${error.message}\n`));
 
   let leaving = false;
