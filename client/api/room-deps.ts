@@ -12,6 +12,7 @@ export interface RoomMeshInit {
   readonly swimSrcAddr: (bytes: Uint8Array) => string | undefined;
   readonly server: ServerSignaling;
   readonly iceServers: readonly RTCIceServer[];
+  readonly iceTransportPolicy?: RTCIceTransportPolicy;
   readonly maxPacketSize: number;
   readonly maxConnections?: number;
   readonly logger: Logger;

@@ -100,6 +100,9 @@ export class Room<M extends Metadata = Metadata> {
         swimSrcAddr: readSrcAddr,
         server: this.signaling,
         iceServers: options.iceServers,
+        ...(options.iceTransportPolicy === undefined
+          ? {}
+          : { iceTransportPolicy: options.iceTransportPolicy }),
         maxPacketSize: options.config.maxPacketSize,
         ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
         logger: this.logger,
