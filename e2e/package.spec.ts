@@ -2,6 +2,7 @@
  * The package as a web developer gets it: packed, installed from the tarball into a fresh app, the
  * examples built there with Vite, served by the packaged `shoal-signaling` bin, and run in Chromium.
  */
+import { spawn } from 'node:child_process';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { type PackedApp, packAndInstall } from './support/packed-app';
 import { freePort, SignalingProcess } from './support/signaling';
@@ -9,6 +10,11 @@ import { freePort, SignalingProcess } from './support/signaling';
 let app: PackedApp | undefined;
 let server: SignalingProcess | undefined;
 const contexts: Array<{ close(): Promise<void> }> = [];
+const pageErrors: string[] = [];
+
+test.afterEach(() => {
+  expect(pageErrors.splice(0)).toEqual([]);
+});
 
 test.beforeAll(async () => {
   test.setTimeout(600_000);
@@ -31,10 +37,8 @@ async function open(browser: Browser, path: string, room: string, name: string):
   const context = await browser.newContext();
   contexts.push(context);
   const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('pageerror', (e) => pageErrors.push(`${name}: ${e.message}`));
   await page.goto(`${server!.url}/${path}?room=${room}&name=${name}`);
-  page.on('close', () => expect(errors).toEqual([]));
   return page;
 }
 
@@ -118,4 +122,44 @@ test('the React example in StrictMode joins once (no ghost member) and shows ava
   const seen = await watcher.evaluate(() => (window as unknown as { seen: string[] }).seen);
   expect(seen.filter((s) => s.startsWith('join'))).toHaveLength(1);
   expect(seen.filter((s) => s.startsWith('leave'))).toEqual([]);
+
+  // Unmounting the provider leaves the room: the watcher sees a goodbye, not a crash detection.
+  await react.getByLabel('here').uncheck();
+  await expect
+    .poll(() => watcher.evaluate(() => (window as unknown as { seen: string[] }).seen.length), {
+      timeout: 2_000,
+    })
+    .toBe(2);
+  await expect.poll(() => othersSeen(watcher), { timeout: 2_000 }).toEqual([]);
+});
+
+test('the packaged agent (`shoal join`, on shoal/node) prints a page of the packed app joining', async ({
+  browser,
+}) => {
+  const agent = spawn(
+    'node_modules/.bin/shoal',
+    ['join', '--signaling', server!.url, '--room', 'pack-agent', '--name', 'bot'],
+    { cwd: app!.dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  agent.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  agent.stderr.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  try {
+    const page = await open(browser, 'cursors/index.html', 'pack-agent', 'ada');
+    await expect.poll(() => othersSeen(page), { timeout: 30_000 }).toEqual(['bot']);
+    const pageId = await page.evaluate(
+      () => (window as unknown as { room: { self: { id: string } } }).room.self.id,
+    );
+    await expect.poll(() => out, { timeout: 15_000 }).toContain(`"event":"join","id":"${pageId}"`);
+    const exited = new Promise<number | null>((r) => agent.once('exit', (code) => r(code)));
+    agent.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('"event":"left"');
+  } finally {
+    if (agent.exitCode === null) agent.kill('SIGKILL');
+  }
 });

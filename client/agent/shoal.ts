@@ -5,7 +5,7 @@
  * Ctrl-C (SIGINT) or SIGTERM leaves gracefully: the others see a leave, not a crash.
  */
 import { Command } from 'commander';
-import { joinRoom, type Room } from '../node';
+import type { Room } from '../node';
 import { jsonLinesView, type MembersView, tableView } from './members-view';
 
 interface JoinFlags {
@@ -16,6 +16,13 @@ interface JoinFlags {
 }
 
 async function join(flags: JoinFlags): Promise<void> {
+  // `@roamhq/wrtc` is an optional peer of the package: say what to install instead of a stack trace.
+  const { joinRoom } = await import('../node').catch((error: unknown) => {
+    process.stderr.write(
+      `shoal: cannot load Node's WebRTC (${String(error)}).\nInstall it beside shoal: npm install @roamhq/wrtc\n`,
+    );
+    process.exit(2);
+  });
   const metadata = flags.name === undefined ? {} : { name: flags.name };
   let room: Room;
   try {

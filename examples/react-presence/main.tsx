@@ -75,11 +75,26 @@ function Cursors() {
   });
 }
 
+// Unticking "here" unmounts the provider, which leaves the room; ticking it joins again.
+function App() {
+  const [here, setHere] = useState(true);
+  return (
+    <>
+      <label className="here">
+        <input type="checkbox" checked={here} onChange={(e) => setHere(e.target.checked)} /> here
+      </label>
+      {here && (
+        <RoomProvider options={{ signaling, room, metadata: initial }}>
+          <Avatars />
+          <Cursors />
+        </RoomProvider>
+      )}
+    </>
+  );
+}
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <RoomProvider options={{ signaling, room, metadata: initial }}>
-      <Avatars />
-      <Cursors />
-    </RoomProvider>
+    <App />
   </StrictMode>,
 );
