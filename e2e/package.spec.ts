@@ -42,6 +42,20 @@ async function open(browser: Browser, path: string, room: string, name: string):
   return page;
 }
 
+/** The packaged server's lifetime counters, from /metrics. */
+async function serverCounters(): Promise<{ connections: number; joins: number }> {
+  const text = await (await fetch(`${server!.url}/metrics`)).text();
+  const sum = (name: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(name))
+      .reduce((total, l) => total + Number(l.split(' ').at(-1)), 0);
+  return {
+    connections: sum('shoal_signaling_connections_total'),
+    joins: sum('shoal_signaling_joins_total'),
+  };
+}
+
 const othersSeen = (page: Page) =>
   page.evaluate(() =>
     (
@@ -85,13 +99,14 @@ test('the React example in StrictMode joins once (no ghost member) and shows ava
   await watcher.evaluate(() => {
     const w = window as unknown as {
       seen: string[];
-      room: { on(e: string, h: (m: { id: string }) => void): void };
+      room: { on(e: string, h: (m: { id: string; generation: number }) => void): void };
     };
     w.seen = [];
-    w.room.on('join', (m) => w.seen.push(`join ${m.id}`));
+    w.room.on('join', (m) => w.seen.push(`join ${m.id} generation ${m.generation}`));
     w.room.on('leave', (m) => w.seen.push(`leave ${m.id}`));
   });
 
+  const before = await serverCounters();
   const react = await open(browser, 'react-presence/index.html', 'pack-react', 'rea');
   await expect(react.locator('[data-status]')).toHaveAttribute('data-status', 'connected', {
     timeout: 30_000,
@@ -122,6 +137,13 @@ test('the React example in StrictMode joins once (no ghost member) and shows ava
   const seen = await watcher.evaluate(() => (window as unknown as { seen: string[] }).seen);
   expect(seen.filter((s) => s.startsWith('join'))).toHaveLength(1);
   expect(seen.filter((s) => s.startsWith('leave'))).toEqual([]);
+  // A fresh tab's first room is generation 0: no discarded first room took a generation before it.
+  expect(seen.filter((s) => s.startsWith('join'))[0]).toMatch(/ generation 0$/);
+  // Nor did a first, StrictMode-discarded room reach the server: one connection, one join.
+  const after = await serverCounters();
+  console.log(`server counters while the React page opened: ${JSON.stringify({ before, after })}`);
+  expect(after.connections - before.connections).toBe(1);
+  expect(after.joins - before.joins).toBe(1);
 
   // Unmounting the provider leaves the room: the watcher sees a goodbye, not a crash detection.
   await react.getByLabel('here').uncheck();

@@ -81,6 +81,10 @@ export async function packAndInstall(): Promise<PackedApp> {
   );
   await npm(app, 'install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error');
   await run(join(app, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: app });
-  await run(join(app, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: app });
+  // React's development build: StrictMode's double mount happens only there, and the test needs it.
+  await run(join(app, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], {
+    cwd: app,
+    env: { ...process.env, NODE_ENV: 'development' },
+  });
   return { dir: app, tarball, remove: () => rm(dir, { recursive: true, force: true }) };
 }
