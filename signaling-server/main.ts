@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /** CLI entry: `tsx signaling-server/main.ts --help`. */
 import { pino } from 'pino';
 import { parseCli } from './cli';

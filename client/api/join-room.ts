@@ -69,6 +69,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
       swimSrcAddr,
       server: signaling,
       iceServers: options.iceServers,
+      ...(options.iceTransportPolicy === undefined ? {} : { iceTransportPolicy: options.iceTransportPolicy }),
       maxPacketSize: options.config.maxPacketSize,
       ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
       logger,

@@ -25,6 +25,8 @@ export interface JoinRoomOptions<M extends Metadata = Metadata> {
   readonly token?: string;
   /** STUN/TURN servers. Default none (works on a LAN and on loopback). */
   readonly iceServers?: readonly RTCIceServer[];
+  /** `'relay'` uses TURN only (hides addresses, proves the relay); default `'all'`. Passed to RTCPeerConnection. */
+  readonly iceTransportPolicy?: RTCIceTransportPolicy;
   /** Protocol settings over the browser preset for `expectedSize` members; `null` turns a periodic task off. */
   readonly config?: { readonly [K in keyof Config]?: Config[K] | null };
   /** How many members the room is tuned for (`browserPreset(n)`). Default 16. */
@@ -111,6 +113,7 @@ const optionsSchema = z.strictObject({
   metadata: z.optional(z.unknown()),
   token: z.optional(tokenSchema),
   iceServers: z.optional(z.array(iceServerSchema)),
+  iceTransportPolicy: z.optional(z.enum(['all', 'relay'])),
   config: z.optional(configSchema),
   expectedSize: z.optional(intAtLeast(1, 100_000)),
   maxConnections: z.optional(intAtLeast(1, 500)),
@@ -125,6 +128,7 @@ export interface ResolvedOptions<M extends Metadata> {
   readonly metadata: M;
   readonly token: string | undefined;
   readonly iceServers: readonly RTCIceServer[];
+  readonly iceTransportPolicy: RTCIceTransportPolicy | undefined;
   readonly config: Config;
   readonly maxConnections: number | undefined;
   readonly logger: Logger | undefined;
@@ -167,6 +171,7 @@ export function resolveOptions<M extends Metadata>(options: unknown): ResolvedOp
     metadata,
     token: o.token,
     iceServers: (o.iceServers ?? []) as RTCIceServer[],
+    iceTransportPolicy: o.iceTransportPolicy,
     config,
     maxConnections: o.maxConnections,
     logger: o.logger,

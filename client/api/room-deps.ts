@@ -14,6 +14,7 @@ export interface RoomMeshInit {
   readonly swimSrcAddr: (bytes: Uint8Array) => string | undefined;
   readonly server: ServerSignaling;
   readonly iceServers: readonly RTCIceServer[];
+  readonly iceTransportPolicy?: RTCIceTransportPolicy;
   readonly maxPacketSize: number;
   readonly maxConnections?: number;
   /** The room's one logger, random source and clock, shared by every layer. */

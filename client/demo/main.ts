@@ -3,7 +3,7 @@
  * membership live. Contract for tests and automation: every member shown is an element with
  * `data-member-id` and `data-state` (`alive` | `suspect` | `down`); our own also has `data-self`.
  */
-import { joinRoom, type Room, type RoomMember, type RoomStatus } from '../index';
+import { joinRoom, type Room, type RoomMember, type RoomStatus } from 'shoal';
 import {
   colourFor,
   defaultName,

@@ -2,7 +2,7 @@
  * The e2e harness page: exposes the library on `window` and, given `?room=`, joins at once and logs
  * every event with its wall time, so tests can read outcomes with `page.evaluate`.
  */
-import { joinRoom, type Metadata, type Room, type RoomMember } from '../index';
+import { joinRoom, type Metadata, type Room, type RoomMember } from 'shoal';
 
 interface LoggedMember {
   readonly id: string;

@@ -10,6 +10,8 @@ export interface SimplePeerDriverInit {
   readonly runtime: SimplePeerRuntime;
   /** STUN/TURN servers; none by default, which works on a LAN and on loopback. */
   readonly iceServers?: readonly RTCIceServer[];
+  /** `'relay'`: TURN candidates only. Default: the platform's (`'all'`). */
+  readonly iceTransportPolicy?: RTCIceTransportPolicy;
   /** How long simple-peer waits for ICE gathering before sending what it has. Its default is 5,000 ms. */
   readonly iceCompleteTimeoutMs?: number;
 }
@@ -25,7 +27,10 @@ export function createSimplePeerDriver(init: SimplePeerDriverInit): LinkDriver {
         initiator,
         trickle: false,
         channelConfig: CHANNEL_CONFIG,
-        config: { iceServers },
+        config: {
+          iceServers,
+          ...(init.iceTransportPolicy === undefined ? {} : { iceTransportPolicy: init.iceTransportPolicy }),
+        },
         ...(init.iceCompleteTimeoutMs === undefined ? {} : { iceCompleteTimeout: init.iceCompleteTimeoutMs }),
         ...(wrtc === undefined ? {} : { wrtc }),
       });

@@ -7,6 +7,8 @@ import type { SimplePeerRuntime } from './simple-peer-types';
 export interface WebRtcMeshInit extends MeshInit {
   /** STUN/TURN servers (`RTCIceServer`s, TURN credentials included). Default: none (LAN, loopback). */
   readonly iceServers?: readonly RTCIceServer[];
+  /** `'relay'`: TURN candidates only. Default: the platform's (`'all'`). */
+  readonly iceTransportPolicy?: RTCIceTransportPolicy;
   /** How long to wait for ICE gathering before sending an offer or answer. simple-peer's default: 5,000 ms. */
   readonly iceCompleteTimeoutMs?: number;
   /**
@@ -25,6 +27,7 @@ export function makeWebRtcMeshFactory(defaults: SimplePeerRuntime): (init: WebRt
     const driver = createSimplePeerDriver({
       runtime: init.simplePeer ?? defaults,
       ...(init.iceServers === undefined ? {} : { iceServers: init.iceServers }),
+      ...(init.iceTransportPolicy === undefined ? {} : { iceTransportPolicy: init.iceTransportPolicy }),
       ...(init.iceCompleteTimeoutMs === undefined ? {} : { iceCompleteTimeoutMs: init.iceCompleteTimeoutMs }),
     });
     return new MeshNode(init, driver);

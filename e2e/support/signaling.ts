@@ -27,7 +27,12 @@ export class SignalingProcess {
   private child: ChildProcess | undefined;
   private output = '';
 
-  constructor(readonly port: number) {}
+  /** `command`: the server's argv before `--port`; by default the source through tsx. */
+  constructor(
+    readonly port: number,
+    private readonly command: readonly string[] = [TSX, 'signaling-server/main.ts'],
+    private readonly cwd: string = ROOT,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -35,15 +40,12 @@ export class SignalingProcess {
 
   /** Starts the server and waits until /healthz answers. */
   async start(): Promise<void> {
-    const child = spawn(
-      TSX,
-      ['signaling-server/main.ts', '--port', String(this.port), '--host', '127.0.0.1'],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, LOG_LEVEL: 'warn' },
-      },
-    );
+    const [bin, ...args] = this.command;
+    const child = spawn(bin!, [...args, '--port', String(this.port), '--host', '127.0.0.1'], {
+      cwd: this.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    });
     this.child = child;
     const keep = (b: Buffer) => {
       this.output = (this.output + b.toString()).slice(-4000);
