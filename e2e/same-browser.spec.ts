@@ -47,14 +47,15 @@ async function openPage(context: BrowserContext): Promise<Page> {
 }
 
 /** Joins the room; resolves at once. `joinMs` is set when the first other member is seen. */
-async function join(page: Page, signalingUrl: string, name: string): Promise<string> {
+async function join(page: Page, signalingUrl: string, name: string, sameBrowser = true): Promise<string> {
   return await page.evaluate(
-    ({ signalingUrl, name }) => {
+    ({ signalingUrl, name, sameBrowser }) => {
       const started = performance.now();
       const room = window.shoal.joinRoom({
         signaling: signalingUrl,
-        room: 'same-browser',
+        room: sameBrowser ? 'same-browser' : 'same-browser-off',
         metadata: { name } as Record<string, unknown>,
+        sameBrowser,
       });
       const log = window.sameBrowser!;
       room.on('join', () => {
@@ -64,7 +65,7 @@ async function join(page: Page, signalingUrl: string, name: string): Promise<str
       window.room = room;
       return room.self.id;
     },
-    { signalingUrl, name },
+    { signalingUrl, name, sameBrowser },
   );
 }
 
@@ -129,4 +130,23 @@ test('two tabs of one browser meet with the server down; a tab of another browse
   expect(await sameBrowserLinks(a)).toBe(1);
   expect(await sameBrowserLinks(b)).toBe(1);
   expect(cy).toMatch(/^[0-9a-f]{32}$/);
+});
+
+test('with sameBrowser: false, two tabs of one browser link over WebRTC through the server', async ({
+  browser,
+}) => {
+  const chrome = await browser.newContext();
+  contexts.push(chrome);
+  const a = await openPage(chrome);
+  const b = await openPage(chrome);
+  await join(a, files.server.url, 'ada', false);
+  await join(b, files.server.url, 'bob', false);
+  await expect.poll(() => names(b), { timeout: 30_000 }).toEqual(['ada', 'bob']);
+  await expect.poll(() => names(a), { timeout: 30_000 }).toEqual(['ada', 'bob']);
+  const joinMs = await b.evaluate(() => window.sameBrowser!.joinMs);
+  console.log(
+    `same-browser off, server up: second tab saw the first ${joinMs?.toFixed(1)} ms after joinRoom (WebRTC)`,
+  );
+  expect(await peerConnections(b)).toBeGreaterThanOrEqual(1);
+  expect(await sameBrowserLinks(a)).toBeUndefined();
 });
