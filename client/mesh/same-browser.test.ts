@@ -36,6 +36,55 @@ describe('SameBrowserMesh', () => {
     a.close();
   });
 
+  it.each([
+    ['larger', 3],
+    ['smaller', 1],
+  ])(
+    'a tab that died silently and came back with the same addr (a reload) is linked again, by a %s addr',
+    async (_, other) => {
+      const network = createInMemoryNetwork();
+      const room = `reload-${randomHexId()}`;
+      let dead = false;
+      // The first page of tab 2: its channels go deaf and mute at once, as when a renderer crashes.
+      const crashable = (name: string) => {
+        const channel = new BroadcastChannel(name);
+        const post = channel.postMessage.bind(channel);
+        channel.postMessage = (message: unknown) => {
+          if (!dead) post(message);
+        };
+        channel.addEventListener('message', (event) => {
+          if (dead) event.stopImmediatePropagation();
+        });
+        return channel;
+      };
+      const tab = (n: number, open: (name: string) => BroadcastChannel) =>
+        new SameBrowserMesh({
+          self: testAddr(n),
+          swimSrcAddr: fakeSwimSrcAddr,
+          rng: seededRng(n + 10 * Number(dead)),
+          room,
+          openChannel: open,
+          remote: network.createMesh({ self: testAddr(n), swimSrcAddr: fakeSwimSrcAddr }),
+        });
+      const a = tab(other, openChannel);
+      const first = tab(2, crashable);
+      await waitFor(() => a.isOpen(first.self) && first.isOpen(a.self), 'the first link');
+      const heardByFirst: string[] = [];
+      first.on('swim', (from) => heardByFirst.push(from));
+      dead = true;
+      const second = tab(2, openChannel);
+      const got: string[] = [];
+      second.on('swim', (from) => got.push(from));
+      await waitFor(() => {
+        a.sendSwim(second.self, fakeSwimPacket(a.self));
+        return got.length > 0;
+      }, 'a packet at the reloaded tab');
+      expect(second.stats().sameBrowserOpen).toBe(1);
+      expect(heardByFirst).toEqual([]);
+      for (const m of [a, first, second]) m.close();
+    },
+  );
+
   it('members not heard on the channel go to the remote mesh', () => {
     const network = createInMemoryNetwork();
     const remote = network.createMesh({ self: testAddr(1), swimSrcAddr: fakeSwimSrcAddr });
