@@ -130,6 +130,12 @@ test('two tabs of one browser meet with the server down; a tab of another browse
   expect(await sameBrowserLinks(a)).toBe(1);
   expect(await sameBrowserLinks(b)).toBe(1);
   expect(cy).toMatch(/^[0-9a-f]{32}$/);
+
+  // Closing a tab (pagehide) says goodbye over BroadcastChannel and WebRTC alike.
+  await b.close({ runBeforeUnload: true });
+  for (const page of [a, c]) {
+    await expect.poll(() => names(page), { timeout: 30_000 }).toEqual(['ada2', 'cy']);
+  }
 });
 
 test('with sameBrowser: false, two tabs of one browser link over WebRTC through the server', async ({
