@@ -46,6 +46,12 @@ export interface ClusterOverlayInit {
   readonly links?: LinkModelInit;
   /** How long a bootstrap link stays open whatever the overlay wants. Default 30 s. */
   readonly bootstrapLinkMs?: number;
+  /**
+   * The server as a fallback: this often (random phase) a member whose view is smaller than the
+   * signaling room asks the server to introduce it to a member of the room, as a joiner does, so
+   * halves of a healed partition that hold no link to each other meet again. Default 20 s; 0: never.
+   */
+  readonly roomCheckMs?: number;
 }
 
 /** Called when a member takes a newer version of a custom broadcast. */
@@ -151,12 +157,30 @@ export class Cluster {
   join(member: number): void {
     const peers = this.signaling.join(member);
     this.introduce(member, peers);
+    this.scheduleRoomCheck(member);
     const retry = () => {
       if (!this.sim.isAlive(member) || this.swim(member).numMembers > 0) return;
       if (this.sim.host(member).status === 'running') this.introduce(member, this.signaling.sample(member));
       this.sim.after(this.joinRetryMs, retry);
     };
     this.sim.after(this.joinRetryMs, retry);
+  }
+
+  private scheduleRoomCheck(member: number): void {
+    const every = this.overlay?.roomCheckMs ?? 20_000;
+    if (this.sim.links === undefined || every <= 0) return;
+    const check = () => {
+      if (!this.sim.isAlive(member)) return;
+      const swim = this.swim(member);
+      if (this.sim.host(member).status === 'running' && swim.numMembers < this.signaling.size - 1) {
+        const view = new Set<string>();
+        for (const m of swim.members()) view.add(m.id.addr);
+        const strangers = this.signaling.sample(member).filter((p) => !view.has(this.swim(p).identity.addr));
+        this.introduce(member, strangers.slice(0, 1));
+      }
+      this.sim.after(every, check);
+    };
+    this.sim.after(every * (0.5 + this.sim.rng.next()), check);
   }
 
   /**
@@ -204,6 +228,7 @@ export class Cluster {
         ),
       );
       this.signaling.join(m);
+      this.scheduleRoomCheck(m);
     }
   }
 
