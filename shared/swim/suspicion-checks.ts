@@ -5,6 +5,7 @@ import { heldAs } from './members';
 import type { ProbeNumber } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
+import { canCheck, chooseIndirect } from './topology';
 
 /*
  * Shoal's checks (foca has none): before a failed probe is published as a suspicion, and before a
@@ -135,7 +136,14 @@ export function suspicionTimedOut<T extends Identity, K extends Invalidates>(
   runtime: Runtime<T>,
 ): void {
   if (!stillSuspect(m, id, incarnation)) return;
-  if (m.checks.get(id.addr, incarnation) === undefined) runCheckRound(m, id, incarnation, 1, runtime);
+  if (m.checks.get(id.addr, incarnation) !== undefined) return;
+  if (!canCheck(m, id)) {
+    // Overlay mode and no link to it: through relays, loss looks like silence. Its ring neighbours
+    // judge it; their Down (or its refutation) reaches us. Wait another timeout.
+    m.armSuspicionTimeout(id, incarnation, m.heardSuspicionWaitMs, runtime);
+    return;
+  }
+  runCheckRound(m, id, incarnation, 1, runtime);
 }
 
 /**
@@ -197,7 +205,7 @@ function runCheckRound<T extends Identity, K extends Invalidates>(
   const probeNumber = m.checks.beginRound(id.addr, incarnation, round);
   const extra: Member<T> | undefined = round > 0 ? { id, incarnation, state: 'suspect' } : undefined;
   m.send(id, { type: 'ping', probeNumber }, runtime, extra);
-  m.table.chooseActive(m.config.numIndirectProbes, m.choice, m.rng, (c) => !c.equals(id));
+  chooseIndirect(m, id, m.choice);
   const relays = m.choice.splice(0);
   for (const via of relays) m.send(via, { type: 'ping-req', target: id, probeNumber }, runtime);
   const token = m.token;
