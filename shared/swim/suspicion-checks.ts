@@ -84,6 +84,15 @@ export class SuspicionChecks {
     if (c !== undefined && c.probeNumber === probeNumber) c.answered = true;
   }
 
+  /**
+   * Records a late answer to the probe whose failure started the check before suspecting `addr`
+   * (round 0): the verdict comes before the period ends, and an answer after it is proof of life.
+   */
+  answeredBeforeSuspect(addr: string): void {
+    const c = this.checks.get(addr);
+    if (c !== undefined && c.round === 0) c.answered = true;
+  }
+
   end(addr: string): void {
     this.checks.delete(addr);
   }
