@@ -23,6 +23,8 @@ export interface ClusterInit {
   readonly joinRetryMs?: number;
   /** Hosts mirror the browser runtime (poll on packet, pause handling). Default true: the tabs do. */
   readonly browserRuntime?: boolean;
+  /** Every member runs Lifeguard (local health, nacks). Default true, as the core; false to compare. */
+  readonly lifeguard?: boolean;
 }
 
 /** Called when a member takes a newer version of a custom broadcast. */
@@ -46,11 +48,13 @@ export class Cluster {
   private readonly codec = new BinaryCodec(this.ids);
   private readonly broadcastListeners: BroadcastListener[] = [];
   private readonly joinRetryMs: number;
+  private readonly lifeguard: boolean;
 
   constructor(init: ClusterInit) {
     this.seed = init.seed;
     this.config = init.config ?? lan(init.size);
     this.joinRetryMs = init.joinRetryMs ?? 2000;
+    this.lifeguard = init.lifeguard ?? true;
     const worldRng = seededRng(mixSeed(init.seed, 0x5117));
     this.sim = new Simulator({
       rng: worldRng,
@@ -74,7 +78,14 @@ export class Cluster {
     const store = new VersionedStore<BrowserIdentity>((key, version) => {
       for (const l of this.broadcastListeners) l(index, key, version, this.sim.now);
     });
-    const swim: SimSwim = new Swim({ identity, config, rng, codec: this.codec, broadcastHandler: store });
+    const swim: SimSwim = new Swim({
+      identity,
+      config,
+      rng,
+      codec: this.codec,
+      broadcastHandler: store,
+      lifeguard: this.lifeguard,
+    });
     this.swims.push(swim);
     this.stores.push(store);
     this.sim.addMember(swim);
