@@ -78,13 +78,17 @@ export function handleData<T extends Identity, K extends Invalidates>(
     case 'ping':
       m.send(src, { type: 'ack', probeNumber: msg.probeNumber }, runtime);
       break;
-    case 'ack':
-      m.probe.receiveAck(src, msg.probeNumber);
+    case 'ack': {
+      // The first answer of the cycle tells how our direct wait fits the link.
+      const first = !m.probe.succeeded();
+      const late = m.probe.indirectStageReached;
+      if (m.probe.receiveAck(src, msg.probeNumber) && first) m.noteAck(late);
       if (m.checks.size > 0) {
         m.checks.answered(src.addr, msg.probeNumber);
         if (m.probe.answersFailed(src.addr, msg.probeNumber)) m.checks.answeredBeforeSuspect(src.addr);
       }
       break;
+    }
     case 'ping-req':
       m.send(msg.target, { type: 'indirect-ping', origin: src, probeNumber: msg.probeNumber }, runtime);
       if (m.lifeguard) {

@@ -27,9 +27,19 @@ export const LATE_TIMER_SHARE = 0.5;
 /** When a relay nacks, as a share of the indirect wait: the nack must reach the prober before its verdict. */
 export const NACK_AFTER = 0.6;
 
-/** Our local health score and what scales with it. */
+/** On-time direct Acks in a row that take one step off the RTT back-off. */
+export const RTT_DECAY_ACKS = 64;
+
+/**
+ * Our local health score and what scales with it, plus the RTT back-off: a direct Ack that comes
+ * after the PingReqs went out (the link is slower than `probeRttMs`, e.g. 100–400 ms links under
+ * lan's 300 ms) adds a step to the direct wait, up to what fits in the period, and
+ * `RTT_DECAY_ACKS` on-time Acks take one off, so a slow link doesn't turn every probe indirect.
+ */
 export class LocalHealth {
   private current = 0;
+  private backoff = 1;
+  private onTime = 0;
   /** A late timer was noted since the last probe verdict; counted once per cycle. */
   private lateSinceVerdict = false;
 
@@ -59,9 +69,27 @@ export class LocalHealth {
     this.lateSinceVerdict = false;
   }
 
+  /** The direct wait's multiplier from late Acks: 1 .. the cap given to `noteAck`. */
+  get rttBackoff(): number {
+    return this.backoff;
+  }
+
+  /** A direct Ack of our probe came, after the PingReqs (`late`) or before; `cap` bounds the back-off. */
+  noteAck(late: boolean, cap: number): void {
+    if (late) {
+      this.backoff = Math.min(cap, this.backoff + 1);
+      this.onTime = 0;
+    } else if (++this.onTime >= RTT_DECAY_ACKS) {
+      this.backoff = Math.max(1, this.backoff - 1);
+      this.onTime = 0;
+    }
+  }
+
   reset(): void {
     this.current = 0;
     this.lateSinceVerdict = false;
+    this.backoff = 1;
+    this.onTime = 0;
   }
 }
 

@@ -48,6 +48,11 @@ export class Probe<T extends Identity> {
     this.nacked.length = 0;
   }
 
+  /** Whether the PingReqs of this cycle went out (an Ack now came later than the RTT). */
+  get indirectStageReached(): boolean {
+    return this.reachedIndirectStage;
+  }
+
   markIndirectStageReached(): void {
     this.reachedIndirectStage = true;
   }

@@ -343,12 +343,28 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   get probePeriodMs(): number {
     const c = this.config;
     if (!this.lifeguard) return c.probePeriodMs;
-    return c.probePeriodMs + (c.probeRttMs + this.baseIndirectWaitMs) * this.health.score;
+    return c.probePeriodMs + (this.backedOffRttMs + this.baseIndirectWaitMs) * this.health.score;
   }
 
-  /** How long a Ping waits for its Ack before the PingReqs, × (local health score + 1) with Lifeguard. */
+  /**
+   * How long a Ping waits for its Ack before the PingReqs: with Lifeguard, × the RTT back-off (late
+   * Acks) and × (local health score + 1).
+   */
   get probeRttMs(): number {
-    return this.lifeguard ? this.health.scale(this.config.probeRttMs) : this.config.probeRttMs;
+    return this.lifeguard ? this.health.scale(this.backedOffRttMs) : this.config.probeRttMs;
+  }
+
+  /** `probeRttMs` × the RTT back-off, which stays within what fits in the period. */
+  private get backedOffRttMs(): number {
+    return this.config.probeRttMs * this.health.rttBackoff;
+  }
+
+  /** A direct Ack of our current probe came, before or after the PingReqs (`late`). */
+  noteAck(late: boolean): void {
+    if (!this.lifeguard) return;
+    const c = this.config;
+    const cap = Math.max(1, Math.floor((c.probePeriodMs - this.baseIndirectWaitMs) / c.probeRttMs));
+    this.health.noteAck(late, cap);
   }
 
   /** Unscaled wait between the PingReqs and the verdict: a share of the RTT, within the period. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simple } from './config';
-import { MAX_AWARENESS, NACK_AFTER } from './local-health';
+import { MAX_AWARENESS, NACK_AFTER, RTT_DECAY_ACKS } from './local-health';
 import type { Timer } from './runtime';
 import { INDIRECT_WAIT_SHARE } from './state-machine';
 import {
@@ -161,6 +161,25 @@ describe('local health (Lifeguard)', () => {
       swim.handleData(encode(header(probed, ME, { type: 'gossip' }), [member(ME, 'suspect', i + 1)]), rt);
     }
     expect(swim.localHealth).toBe(MAX_AWARENESS);
+  });
+
+  it('a direct Ack after the PingReqs backs the RTT off (within the period); on-time Acks bring it back', () => {
+    const { swim, rt, probed, next } = indirectStage(5);
+    swim.handleData(encode(header(probed, ME, { type: 'ack', probeNumber: swim.probeNumber })), rt);
+    rt.clear();
+    swim.handleTimer(next, rt);
+    // simple(): 1,500 ms period, 500 ms RTT, 100 ms indirect wait: the RTT may double, not triple.
+    expect(takeTimers(rt, 'send-indirect-probe')[0]?.afterMs).toBe(2 * C.probeRttMs);
+    expect(swim.localHealth).toBe(0);
+    let [period] = takeTimers(rt, 'probe-random-member');
+    for (let i = 0; i < RTT_DECAY_ACKS; i++) {
+      const target = swim.probedMember!;
+      swim.handleData(encode(header(target, ME, { type: 'ack', probeNumber: swim.probeNumber })), rt);
+      rt.clear();
+      swim.handleTimer(period!.timer, rt);
+      [period] = takeTimers(rt, 'probe-random-member');
+    }
+    expect(takeTimers(rt, 'send-indirect-probe').at(-1)?.afterMs).toBe(C.probeRttMs);
   });
 
   it('without Lifeguard nothing moves the score and the timeouts are the config', () => {

@@ -92,7 +92,12 @@
  * - Lifeguard (local-health.ts; `lifeguard: false` turns it off): relays nack a PingReq whose target
  *   stayed silent (tag 12); our local health score (0..8) rises with failed probes that got no
  *   nacks, refutations and late timers (`noteLateness`, from the host loop) and falls with successes;
- *   the RTT and the indirect wait are × (score + 1) and the period grows by what they add.
+ *   the RTT and the indirect wait are × (score + 1) and the period grows by what they add. A direct
+ *   Ack after the PingReqs backs the RTT off a step (within the period; 64 on-time Acks take one
+ *   off), so a link slower than the RTT doesn't turn every probe indirect.
+ * - A check asks twice `numIndirectProbes` relays (`CHECK_RELAY_FACTOR`): at 25 % loss a live member
+ *   stays silent through 4 % of checks instead of 14 %, and each published suspicion costs every
+ *   member maxTransmissions sends of it and of its refutation.
  */
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
