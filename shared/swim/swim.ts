@@ -95,8 +95,8 @@
  *   the RTT and the indirect wait are × (score + 1) and the period grows by what they add. A direct
  *   Ack after the PingReqs backs the RTT off a step (within the period; 64 on-time Acks take one
  *   off), so a link slower than the RTT doesn't turn every probe indirect.
- * - A check asks twice `numIndirectProbes` relays (`CHECK_RELAY_FACTOR`): at 25 % loss a live member
- *   stays silent through 4 % of checks instead of 14 %, and each published suspicion costs every
+ * - A check asks 3 × `numIndirectProbes` relays (`CHECK_RELAY_FACTOR`): at 25 % loss a live member
+ *   stays silent through 1.4 % of checks instead of 14 %, and each published suspicion costs every
  *   member maxTransmissions sends of it and of its refutation.
  */
 import type { BroadcastHandler, Invalidates } from './broadcast';
