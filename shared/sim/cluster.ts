@@ -32,6 +32,8 @@ export interface ClusterInit {
    * first links are the signaling server's bootstrap peers, pinned open for `bootstrapLinkMs`.
    */
   readonly overlay?: ClusterOverlayInit;
+  /** Every member runs Lifeguard (local health, nacks). Default true, as the core; false to compare. */
+  readonly lifeguard?: boolean;
 }
 
 /** Options of a cluster's overlay (see `ClusterInit.overlay`). */
@@ -78,11 +80,13 @@ export class Cluster {
   /** With `overlay`: its options and the ring positions every member's overlay shares. */
   readonly overlay: ClusterOverlayInit | undefined;
   private readonly positions: RingPositionCache | undefined;
+  private readonly lifeguard: boolean;
 
   constructor(init: ClusterInit) {
     this.seed = init.seed;
     this.config = init.config ?? lan(init.size);
     this.joinRetryMs = init.joinRetryMs ?? 2000;
+    this.lifeguard = init.lifeguard ?? true;
     const worldRng = seededRng(mixSeed(init.seed, 0x5117));
     this.sim = new Simulator({
       rng: worldRng,
@@ -111,7 +115,14 @@ export class Cluster {
     const store = new VersionedStore<BrowserIdentity>((key, version) => {
       for (const l of this.broadcastListeners) l(index, key, version, this.sim.now);
     });
-    const swim: SimSwim = new Swim({ identity, config, rng, codec: this.codec, broadcastHandler: store });
+    const swim: SimSwim = new Swim({
+      identity,
+      config,
+      rng,
+      codec: this.codec,
+      broadcastHandler: store,
+      lifeguard: this.lifeguard,
+    });
     this.swims.push(swim);
     this.stores.push(store);
     this.sim.addMember(swim, this.topologyFor(index, identity.addr));
