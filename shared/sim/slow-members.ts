@@ -1,7 +1,8 @@
-import { type Config, lan, randomInt, seededRng } from '../swim/index';
+import { type Config, randomInt, seededRng } from '../swim/index';
 import { Cluster, mixSeed } from './cluster';
 import { ClusterMetrics } from './metrics';
 import type { LinkParams } from './network';
+import { simConfig } from './sim-config';
 
 /*
  * Slow members (issue 15 item 2, issue 12 item 6): the Lifeguard paper's setting. A share of the
@@ -32,7 +33,7 @@ export interface SlowMembersInit {
   readonly crashes: number;
   /** CPU one handled packet costs a starved member. Default 100 ms. */
   readonly cpuMsPerPacket?: number;
-  /** Defaults to `lan(size)`. */
+  /** Defaults to `simConfig(size)` (foca's `lan(size)`, 300 ms RTT). */
   readonly config?: Config;
   /** Defaults to 1 ms + up to 1 ms jitter, no loss. */
   readonly link?: LinkParams;
@@ -78,7 +79,7 @@ function mean(xs: number[]): number | null {
 
 /** Runs one slow-members scenario. Deterministic: the same init gives the same report. */
 export function runSlowMembers(init: SlowMembersInit): SlowMembersReport {
-  const config = init.config ?? lan(init.size);
+  const config = init.config ?? simConfig(init.size);
   const cluster = new Cluster({
     size: init.size,
     seed: init.seed,

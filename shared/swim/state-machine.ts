@@ -92,7 +92,7 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.codec = init.codec;
     this.handler = init.broadcastHandler;
     this.dataNotifications = init.dataNotifications ?? true;
-    this.lifeguard = init.lifeguard ?? true;
+    this.lifeguard = init.lifeguard ?? false;
     this.out = new Outbox(
       init.codec,
       init.config.maxPacketSize,

@@ -93,7 +93,7 @@
  *   not at the end of the period; `probe-random-member` judges only a cycle whose verdict timer never
  *   came. An Ack after the verdict still saves the member in the check. `lan(n)`'s RTT is 300 ms
  *   (foca: 500). First detection ≈ 1.55 periods instead of ≈ 1.8–2.
- * - Lifeguard (local-health.ts; `lifeguard: false` turns it off): relays nack a PingReq whose target
+ * - Lifeguard (local-health.ts; `lifeguard: true`, which Shoal's hosts pass): relays nack a PingReq whose target
  *   stayed silent (tag 12); our local health score (0..8) rises with failed probes that got no
  *   nacks, refutations and late timers (`noteLateness`, from the host loop) and falls with successes;
  *   the RTT and the indirect wait are × (score + 1) and the period grows by what they add. A direct
@@ -144,8 +144,9 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
    */
   readonly dataNotifications?: boolean;
   /**
-   * Lifeguard (local health scaling our probe timeouts and period, nacks from relays). Default true;
-   * false only to measure what it buys (the simulator's slow-members scenario).
+   * Lifeguard (local health scaling our probe timeouts and period, nacks from relays). Default false,
+   * so the bare core keeps foca's timings; Shoal's hosts (the browser runtime, the simulator's
+   * cluster) turn it on, and the simulator's slow-members scenario measures what it buys.
    */
   readonly lifeguard?: boolean;
 }

@@ -5,8 +5,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { MESSAGE_TAGS } from '../../swim/binary-codec';
-import { browser, lan } from '../../swim/config';
+import { browser } from '../../swim/config';
 import { runScenario } from '../run-scenario';
+import { simConfig } from '../sim-config';
 
 /** What a row measures, and for how long. */
 export interface RowSpec {
@@ -103,7 +104,7 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
   const report = runScenario({
     size: spec.n,
     seed: spec.seed,
-    config: overlay ? browser(spec.n) : lan(spec.n),
+    config: overlay ? browser(spec.n) : simConfig(spec.n),
     ...(overlay ? { overlay: {} } : {}),
     ...(spec.churnPerMinute === undefined ? {} : { churnPerMinute: spec.churnPerMinute }),
     ...(spec.churnMinutes === undefined ? {} : { churnMinutes: spec.churnMinutes }),
