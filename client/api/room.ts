@@ -269,6 +269,7 @@ export class Room<M extends Metadata = Metadata> {
     this.host.stop();
     this.mesh.close();
     this.signaling.close();
+    this.identityStore.release();
   }
 
   private assertOpen(): void {
