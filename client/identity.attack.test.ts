@@ -13,7 +13,7 @@ const ROOM = 'identity-room';
 const storageKey = `shoal:identity:${ROOM}`;
 
 let server: RunningServer | undefined;
-let rooms: Room[] = [];
+let rooms: Array<Room<{ name: string }>> = [];
 
 afterEach(async () => {
   await Promise.all(rooms.map((r) => r.leave()));
@@ -31,10 +31,17 @@ async function until(condition: () => boolean, what: string, timeoutMs = 20_000)
 
 describe("a member whose storage holds V's address", () => {
   it.each([
-    ['without a key', (v: Room) => ({ addr: v.self.id, generation: v.self.generation + 5 })],
+    [
+      'without a key',
+      (v: Room<{ name: string }>) => ({ addr: v.self.id, generation: v.self.generation + 5 }),
+    ],
     [
       "with a key that is not V's",
-      (v: Room) => ({ addr: v.self.id, generation: v.self.generation + 5, secretKey: 'ab'.repeat(32) }),
+      (v: Room<{ name: string }>) => ({
+        addr: v.self.id,
+        generation: v.self.generation + 5,
+        secretKey: 'ab'.repeat(32),
+      }),
     ],
   ])(
     '%s joins as a member of its own, and V keeps its entry, links and metadata',

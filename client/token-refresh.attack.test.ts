@@ -15,7 +15,7 @@ const SECRET = 'attack-test-secret';
 const ROOM = 'token-room';
 
 let servers: RunningServer[] = [];
-let rooms: Room[] = [];
+let rooms: Array<Room<{ who: string }>> = [];
 let signalings: SocketSignalingClient[] = [];
 
 afterEach(async () => {
