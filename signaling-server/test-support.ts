@@ -1,11 +1,11 @@
 /** Helpers for the signaling server's tests: real socket.io clients against a real server. */
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 import {
+  addrOfPublicKey,
   type ClientToServerEvents,
   type JoinResult,
   type MemberKey,
-  memberKeyFromSecret,
   type ServerToClientEvents,
   type SignalDelivery,
   signJoin,
@@ -29,11 +29,31 @@ export function seededRandom(seed: number): () => number {
 const keysByIndex = new Map<number, MemberKey>();
 const keysByAddr = new Map<string, MemberKey>();
 
-/** The i-th test member's key: derived from i, so every test run has the same addresses. */
+/** PKCS#8 DER of an Ed25519 private key, up to its 32-byte seed. */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * The i-th test member's key: derived from i, so every test run has the same addresses. Signs with
+ * Node's native Ed25519 (the same signatures as the clients' noble), so a bench of thousands of joins
+ * measures the server, not the test's own signing.
+ */
 export function testKey(i: number): MemberKey {
   let key = keysByIndex.get(i);
   if (key === undefined) {
-    key = memberKeyFromSecret(createHash('sha256').update(`shoal-test-key:${i}`).digest());
+    const seed = createHash('sha256').update(`shoal-test-key:${i}`).digest();
+    const privateKey = createPrivateKey({
+      key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
+    const publicKey = new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+    key = {
+      publicKey,
+      addr: addrOfPublicKey(publicKey),
+      sign: (message) => new Uint8Array(sign(null, message, privateKey)),
+      exportSecret: () => seed.toString('hex'),
+    };
     keysByIndex.set(i, key);
     keysByAddr.set(key.addr, key);
   }
