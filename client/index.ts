@@ -11,6 +11,7 @@
 import { makeJoinRoom } from './api/join-room';
 import { createWebRtcMesh } from './mesh/index';
 import { defaultStorage } from './runtime/identity-store';
+import { pageClaims } from './runtime/key-claims';
 import { attachPageLifecycle } from './runtime/lifecycle';
 import { SocketSignalingClient } from './runtime/signaling-client';
 
@@ -26,6 +27,7 @@ export const joinRoom = makeJoinRoom({
   createSignaling: (init) => new SocketSignalingClient(init),
   attachLifecycle: attachPageLifecycle,
   storage: defaultStorage(),
+  claims: pageClaims(),
   ...(typeof BroadcastChannel === 'function'
     ? { sameBrowser: { openChannel: (name: string) => new BroadcastChannel(name), onByDefault: true } }
     : {}),

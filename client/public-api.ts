@@ -16,4 +16,4 @@ export type {
   RoomMessage,
   RoomStatus,
 } from './api/room-events';
-export { JoinRefusedError } from './runtime/signaling-client';
+export { JoinRefusedError, type TokenSource } from './runtime/signaling-client';

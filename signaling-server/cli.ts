@@ -124,6 +124,24 @@ export function buildCli(): Command {
         .argParser(integer(1)),
     )
     .addOption(
+      new Option('--max-sockets-per-ip <n>', 'open sockets from one client IP (0: no limit)')
+        .default(L.maxSocketsPerIp)
+        .argParser(integer(0)),
+    )
+    .addOption(
+      new Option(
+        '--max-rooms-per-ip <n>',
+        'distinct rooms the sockets of one client IP may be in (0: no limit)',
+      )
+        .default(L.maxRoomsPerIp)
+        .argParser(integer(0)),
+    )
+    .addOption(
+      new Option('--idle-socket-timeout-ms <ms>', 'disconnect a socket that has not joined a room by then')
+        .default(L.idleSocketTimeoutMs)
+        .argParser(integer(10)),
+    )
+    .addOption(
       new Option('--log-level <level>', 'structured (JSON) log level')
         .env('LOG_LEVEL')
         .choices(LOG_LEVELS)
@@ -141,7 +159,7 @@ Endpoints:
   GET /            the demo page (dist/client/index.html; assets under /assets)
   GET /healthz     200 {"status":"ok",...}
   GET /metrics     Prometheus text format
-  /socket.io/      socket.io (events join, leave, signal)`,
+  /socket.io/      socket.io (events join, leave, signal; the server sends challenge)`,
     );
 }
 
@@ -168,6 +186,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     maxMembersPerRoom: number;
     maxRooms: number;
     maxConnections: number;
+    maxSocketsPerIp: number;
+    maxRoomsPerIp: number;
+    idleSocketTimeoutMs: number;
     logLevel: LogLevel;
   }>();
   const limits: SignalingLimits = {
@@ -180,6 +201,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     maxMembersPerRoom: o.maxMembersPerRoom,
     maxRooms: o.maxRooms,
     maxConnections: o.maxConnections,
+    maxSocketsPerIp: o.maxSocketsPerIp,
+    maxRoomsPerIp: o.maxRoomsPerIp,
+    idleSocketTimeoutMs: o.idleSocketTimeoutMs,
   };
   const secret = env[TOKEN_SECRET_ENV];
   return {

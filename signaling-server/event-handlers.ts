@@ -9,6 +9,8 @@ import {
   inboundEventSchemas,
   type SignalingLimits,
 } from '../shared/signaling/index';
+import type { IpLedger } from './ip-ledger';
+import { checkJoinProof, newChallenge } from './join-proof';
 import type { EventLabel, SignalingMetrics } from './metrics';
 import type { RoomDirectory } from './room-directory';
 import { type Clock, TokenBucket } from './token-bucket';
@@ -23,18 +25,37 @@ export interface HandlerContext {
   readonly authorize: RoomAuthorizer;
   readonly metrics: SignalingMetrics;
   readonly logger: Logger;
+  /** Sockets and rooms per client IP; this socket was counted in it before the handlers were attached. */
+  readonly ipLedger: IpLedger;
+  /** This socket's client IP address. */
+  readonly ip: string;
 }
 
 type AckFn = (result: Ack<object>) => void;
 
 /**
- * Wires one socket: a guard that refuses any inbound event that is over a rate, too big, too deep,
- * holds a forbidden key, has an unknown name or fails its schema (an error ack when one was asked
- * for, a metric, no state change), then the join/leave/signal handlers, then cleanup on disconnect.
+ * Wires one socket: sends it its join challenge, then a guard that refuses any inbound event that is
+ * over a rate, too big, too deep, holds a forbidden key, has an unknown name or fails its schema (an
+ * error ack when one was asked for, a metric, no state change), then the join/leave/signal handlers,
+ * then cleanup on disconnect. A socket that has not joined a room within `idleSocketTimeoutMs` is
+ * disconnected.
  */
 export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext): void {
   const envelope = eventArgsEnvelopeSchema(ctx.limits);
   const log = ctx.logger.child({ socket: socket.id });
+  // Per socket, never shipped to other instances: a signature over it proves the key to this socket only.
+  const challenge = newChallenge();
+  socket.emit('challenge', { challenge });
+  /** Rooms this socket is counted in for its IP (the directory's own view can change under it). */
+  const ipRooms = new Set<string>();
+  let everJoined = false;
+  const idleTimer = setTimeout(() => {
+    if (everJoined || !socket.connected) return;
+    ctx.metrics.idleDisconnects.inc();
+    log.debug('never joined a room: disconnected');
+    socket.disconnect(true);
+  }, ctx.limits.idleSocketTimeoutMs);
+  idleTimer.unref?.();
   // Kept here rather than in socket.data, which the Redis adapter ships to other instances.
   const buckets = {
     events: new TokenBucket(ctx.limits.events, ctx.clock),
@@ -90,9 +111,12 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
   socket.on(
     'join',
     safely('join', async (request, ack) => {
-      const { room, addr, token } = request;
+      const { room, addr, token, publicKey, signature } = request;
       if (!buckets.joins.take())
         return refuse('join', 'rate-limited', 'over the joins-per-second limit', ack);
+      // Before the token: a forged claim to someone's address costs no authorizer call.
+      const badProof = checkJoinProof(challenge, room, addr, publicKey, signature);
+      if (badProof !== undefined) return refuse('join', 'bad-signature', badProof, ack);
       const denied = await ctx.authorize({ room, token });
       if (denied !== undefined) return refuse('join', 'unauthorized', denied, ack);
       // The socket may have gone while the token was checked: a join now would leave a ghost.
@@ -101,6 +125,11 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
       const alreadyIn = ctx.directory.addrOf(socket, room) !== undefined;
       if (!alreadyIn && ctx.directory.roomCountOf(socket) >= ctx.limits.maxRoomsPerSocket) {
         const message = `a socket may be in at most ${ctx.limits.maxRoomsPerSocket} rooms`;
+        return refuse('join', 'too-many-rooms', message, ack);
+      }
+      if (!ipRooms.has(room) && !ctx.ipLedger.canJoinRoom(ctx.ip, room)) {
+        ctx.metrics.ipLimitRefusals.inc({ limit: 'rooms' });
+        const message = `the sockets of one IP address may be in at most ${ctx.limits.maxRoomsPerIp} rooms`;
         return refuse('join', 'too-many-rooms', message, ack);
       }
       const outcome = await ctx.directory.join(socket, room, addr, {
@@ -113,6 +142,11 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
         ctx.directory.leaveAll(socket);
         return;
       }
+      if (!ipRooms.has(room)) {
+        ipRooms.add(room);
+        ctx.ipLedger.joinRoom(ctx.ip, room);
+      }
+      everJoined = true;
       ctx.metrics.joins.inc();
       log.debug({ room, addr, peers: outcome.peers.length, replaced: outcome.replaced }, 'joined');
       ack({ ok: true, room, peers: outcome.peers });
@@ -125,6 +159,7 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
       if (!(await ctx.directory.leave(socket, room))) {
         return refuse('leave', 'not-in-room', `not a member of room ${room}`, ack);
       }
+      if (ipRooms.delete(room)) ctx.ipLedger.leaveRoom(ctx.ip, room);
       ctx.metrics.leaves.inc();
       log.debug({ room }, 'left');
       ack({ ok: true });
@@ -149,7 +184,10 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
   );
 
   socket.on('disconnect', (reason) => {
+    clearTimeout(idleTimer);
     ctx.directory.leaveAll(socket);
+    ctx.ipLedger.disconnect(ctx.ip, ipRooms);
+    ipRooms.clear();
     log.debug({ reason }, 'disconnected');
   });
 

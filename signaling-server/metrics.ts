@@ -15,8 +15,12 @@ export class SignalingMetrics {
   readonly leaves: Counter;
   readonly relayedSignals: Counter;
   readonly rejectedEvents: Counter<'event' | 'reason'>;
+  /** Sockets dropped for not joining a room within `idleSocketTimeoutMs`. */
+  readonly idleDisconnects: Counter;
+  /** Connections and joins refused by a per-IP limit (`maxSocketsPerIp`, `maxRoomsPerIp`). */
+  readonly ipLimitRefusals: Counter<'limit'>;
 
-  constructor(sample: () => { connections: number; rooms: number; members: number }) {
+  constructor(sample: () => { connections: number; rooms: number; members: number; ips: number }) {
     const registers = [this.registry];
     new Gauge({
       name: 'shoal_signaling_connections',
@@ -41,6 +45,25 @@ export class SignalingMetrics {
       collect() {
         this.set(sample().members);
       },
+    });
+    new Gauge({
+      name: 'shoal_signaling_client_ips',
+      help: 'Distinct client IP addresses with an open socket on this instance.',
+      registers,
+      collect() {
+        this.set(sample().ips);
+      },
+    });
+    this.idleDisconnects = new Counter({
+      name: 'shoal_signaling_idle_disconnects_total',
+      help: 'Sockets disconnected for not joining a room within the idle timeout.',
+      registers,
+    });
+    this.ipLimitRefusals = new Counter({
+      name: 'shoal_signaling_ip_limit_refusals_total',
+      help: 'Connections (limit="sockets") and joins (limit="rooms") refused by a per-IP limit.',
+      labelNames: ['limit'],
+      registers,
     });
     this.connectionsTotal = new Counter({
       name: 'shoal_signaling_connections_total',

@@ -56,6 +56,13 @@ export const limitsSchema = z.strictObject({
   maxMembersPerRoom: count,
   maxRooms: count,
   maxConnections: count,
+  maxSocketsPerIp: z.number().int().min(0),
+  maxRoomsPerIp: z.number().int().min(0),
+  idleSocketTimeoutMs: z
+    .number()
+    .int()
+    .min(10)
+    .max(24 * 3600 * 1000),
 });
 
 const optionsSchema = z.object({

@@ -7,6 +7,7 @@ import { type ClusterConnection, connectCluster } from './cluster';
 import { ClusterRoomDirectory } from './cluster-room-directory';
 import { attachEventHandlers } from './event-handlers';
 import { createHttpHandler } from './http-handler';
+import { IpLedger, remoteIp } from './ip-ledger';
 import { LocalRoomDirectory } from './local-room-directory';
 import { SignalingMetrics } from './metrics';
 import type { RoomDirectory } from './room-directory';
@@ -58,6 +59,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         metrics.reject('connection', 'server-full');
         return callback('server-full', false);
       }
+      if (!ipLedger.canConnect(remoteIp(req))) {
+        metrics.reject('connection', 'too-many-connections');
+        metrics.ipLimitRefusals.inc({ limit: 'sockets' });
+        return callback('too-many-connections', false);
+      }
       if (!originAllowed(req, resolved.corsOrigins)) {
         metrics.reject('connection', 'unauthorized');
         return callback('origin not allowed', false);
@@ -67,16 +73,28 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(cluster !== undefined ? { adapter: cluster.adapter } : {}),
   });
 
+  const ipLedger = new IpLedger(limits);
   const directory: RoomDirectory =
     cluster !== undefined ? new ClusterRoomDirectory(io, random) : new LocalRoomDirectory(random);
   const metrics = new SignalingMetrics(() => ({
     connections: io.of('/').sockets.size,
+    ips: ipLedger.size,
     ...directory.localStats(),
   }));
 
   io.on('connection', (socket) => {
+    const ip = remoteIp(socket.request);
+    // Handshakes that passed allowRequest together may overshoot: the count here is the one that holds.
+    if (!ipLedger.connect(ip)) {
+      metrics.reject('connection', 'too-many-connections');
+      metrics.ipLimitRefusals.inc({ limit: 'sockets' });
+      socket.disconnect(true);
+      return;
+    }
     metrics.connectionsTotal.inc();
     attachEventHandlers(socket, {
+      ipLedger,
+      ip,
       limits,
       clock,
       bootstrapPeers: resolved.bootstrapPeers,

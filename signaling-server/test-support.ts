@@ -1,10 +1,14 @@
 /** Helpers for the signaling server's tests: real socket.io clients against a real server. */
+import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
-import type {
-  ClientToServerEvents,
-  JoinResult,
-  ServerToClientEvents,
-  SignalDelivery,
+import {
+  addrOfPublicKey,
+  type ClientToServerEvents,
+  type JoinResult,
+  type MemberKey,
+  type ServerToClientEvents,
+  type SignalDelivery,
+  signJoin,
 } from '../shared/signaling/index';
 import type { RunningServer } from './server';
 
@@ -22,9 +26,62 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** The i-th test address: 32 lowercase hex digits. */
+const keysByIndex = new Map<number, MemberKey>();
+const keysByAddr = new Map<string, MemberKey>();
+
+/** PKCS#8 DER of an Ed25519 private key, up to its 32-byte seed. */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * The i-th test member's key: derived from i, so every test run has the same addresses. Signs with
+ * Node's native Ed25519 (the same signatures as the clients' noble), so a bench of thousands of joins
+ * measures the server, not the test's own signing.
+ */
+export function testKey(i: number): MemberKey {
+  let key = keysByIndex.get(i);
+  if (key === undefined) {
+    const seed = createHash('sha256').update(`shoal-test-key:${i}`).digest();
+    const privateKey = createPrivateKey({
+      key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
+    const publicKey = new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+    key = {
+      publicKey,
+      addr: addrOfPublicKey(publicKey),
+      sign: (message) => new Uint8Array(sign(null, message, privateKey)),
+      exportSecret: () => seed.toString('hex'),
+    };
+    keysByIndex.set(i, key);
+    keysByAddr.set(key.addr, key);
+  }
+  return key;
+}
+
+/** The i-th test address: the hash of the i-th test key (32 lowercase hex digits). */
 export function addr(i: number): string {
-  return i.toString(16).padStart(32, '0');
+  return testKey(i).addr;
+}
+
+const challenges = new WeakMap<TestClient, Promise<string>>();
+
+/** The join challenge the server sent `client` when it connected. */
+export function challengeOf(client: TestClient): Promise<string> {
+  const challenge = challenges.get(client);
+  if (challenge === undefined) throw new Error('client was not made by connectClient');
+  return challenge;
+}
+
+/** Records the join challenges the server sends `client`; call before it connects (it comes right after). */
+export function trackChallenge(client: TestClient): void {
+  let resolveChallenge: (c: string) => void = () => {};
+  const expect = () => challenges.set(client, new Promise((r) => (resolveChallenge = r)));
+  expect();
+  client.on('challenge', ({ challenge }) => resolveChallenge(challenge));
+  // After a reconnection the server sends a fresh one: a join then waits for it.
+  client.on('disconnect', expect);
 }
 
 /** Connects a websocket-only client and resolves once connected. */
@@ -39,6 +96,7 @@ export async function connectClient(
     reconnectionDelay: 20,
     reconnectionDelayMax: 50,
   });
+  trackChallenge(client);
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('connect_error', (error) => {
@@ -49,11 +107,20 @@ export async function connectClient(
   return client;
 }
 
-export function join(client: TestClient, room: string, address: string, token?: string): Promise<JoinResult> {
-  return client.emitWithAck(
-    'join',
-    token === undefined ? { room, addr: address } : { room, addr: address, token },
-  );
+/**
+ * Joins `room` as `address` (an `addr(i)`, whose key is known here), signing the socket's challenge as
+ * a real client does.
+ */
+export async function join(
+  client: TestClient,
+  room: string,
+  address: string,
+  token?: string,
+): Promise<JoinResult> {
+  const key = keysByAddr.get(address);
+  if (key === undefined) throw new Error(`no test key for ${address}: use addr(i)`);
+  const proof = signJoin(key, await challengeOf(client), room);
+  return client.emitWithAck('join', token === undefined ? { room, ...proof } : { room, ...proof, token });
 }
 
 /** Emits any event with any arguments and waits for its ack (for malformed input). */

@@ -1,5 +1,6 @@
 import type { Clock, Logger } from '../../shared/host/index';
 import { silentLogger } from '../../shared/host/index';
+import { memberKeyFromSecret } from '../../shared/signaling/member-key';
 import { BinaryCodec, browserIdentityCodec, type Rng, seededRng } from '../../shared/swim/index';
 import type { Mesh } from '../mesh/mesh';
 import { SameBrowserMesh } from '../mesh/same-browser';
@@ -61,13 +62,16 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     );
   }
   const storage = options.storage === null ? undefined : (options.storage ?? deps.storage);
-  const identityStore = new IdentityStore(options.room, storage);
+  const identityStore = new IdentityStore(options.room, storage, {
+    key: options.key === undefined ? undefined : memberKeyFromSecret(options.key),
+    claims: deps.claims,
+  });
   const identity = identityStore.next();
 
   const signaling = deps.createSignaling({
     url: options.signaling,
     room: options.room,
-    addr: identity.addr,
+    key: identityStore.key,
     token: options.token,
   });
   let mesh: Mesh;
@@ -101,6 +105,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     }
   } catch (e) {
     signaling.close();
+    identityStore.release();
     throw e;
   }
 

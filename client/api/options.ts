@@ -5,6 +5,7 @@ import type { Config } from '../../shared/swim/index';
 import { browser as browserPreset, MIN_PACKET_SIZE, validateConfig } from '../../shared/swim/index';
 import { MAX_FRAME_PAYLOAD_BYTES } from '../mesh/limits';
 import type { KeyValueStorage } from '../runtime/identity-store';
+import type { TokenSource } from '../runtime/signaling-client';
 import { encodeMetadataJson, type Metadata, MetadataError } from './metadata';
 
 /** Options that can't work. Thrown by `joinRoom` before anything is created; the message lists every problem. */
@@ -21,8 +22,18 @@ export interface JoinRoomOptions<M extends Metadata = Metadata> {
   readonly room: string;
   /** This member's initial metadata: a JSON object of at most 512 bytes. Default `{}`. */
   readonly metadata?: M;
-  /** A room token, when the server requires one. */
-  readonly token?: string;
+  /**
+   * A room token, when the server requires one: a string, or a function returning a fresh one (sync or
+   * async), called before every (re)join. When the server refuses a token as `unauthorized`, the
+   * function is called once more; a second refusal ends the room (`status` `lost`, an `error` event
+   * with a `JoinRefusedError`).
+   */
+  readonly token?: TokenSource;
+  /**
+   * This member's Ed25519 secret key (32 bytes), when the app keeps keys itself (Node: in memory or in a
+   * key file). Default: a key kept in `storage` per room, or a fresh one. The member's id is its hash.
+   */
+  readonly key?: Uint8Array;
   /** STUN/TURN servers. Default none (works on a LAN and on loopback). */
   readonly iceServers?: readonly RTCIceServer[];
   /** `'relay'` uses TURN only (hides addresses, proves the relay); default `'all'`. Passed to RTCPeerConnection. */
@@ -110,13 +121,24 @@ const signalingUrlSchema = z.string().check(
 const roomNameSchema = z
   .string()
   .check(z.regex(ROOM_NAME_PATTERN, 'room must be 1-64 characters of A-Z a-z 0-9 _ . -'));
-const tokenSchema = z.string().check(z.minLength(1), z.maxLength(MAX_TOKEN_LENGTH));
+const tokenSchema = z.union([
+  z.string().check(z.minLength(1), z.maxLength(MAX_TOKEN_LENGTH)),
+  z.custom<() => string | Promise<string>>(
+    (v: unknown) => typeof v === 'function',
+    'token must be a string or a function',
+  ),
+]);
+const keySchema = z.custom<Uint8Array>(
+  (v: unknown) => v instanceof Uint8Array && v.length === 32,
+  'key must be a 32-byte Uint8Array (an Ed25519 secret key)',
+);
 
 const optionsSchema = z.strictObject({
   signaling: signalingUrlSchema,
   room: roomNameSchema,
   metadata: z.optional(z.unknown()),
   token: z.optional(tokenSchema),
+  key: z.optional(keySchema),
   iceServers: z.optional(z.array(iceServerSchema)),
   iceTransportPolicy: z.optional(z.enum(['all', 'relay'])),
   config: z.optional(configSchema),
@@ -132,7 +154,8 @@ export interface ResolvedOptions<M extends Metadata> {
   readonly signaling: string;
   readonly room: string;
   readonly metadata: M;
-  readonly token: string | undefined;
+  readonly token: TokenSource | undefined;
+  readonly key: Uint8Array | undefined;
   readonly iceServers: readonly RTCIceServer[];
   readonly iceTransportPolicy: RTCIceTransportPolicy | undefined;
   readonly config: Config;
@@ -178,6 +201,7 @@ export function resolveOptions<M extends Metadata>(options: unknown): ResolvedOp
     room: o.room,
     metadata,
     token: o.token,
+    key: o.key,
     iceServers: (o.iceServers ?? []) as RTCIceServer[],
     iceTransportPolicy: o.iceTransportPolicy,
     config,

@@ -3,6 +3,7 @@ import type { Rng } from '../../shared/swim/index';
 import type { OpenBroadcastChannel } from '../mesh/broadcast-channel-link';
 import type { Mesh, MeshStats, ServerSignaling } from '../mesh/mesh';
 import type { KeyValueStorage } from '../runtime/identity-store';
+import type { KeyClaims } from '../runtime/key-claims';
 import type { LifecycleTarget } from '../runtime/lifecycle';
 import type { SignalingClient, SocketSignalingInit } from '../runtime/signaling-client';
 import type { CoreStats, HostStats } from '../runtime/swim-host';
@@ -31,6 +32,8 @@ export interface RoomDeps {
   /** Turns on pagehide / resume handling; returns its detach function. */
   readonly attachLifecycle?: (room: LifecycleTarget) => () => void;
   readonly storage?: KeyValueStorage | undefined;
+  /** Keeps two live pages off one stored key (the browser's localStorage claims); default none. */
+  readonly claims?: KeyClaims | undefined;
   readonly clock?: Clock;
   /** Randomness for every layer (probe order, gossip targets, the mesh's jitter and session ids). */
   readonly rng: Rng;

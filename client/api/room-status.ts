@@ -19,7 +19,7 @@ export interface StatusInputs {
  *
  * | inputs                                         | status                        |
  * |------------------------------------------------|-------------------------------|
- * | leaving, fatal, or refused while not active    | `lost`                        |
+ * | leaving, fatal, or refused by the server        | `lost`                        |
  * | active, or the server has us                   | `connected`                   |
  * | neither, never connected yet                   | `connecting`                  |
  * | neither, connected before                      | `reconnecting`                |
@@ -35,7 +35,8 @@ export class StatusMachine {
   /** Moves to the status `inputs` call for; returns it when it changed, else `undefined`. */
   update(inputs: StatusInputs): RoomStatus | undefined {
     let next: RoomStatus;
-    if (inputs.leaving || inputs.fatal || (inputs.refused && !inputs.active)) next = 'lost';
+    // A refusal is final even with members around: the room's owner said no (issue 11's stale token).
+    if (inputs.leaving || inputs.fatal || inputs.refused) next = 'lost';
     else if (inputs.active || inputs.serverJoined) next = 'connected';
     else next = this.everConnected ? 'reconnecting' : 'connecting';
     if (next === 'connected') this.everConnected = true;

@@ -115,6 +115,8 @@ export class Room<M extends Metadata = Metadata> {
     this.bootstrap.on('refused', (error) => {
       this.events.emit('error', error);
       this.updateStatus();
+      // Refused for good (e.g. a token that can't be renewed): stay out of the mesh too, not half in.
+      void this.leave();
     });
 
     this.selfMetadata.publish();
@@ -269,6 +271,7 @@ export class Room<M extends Metadata = Metadata> {
     this.host.stop();
     this.mesh.close();
     this.signaling.close();
+    this.identityStore.release();
   }
 
   private assertOpen(): void {

@@ -26,7 +26,7 @@ function world() {
   function join(browser: string, name: string, sameBrowser?: boolean): Room {
     const joinRoom = makeJoinRoom({
       createMesh: (init) => network.createMesh({ ...init, rng: seededRng(Math.floor(rng.next() * 2 ** 32)) }),
-      createSignaling: (init) => server.client(init.room, init.addr),
+      createSignaling: (init) => server.client(init.room, init.key.addr),
       rng: seededRng(Math.floor(rng.next() * 2 ** 32)),
       sameBrowser: {
         openChannel: (channel) => new BroadcastChannel(`${scope}/${browser}/${channel}`),

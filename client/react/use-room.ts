@@ -8,20 +8,34 @@ import { type JoinRoomOptions, joinRoom, type Metadata, type Room } from '../ind
  * The join waits for the next task, and an unmount before then cancels it: React's StrictMode mounts,
  * unmounts and mounts again at once, and a room joined by the first mount would show up to the
  * others as a member that leaves at once (a ghost). A new room is joined only when `signaling`,
- * `room` or `token` change; the other options are read at join time (`metadata` is the initial
- * metadata: change it with `setMetadata`).
+ * `room` or a string `token` change; the other options are read at join time (`metadata` is the
+ * initial metadata: change it with `setMetadata`). A token function may be a new closure at every
+ * render: the room calls the latest one at each (re)join, and a new one never re-joins.
  */
 export function useRoom<M extends Metadata = Metadata>(options: JoinRoomOptions<M>): Room<M> | null {
   const [room, setRoom] = useState<Room<M> | null>(null);
   const latest = useRef(options);
   latest.current = options;
-  const { signaling, room: name, token } = options;
+  const { signaling, room: name } = options;
+  const token = typeof options.token === 'function' ? undefined : options.token;
+  const tokenFn = typeof options.token === 'function';
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the room's identity is these three; other options are read at join time.
   useEffect(() => {
     let joined: Room<M> | undefined;
     const timer = setTimeout(() => {
-      joined = joinRoom<M>(latest.current);
+      const opts = latest.current;
+      joined = joinRoom<M>(
+        typeof opts.token === 'function'
+          ? {
+              ...opts,
+              token: () => {
+                const current = latest.current.token;
+                return typeof current === 'function' ? current() : (current ?? '');
+              },
+            }
+          : opts,
+      );
       setRoom(joined);
     }, 0);
     return () => {
@@ -32,7 +46,7 @@ export function useRoom<M extends Metadata = Metadata>(options: JoinRoomOptions<
         leaving.leave().catch(() => {});
       }
     };
-  }, [signaling, name, token]);
+  }, [signaling, name, token, tokenFn]);
 
   return room;
 }

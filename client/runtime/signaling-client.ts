@@ -5,6 +5,7 @@ import type {
   PeerAddr,
   ServerToClientEvents,
 } from '../../shared/signaling/events';
+import { type MemberKey, signJoin } from '../../shared/signaling/member-key';
 import type { ServerSignaling } from '../mesh/mesh';
 import { Emitter } from './emitter';
 
@@ -45,11 +46,18 @@ export interface SignalingClient extends ServerSignaling {
   close(): void;
 }
 
+/**
+ * A room token, or a function returning a fresh one: called before every (re)join, so a short-lived
+ * token is renewed when the server restarts or the socket reconnects.
+ */
+export type TokenSource = string | (() => string | Promise<string>);
+
 export interface SocketSignalingInit {
   readonly url: string;
   readonly room: string;
-  readonly addr: PeerAddr;
-  readonly token?: string | undefined;
+  /** `key.addr` is the address we join as; the key signs the server's challenge. */
+  readonly key: MemberKey;
+  readonly token?: TokenSource | undefined;
   readonly ackTimeoutMs?: number;
 }
 
@@ -59,6 +67,10 @@ export class SocketSignalingClient implements SignalingClient {
   private readonly signalHandlers = new Set<(from: PeerAddr, sessionId: string, data: unknown) => void>();
   private readonly events = new Emitter<SignalingClientEvents>();
   private readonly ackTimeoutMs: number;
+  /** This socket's join challenge; the server sends a fresh one on every (re)connection. */
+  private challenge: string | undefined;
+  private closed = false;
+  private readonly challengeWaiters = new Set<() => void>();
 
   constructor(private readonly init: SocketSignalingInit) {
     this.ackTimeoutMs = init.ackTimeoutMs ?? 5000;
@@ -69,8 +81,18 @@ export class SocketSignalingClient implements SignalingClient {
       reconnectionDelayMax: 2000,
       randomizationFactor: 0.3,
     });
+    this.socket.on('challenge', (payload) => {
+      if (typeof payload?.challenge !== 'string') return;
+      this.challenge = payload.challenge;
+      for (const wake of [...this.challengeWaiters]) wake();
+    });
     this.socket.on('connect', () => this.events.emit('connect'));
-    this.socket.on('disconnect', () => this.events.emit('disconnect'));
+    this.socket.on('disconnect', (reason) => {
+      this.challenge = undefined;
+      this.events.emit('disconnect');
+      // The server dropped us on purpose (e.g. idle before a join): socket.io would not come back.
+      if (reason === 'io server disconnect' && !this.closed) this.socket.connect();
+    });
     this.socket.on('signal', (delivery) => {
       if (delivery === null || typeof delivery !== 'object' || delivery.room !== init.room) return;
       if (typeof delivery.from !== 'string' || typeof delivery.sessionId !== 'string') return;
@@ -82,25 +104,77 @@ export class SocketSignalingClient implements SignalingClient {
     return this.socket.connected;
   }
 
-  join(): Promise<PeerAddr[]> {
-    return new Promise((resolve, reject) => {
-      if (!this.socket.connected) {
-        reject(new JoinRefusedError('disconnected', 'the signaling server is not connected'));
-        return;
+  /**
+   * Joins with a fresh token and a signature over this socket's challenge. A token function gets one
+   * more call when the server says `unauthorized` (the token may have expired since it was made);
+   * a second refusal rejects.
+   */
+  async join(): Promise<PeerAddr[]> {
+    try {
+      return await this.joinOnce();
+    } catch (e) {
+      if (
+        e instanceof JoinRefusedError &&
+        e.reason === 'unauthorized' &&
+        typeof this.init.token === 'function'
+      ) {
+        return await this.joinOnce();
       }
-      const request =
-        this.init.token === undefined
-          ? { room: this.init.room, addr: this.init.addr }
-          : { room: this.init.room, addr: this.init.addr, token: this.init.token };
+      throw e;
+    }
+  }
+
+  private async joinOnce(): Promise<PeerAddr[]> {
+    if (!this.socket.connected) {
+      throw new JoinRefusedError('disconnected', 'the signaling server is not connected');
+    }
+    const token = await this.freshToken();
+    const challenge = await this.awaitChallenge();
+    const { room, key } = this.init;
+    const proof = signJoin(key, challenge, room);
+    const request = token === undefined ? { room, ...proof } : { room, ...proof, token };
+    return new Promise((resolve, reject) => {
       this.socket.timeout(this.ackTimeoutMs).emit('join', request, (err, result) => {
         if (err) {
           reject(new JoinRefusedError('timeout', `join timed out after ${this.ackTimeoutMs} ms`));
         } else if (!result.ok) {
           reject(new JoinRefusedError(result.reason, result.message));
         } else {
-          resolve(result.peers.filter((p) => typeof p === 'string' && p !== this.init.addr));
+          resolve(result.peers.filter((p) => typeof p === 'string' && p !== key.addr));
         }
       });
+    });
+  }
+
+  private async freshToken(): Promise<string | undefined> {
+    const source = this.init.token;
+    if (typeof source !== 'function') return source;
+    try {
+      const token = await source();
+      if (typeof token !== 'string' || token.length === 0)
+        throw new TypeError('the token function returned no token');
+      return token;
+    } catch (e) {
+      throw new JoinRefusedError('unauthorized', `no token: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** The current challenge; waits for it (it follows the connection at once) up to the ack timeout. */
+  private awaitChallenge(): Promise<string> {
+    const current = this.challenge;
+    if (current !== undefined) return Promise.resolve(current);
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        this.challengeWaiters.delete(done);
+        clearTimeout(timer);
+        if (this.challenge !== undefined) resolve(this.challenge);
+        else reject(new JoinRefusedError('disconnected', 'the signaling server is not connected'));
+      };
+      const timer = setTimeout(() => {
+        this.challengeWaiters.delete(done);
+        reject(new JoinRefusedError('timeout', `no join challenge within ${this.ackTimeoutMs} ms`));
+      }, this.ackTimeoutMs);
+      this.challengeWaiters.add(done);
     });
   }
 
@@ -129,6 +203,7 @@ export class SocketSignalingClient implements SignalingClient {
   }
 
   close(): void {
+    this.closed = true;
     this.signalHandlers.clear();
     this.events.clear();
     this.socket.close();

@@ -12,6 +12,19 @@ export interface JoinRequest {
   readonly addr: PeerAddr;
   /** Required when the server is configured with a secret; see the signaling server's auth. */
   readonly token?: string;
+  /** The member's Ed25519 public key (64 hex digits); `addr` must be `addrOfPublicKey(publicKey)`. */
+  readonly publicKey: string;
+  /**
+   * Ed25519 signature (128 hex digits) by `publicKey` over `joinChallengeMessage(challenge, room, addr)`,
+   * where `challenge` is what the server sent this socket: proof that the socket holds the address's key.
+   */
+  readonly signature: string;
+}
+
+/** Sent by the server once per socket, right after it connects: the nonce a join must sign. */
+export interface JoinChallenge {
+  /** 32 random bytes as 64 lowercase hex digits, fresh for every socket. */
+  readonly challenge: string;
 }
 
 export type ErrorReason =
@@ -21,6 +34,10 @@ export type ErrorReason =
   | 'room-full'
   | 'too-many-rooms'
   | 'unauthorized'
+  /** The join's key does not hash to its addr, or its signature over this socket's challenge is wrong. */
+  | 'bad-signature'
+  /** The client's IP address holds as many sockets as the server allows (`maxSocketsPerIp`). */
+  | 'too-many-connections'
   | 'not-in-room'
   | 'unknown-peer'
   /** The server holds as many rooms or connections as it is configured for. */
@@ -60,4 +77,6 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   signal: (delivery: SignalDelivery) => void;
+  /** Arrives first on every new socket; joins sign it (no extra round trip). */
+  challenge: (challenge: JoinChallenge) => void;
 }

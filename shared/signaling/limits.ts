@@ -28,6 +28,15 @@ export interface SignalingLimits {
   readonly maxRooms: number;
   /** Sockets held by one server process; further connections are refused. */
   readonly maxConnections: number;
+  /**
+   * Open sockets from one IP address; further connections from it are refused. 0 turns the limit off
+   * (for a deployment behind a proxy that hides client addresses, or tests that open many sockets).
+   */
+  readonly maxSocketsPerIp: number;
+  /** Distinct rooms the sockets of one IP address may be in at once; 0 turns the limit off. */
+  readonly maxRoomsPerIp: number;
+  /** A socket that has not joined a room this many milliseconds after connecting is disconnected. */
+  readonly idleSocketTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: SignalingLimits = {
@@ -40,6 +49,10 @@ export const DEFAULT_LIMITS: SignalingLimits = {
   maxMembersPerRoom: 5_000,
   maxRooms: 20_000,
   maxConnections: 20_000,
+  // A page holds one socket per room it is in; 128 leaves room for a busy NAT or a test of 100 tabs.
+  maxSocketsPerIp: 128,
+  maxRoomsPerIp: 256,
+  idleSocketTimeoutMs: 30_000,
 };
 
 /** How many random members a join answers with by default (K). The simulator's `BOOTSTRAP_PEERS` equals it (limits.test.ts). */

@@ -12,6 +12,7 @@ import {
   ROOM_NAME_PATTERN,
   type SignalingLimits,
 } from './limits';
+import { PUBLIC_KEY_PATTERN, SIGNATURE_PATTERN } from './member-key';
 
 export const roomNameSchema = z
   .string()
@@ -24,11 +25,28 @@ export const sessionIdSchema = z.string().min(1).max(MAX_SESSION_ID_LENGTH);
 /** Long enough for any JWT a sane app mints, short enough that verifying it is cheap. */
 export const tokenSchema = z.string().min(1).max(MAX_TOKEN_LENGTH);
 
-/** `join`: unknown keys are refused, so a typo is an error rather than a silently ignored field. */
+export const publicKeySchema = z
+  .string()
+  .regex(PUBLIC_KEY_PATTERN, 'publicKey must be 64 lowercase hex digits');
+export const signatureSchema = z
+  .string()
+  .regex(SIGNATURE_PATTERN, 'signature must be 128 lowercase hex digits');
+
+/**
+ * The room, address and token of a `join`, without its proof of key. Unknown keys are refused, so a
+ * typo is an error rather than a silently ignored field. The server takes `signedJoinRequestSchema`.
+ */
 export const joinRequestSchema = z.strictObject({
   room: roomNameSchema,
   addr: peerAddrSchema,
   token: tokenSchema.optional(),
+});
+
+/** `join` as the server takes it: the fields above plus the public key and the challenge's signature. */
+export const signedJoinRequestSchema = z.strictObject({
+  ...joinRequestSchema.shape,
+  publicKey: publicKeySchema,
+  signature: signatureSchema,
 });
 
 export const leaveRequestSchema = z.strictObject({ room: roomNameSchema });
@@ -46,7 +64,7 @@ export const roomTokenClaimsSchema = z.object({ room: roomNameSchema, exp: z.num
 
 /** The payload schema of each inbound event (its one argument besides the ack callback). */
 export const inboundEventSchemas = {
-  join: joinRequestSchema,
+  join: signedJoinRequestSchema,
   leave: leaveRequestSchema,
   signal: signalRequestSchema,
 } as const;

@@ -35,9 +35,12 @@ function checkGeneration(generation: number): void {
 }
 
 /**
- * A browser tab's identity: a random 128-bit address (kept across reloads in sessionStorage) and a
- * 16-bit generation that a reload or an automatic rejoin bumps, so peers see a rename, not a leave
- * and a join. Immutable.
+ * A browser tab's identity: a 128-bit address and a 16-bit generation that a reload or an automatic
+ * rejoin bumps, so peers see a rename, not a leave and a join. Immutable.
+ *
+ * The address is the member's key (DESIGN.md §9): the first 16 bytes of SHA-256 of its Ed25519
+ * public key (`addrOfPublicKey` in shared/signaling, which the host calls; the core hashes nothing),
+ * kept with the key across reloads. The wire form is unchanged: 16 address bytes and the generation.
  */
 export class BrowserIdentity implements Identity {
   /** 32 lowercase hex chars: the key members are stored by. */
@@ -56,7 +59,7 @@ export class BrowserIdentity implements Identity {
     this.addr = addr ?? wordHex(words[0]) + wordHex(words[1]) + wordHex(words[2]) + wordHex(words[3]);
   }
 
-  /** A fresh random address from `rng`. Throws `TypeError` on a bad generation. */
+  /** A random address from `rng`, for the simulator and tests (a tab's comes from its key). Throws `TypeError` on a bad generation. */
   static random(rng: Rng, generation = 0): BrowserIdentity {
     checkGeneration(generation);
     const word = () => Math.floor(rng.next() * 0x1_0000_0000) >>> 0;

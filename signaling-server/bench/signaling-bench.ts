@@ -12,7 +12,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/signaling/index';
 import { startRedis } from '../redis-process';
-import { addr, seededRandom } from '../test-support';
+import { addr, join, seededRandom, trackChallenge } from '../test-support';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -96,6 +96,12 @@ async function spawnServer(clients: number, redisUrl?: string): Promise<Instance
       '127.0.0.1',
       '--log-level',
       'info',
+      // Every bench client comes from this one machine.
+      '--max-sockets-per-ip',
+      '0',
+      // Connecting thousands of clients takes longer than a joiner may idle.
+      '--idle-socket-timeout-ms',
+      '3600000',
       '--max-connections',
       String(clients + 100),
       '--static-dir',
@@ -144,6 +150,7 @@ function connectOne(url: string): Promise<Client> {
     reconnection: false,
     timeout: 20_000,
   });
+  trackChallenge(client);
   return new Promise((resolve, reject) => {
     client.once('connect', () => resolve(client));
     client.once('connect_error', reject);
@@ -162,7 +169,7 @@ async function warmUp(instances: Instance[]): Promise<void> {
   await pool(opts.warmup, opts.concurrency, async (i) => {
     const client = await connectOne(instances[i % instances.length]!.url);
     warm[i] = client;
-    await client.emitWithAck('join', { room: `warmup-${i % 10}`, addr: addr(0xffff0000 + i) });
+    await join(client, `warmup-${i % 10}`, addr(0xffff0000 + i));
   });
   await pool(opts.warmup, opts.concurrency, async (i) => {
     // i and i + 10 share a room; the ack may say unknown-peer once that one left, which is fine here.
@@ -192,10 +199,7 @@ async function benchRow(n: number, redisUrl: string | undefined): Promise<Row> {
     const joinStart = performance.now();
     await pool(n, opts.concurrency, async (i) => {
       const t0 = performance.now();
-      const result = await clients[i]!.emitWithAck('join', {
-        room: `bench-${Math.floor(i / opts.roomSize)}`,
-        addr: addr(i + 1),
-      });
+      const result = await join(clients[i]!, `bench-${Math.floor(i / opts.roomSize)}`, addr(i + 1));
       joinLatencies.push(performance.now() - t0);
       if (!result.ok) throw new Error(`join ${i} refused: ${result.reason} ${result.message}`);
     });

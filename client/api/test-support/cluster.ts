@@ -66,7 +66,7 @@ export class TestCluster {
         });
         return mesh;
       },
-      createSignaling: (init) => this.server.client(init.room, init.addr),
+      createSignaling: (init) => this.server.client(init.room, init.key.addr),
       ...(clock === undefined ? {} : { clock }),
       rng: seededRng(Math.floor(this.rng.next() * 2 ** 32)),
     });
