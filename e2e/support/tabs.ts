@@ -84,3 +84,20 @@ export async function crash(tab: Tab): Promise<void> {
 export async function closeAll(tabs: readonly Tab[]): Promise<void> {
   await Promise.all(tabs.map((t) => t.context.close().catch(() => {})));
 }
+
+/** The `leave` events a tab logged, as `[id, generation]`. */
+export async function leavesSeen(tab: Tab): Promise<Array<[string, number]>> {
+  return await tab.page.evaluate(() =>
+    window.shoalLog!.leaves.map((m) => [m.id, m.generation] as [string, number]),
+  );
+}
+
+/** Polls until `tab` sees `id` with `metadata` (deep-equal). */
+export async function expectMetadata(tab: Tab, id: string, metadata: unknown, timeout = 30_000) {
+  await expect
+    .poll(async () => (await members(tab)).find((m) => m.id === id)?.metadata, {
+      timeout,
+      message: `${tab.name} sees ${id.slice(0, 8)}'s metadata`,
+    })
+    .toEqual(metadata);
+}
