@@ -22,14 +22,24 @@ export interface Tab {
   readonly errors: string[];
 }
 
-/** Opens the harness page in a fresh context and waits until the room exists. */
-export async function openTab(browser: Browser, base: string, room: string, name: string): Promise<Tab> {
+/**
+ * Opens the harness page in a fresh context and waits until the room exists. `signaling`: the
+ * servers the page joins through (default: the one that serves it).
+ */
+export async function openTab(
+  browser: Browser,
+  base: string,
+  room: string,
+  name: string,
+  options: { readonly signaling?: readonly string[] } = {},
+): Promise<Tab> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  const signaling = options.signaling === undefined ? '' : `&signaling=${options.signaling.join(',')}`;
   await page.goto(
-    `${base}/harness/index.html?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`,
+    `${base}/harness/index.html?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}${signaling}`,
   );
   await page.waitForFunction(() => window.room !== undefined);
   const id = await page.evaluate(() => window.room!.self.id);
