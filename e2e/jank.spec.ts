@@ -51,7 +51,7 @@ test('tabs with random long tasks (200–1,500 ms every few seconds) cause no fa
 
   const janky = tabs.slice(3);
   for (const [i, tab] of janky.entries()) await startJank(tab, seed + i);
-  await tabs[0]!.page.waitForTimeout(45_000);
+  await tabs[0]!.page.waitForTimeout(30_000);
   const blocks = await Promise.all(
     janky.map((t) => t.page.evaluate(() => (window as unknown as { jankMs: number[] }).jankMs)),
   );
@@ -63,7 +63,7 @@ test('tabs with random long tasks (200–1,500 ms every few seconds) cause no fa
   console.log(
     `long tasks per janky tab: ${blocks.map((b) => `${b.length} (max ${Math.max(...b)} ms)`).join(', ')}`,
   );
-  for (const b of blocks) expect(b.length).toBeGreaterThan(5);
+  for (const b of blocks) expect(b.length).toBeGreaterThan(3);
 
   for (const [i, tab] of tabs.entries()) {
     expect(await leavesSeen(tab), `${tab.name} saw nobody leave`).toEqual(before[i]);

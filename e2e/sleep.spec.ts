@@ -104,7 +104,7 @@ test('a tab frozen by the browser (Page.setWebLifecycleState) and made active ag
   const session = await cdp(sleeper);
   await session.send('Page.enable');
   await session.send('Page.setWebLifecycleState', { state: 'frozen' });
-  await rest[0]!.page.waitForTimeout(30_000);
+  await rest[0]!.page.waitForTimeout(15_000);
   const wentDown = (await leavesSeen(rest[0]!)).some(([id]) => id === sleeper.id);
   await session.send('Page.setWebLifecycleState', { state: 'active' });
 

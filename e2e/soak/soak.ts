@@ -72,7 +72,10 @@ async function main(): Promise<void> {
     const browserCdp = await browser.browser.newBrowserCDPSession();
     const context = browser.context;
 
-    /** Opens a tab (in a new window when asked) and starts its jank and metadata. */
+    /**
+     * Opens a tab (in a new window when asked). Waits poll on a timer: Playwright's default polls
+     * on animation frames, which a background tab never gets.
+     */
     const open = async (
       index: number,
       newWindow: boolean,
@@ -82,13 +85,19 @@ async function main(): Promise<void> {
       const page = await opened;
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.waitForFunction(() => window.room !== undefined, undefined, { timeout: 60_000 });
+      await page.waitForFunction(() => window.room !== undefined, undefined, {
+        timeout: 60_000,
+        polling: 250,
+      });
       const cdp = await context.newCDPSession(page);
       const id = await page.evaluate(() => window.room!.self.id);
       return { index, page, cdp, id, errors };
     };
     const arm = async (slot: Slot) => {
-      await slot.page.waitForFunction(() => window.room !== undefined, undefined, { timeout: 60_000 });
+      await slot.page.waitForFunction(() => window.room !== undefined, undefined, {
+        timeout: 60_000,
+        polling: 250,
+      });
       await slot.page.evaluate(
         ([jank, seed]) =>
           (window as unknown as { soak: { start(o: object): void } }).soak.start({ jank, seed }),
