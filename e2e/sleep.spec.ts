@@ -114,7 +114,7 @@ test('a tab frozen by the browser (Page.setWebLifecycleState) and made active ag
     .poll(() => sleeper.page.evaluate(() => window.room!.connections().sort()), { timeout: 30_000 })
     .toEqual(ids.slice(0, 3).sort());
   console.log(
-    `frozen tab (30 s): ${wentDown ? 'Down for the others, then back' : 'stayed a member throughout'}`,
+    `frozen tab (15 s): ${wentDown ? 'Down for the others, then back' : 'stayed a member throughout'}`,
   );
   await expectOnlySleeperLeft(rest, sleeper);
   for (const tab of tabs) expect(tab.errors).toEqual([]);
