@@ -57,7 +57,7 @@ function random(): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => {
-  if (!values.json) process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
 
 async function main(): Promise<void> {
@@ -136,8 +136,11 @@ async function main(): Promise<void> {
 
     /** The ids each live tab should see: every live tab. */
     const crashed = new Map<string, number>(); // id → when it crashed
+    /** When each address last reloaded: a leave of it soon after is a reload seen as a leave. */
+    const reloadedAt = new Map<string, number>();
     const counts = {
       falseDowns: 0,
+      falseDownsOfReloaded: 0,
       missedDowns: 0,
       lostUpdates: 0,
       outOfOrder: 0,
@@ -160,7 +163,12 @@ async function main(): Promise<void> {
         for (const id of leaves.slice(from)) {
           if (!crashed.has(id)) {
             counts.falseDowns++;
-            log(`false Down: tab${slot.index} saw ${id.slice(0, 8)} leave`);
+            const reload = reloadedAt.get(id);
+            const ofReload = reload !== undefined && Date.now() - reload < 30_000;
+            if (ofReload) counts.falseDownsOfReloaded++;
+            log(
+              `false Down: tab${slot.index} saw ${id.slice(0, 8)} leave${ofReload ? ' (it had just reloaded)' : ''}`,
+            );
           }
         }
         leavesCounted.set(slot.page, leaves.length);
@@ -228,6 +236,7 @@ async function main(): Promise<void> {
         nextReload += 60_000;
         const slot = slots[1 + Math.floor(random() * (TABS - 1))]!;
         log(`reload tab${slot.index}`);
+        reloadedAt.set(slot.id, Date.now());
         await slot.page.evaluate(() => location.reload()).catch(() => {});
         await slot.page.waitForLoadState('load').catch(() => {});
         leavesCounted.set(slot.page, 0); // a new page life: a new log
@@ -272,18 +281,21 @@ async function main(): Promise<void> {
       ),
     );
     const rss = await serverRss(server.url);
-    const heap1 = slots.reduce((a, s) => a + (s.heapMinute1 ?? 0), 0);
-    const heapN = slots.reduce((a, s) => a + (s.heapEnd ?? 0), 0);
+    // Growth over the tabs that were there at minute 1 and at the end (a crashed tab's slot is new).
+    const both = slots.filter((s) => s.heapMinute1 !== undefined && s.heapEnd !== undefined);
+    const heap1 = both.reduce((a, s) => a + s.heapMinute1!, 0);
+    const heapN = both.reduce((a, s) => a + s.heapEnd!, 0);
     const row = {
       minutes: MINUTES,
       seed: SEED,
       falseDowns: counts.falseDowns,
+      falseDownsOfReloaded: counts.falseDownsOfReloaded,
       missedDowns: counts.missedDowns,
       lostUpdates: counts.lostUpdates,
       updateChecks: counts.checks,
       outOfOrderUpdates: counts.outOfOrder,
-      heapMinute1Mb: round(heap1 / 8 / 2 ** 20),
-      heapEndMb: round(heapN / 8 / 2 ** 20),
+      heapMinute1Mb: round(heap1 / Math.max(1, both.length) / 2 ** 20),
+      heapEndMb: round(heapN / Math.max(1, both.length) / 2 ** 20),
       heapGrowthPercent: heap1 === 0 ? 0 : round(((heapN - heap1) / heap1) * 100),
       peerConnectionsCreatedMax: Math.max(...pcs),
       serverRssMb: round(rss / 2 ** 20),
