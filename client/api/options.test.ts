@@ -34,7 +34,14 @@ describe('resolveOptions', () => {
     expect(o.logger).toBe(logger);
   });
 
+  it('accepts several signaling URLs (instances behind Redis), kept in order', () => {
+    const o = resolveOptions({ ...base, signaling: ['https://a.example', 'wss://b.example'] });
+    expect(o.signaling).toEqual(['https://a.example', 'wss://b.example']);
+  });
+
   it.each([
+    ['an empty list of signaling URLs', { ...base, signaling: [] }, /signaling/],
+    ['a list with an ftp URL', { ...base, signaling: ['https://a.example', 'ftp://x'] }, /signaling/],
     ['a missing object', undefined, /options object/],
     ['a non-URL signaling', { ...base, signaling: 'nope' }, /signaling/],
     ['an ftp URL', { ...base, signaling: 'ftp://x' }, /signaling/],

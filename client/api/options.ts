@@ -16,8 +16,12 @@ export class RoomOptionsError extends Error {
 
 /** What `joinRoom` takes. */
 export interface JoinRoomOptions<M extends Metadata = Metadata> {
-  /** The signaling server's URL (`http(s)://` or `ws(s)://`). */
-  readonly signaling: string;
+  /**
+   * The signaling server's URL (`http(s)://` or `ws(s)://`), or several servers' URLs (instances that
+   * share rooms through Redis): the room uses the first and, when it cannot reach the one it uses,
+   * moves on to the next.
+   */
+  readonly signaling: string | readonly string[];
   /** The room name: 1–64 characters of `A-Z a-z 0-9 _ . -`. */
   readonly room: string;
   /** This member's initial metadata: a JSON object of at most 512 bytes. Default `{}`. */
@@ -134,7 +138,7 @@ const keySchema = z.custom<Uint8Array>(
 );
 
 const optionsSchema = z.strictObject({
-  signaling: signalingUrlSchema,
+  signaling: z.union([signalingUrlSchema, z.array(signalingUrlSchema).check(z.minLength(1))]),
   room: roomNameSchema,
   metadata: z.optional(z.unknown()),
   token: z.optional(tokenSchema),
@@ -151,7 +155,7 @@ const optionsSchema = z.strictObject({
 
 /** Options after validation, with defaults filled in. */
 export interface ResolvedOptions<M extends Metadata> {
-  readonly signaling: string;
+  readonly signaling: string | readonly string[];
   readonly room: string;
   readonly metadata: M;
   readonly token: TokenSource | undefined;

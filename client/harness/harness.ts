@@ -59,7 +59,8 @@ if (roomName !== null) {
     at: Date.now(),
   });
   const room = joinRoom<Metadata>({
-    signaling: params.get('signaling') ?? location.origin,
+    // A comma-separated list for several servers (instances behind Redis).
+    signaling: params.get('signaling')?.split(',') ?? location.origin,
     room: roomName,
     metadata: { name: params.get('name') ?? 'anonymous' },
   });

@@ -53,7 +53,11 @@ export interface SignalingClient extends ServerSignaling {
 export type TokenSource = string | (() => string | Promise<string>);
 
 export interface SocketSignalingInit {
-  readonly url: string;
+  /**
+   * The server's URL, or several servers' (instances sharing rooms through Redis): the client
+   * connects to the first, and when it cannot reach the one it uses, moves on to the next in turn.
+   */
+  readonly url: string | readonly string[];
   readonly room: string;
   /** `key.addr` is the address we join as; the key signs the server's challenge. */
   readonly key: MemberKey;
@@ -61,43 +65,84 @@ export interface SocketSignalingInit {
   readonly ackTimeoutMs?: number;
 }
 
-/** `SignalingClient` over socket.io, reconnecting on its own after the server restarts. */
+/** Failed attempts to reach one server before a client with several moves on to the next. */
+const ATTEMPTS_PER_SERVER = 2;
+
+/**
+ * `SignalingClient` over socket.io, reconnecting on its own after the server restarts; given several
+ * URLs, it moves on to the next one after `ATTEMPTS_PER_SERVER` failed attempts at the current one.
+ */
 export class SocketSignalingClient implements SignalingClient {
-  private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  private socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  private readonly urls: readonly string[];
+  private current = 0;
+  private failures = 0;
+  private closed = false;
   private readonly signalHandlers = new Set<(from: PeerAddr, sessionId: string, data: unknown) => void>();
   private readonly events = new Emitter<SignalingClientEvents>();
   private readonly ackTimeoutMs: number;
   /** This socket's join challenge; the server sends a fresh one on every (re)connection. */
   private challenge: string | undefined;
-  private closed = false;
   private readonly challengeWaiters = new Set<() => void>();
 
   constructor(private readonly init: SocketSignalingInit) {
     this.ackTimeoutMs = init.ackTimeoutMs ?? 5000;
+    this.urls = typeof init.url === 'string' ? [init.url] : init.url;
+    if (this.urls.length === 0) throw new Error('SocketSignalingClient needs at least one URL');
+    this.socket = this.open(this.urls[0]!);
+  }
+
+  /** The URL of the server in use (or being tried). */
+  get url(): string {
+    return this.urls[this.current]!;
+  }
+
+  private open(url: string): Socket<ServerToClientEvents, ClientToServerEvents> {
     // WebSocket only: no long-polling fallback (and so no CORS preflights to a cross-origin server).
-    this.socket = io(init.url, {
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, {
       transports: ['websocket'],
       reconnectionDelay: 300,
-      reconnectionDelayMax: 2000,
+      // At most ~1 s between attempts: a restarted server has every tab back within a few seconds
+      // (one small WebSocket handshake a second per tab while it is down is cheap).
+      reconnectionDelayMax: 1000,
       randomizationFactor: 0.3,
     });
-    this.socket.on('challenge', (payload) => {
+    socket.on('challenge', (payload) => {
       if (typeof payload?.challenge !== 'string') return;
       this.challenge = payload.challenge;
       for (const wake of [...this.challengeWaiters]) wake();
     });
-    this.socket.on('connect', () => this.events.emit('connect'));
-    this.socket.on('disconnect', (reason) => {
+    socket.on('connect', () => {
+      this.failures = 0;
+      this.events.emit('connect');
+    });
+    socket.on('disconnect', (reason) => {
       this.challenge = undefined;
       this.events.emit('disconnect');
       // The server dropped us on purpose (e.g. idle before a join): socket.io would not come back.
-      if (reason === 'io server disconnect' && !this.closed) this.socket.connect();
+      if (reason === 'io server disconnect' && !this.closed) socket.connect();
     });
-    this.socket.on('signal', (delivery) => {
-      if (delivery === null || typeof delivery !== 'object' || delivery.room !== init.room) return;
+    // Both the first connection's failures and the reconnections' (the manager retries on its own).
+    socket.on('connect_error', () => this.failed(socket));
+    socket.on('signal', (delivery) => {
+      if (delivery === null || typeof delivery !== 'object' || delivery.room !== this.init.room) return;
       if (typeof delivery.from !== 'string' || typeof delivery.sessionId !== 'string') return;
       for (const h of this.signalHandlers) h(delivery.from, delivery.sessionId, delivery.data);
     });
+    return socket;
+  }
+
+  /** Counts a failed attempt; past the limit, with other servers to try, moves on to the next. */
+  private failed(socket: Socket<ServerToClientEvents, ClientToServerEvents>): void {
+    if (this.closed || socket !== this.socket || this.urls.length < 2) return;
+    if (++this.failures < ATTEMPTS_PER_SERVER) return;
+    this.failures = 0;
+    socket.removeAllListeners();
+    socket.close();
+    // The next server sends its own challenge when we connect to it.
+    this.challenge = undefined;
+    this.current = (this.current + 1) % this.urls.length;
+    this.socket = this.open(this.url);
   }
 
   get connected(): boolean {

@@ -1,5 +1,5 @@
 /**
- * The signaling server as the e2e tests see it: a child process (`tsx signaling-server/main.ts`), never
+ * The signaling server as the e2e tests see it: a child process (signaling-server/main.ts), never
  * imported. It serves the built pages (dist/client) too, so a restarted server on the same port is
  * the same URL for tabs that were already open.
  */
@@ -8,7 +8,16 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+/**
+ * The server's command as one process: Node with tsx's loader. (The `tsx` CLI runs the script in a
+ * child of its own, which a SIGKILL of the CLI leaves running.)
+ */
+export const SERVER_COMMAND: readonly string[] = [
+  process.execPath,
+  '--import',
+  'tsx',
+  'signaling-server/main.ts',
+];
 
 /** A free TCP port on loopback (bound then released; the server takes it right after). */
 export async function freePort(): Promise<number> {
@@ -27,10 +36,10 @@ export class SignalingProcess {
   private child: ChildProcess | undefined;
   private output = '';
 
-  /** `command`: the server's argv before `--port`; by default the source through tsx. */
+  /** `command`: the server's argv before `--port`; by default the source through tsx's loader. */
   constructor(
     readonly port: number,
-    private readonly command: readonly string[] = [TSX, 'signaling-server/main.ts'],
+    private readonly command: readonly string[] = SERVER_COMMAND,
     private readonly cwd: string = ROOT,
   ) {}
 
@@ -64,6 +73,31 @@ export class SignalingProcess {
     }
   }
 
+  /**
+   * Kills the server with SIGKILL (no shutdown of its sockets: the kernel closes them) and waits for
+   * it to exit. Only a real kill when the command is one process (see `SERVER_COMMAND`).
+   */
+  async kill(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** The server's process id (for its RSS), while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** How many room memberships the server holds (its /metrics gauge, all rooms together). */
+  async roomMembers(): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('shoal_signaling_room_members '));
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
   async stop(): Promise<void> {
     const child = this.child;
@@ -77,9 +111,9 @@ export class SignalingProcess {
   }
 }
 
-/** Starts a server on a free port. */
-export async function startSignaling(): Promise<SignalingProcess> {
-  const server = new SignalingProcess(await freePort());
+/** Starts a server on a free port; `extraArgs` go to its command line (e.g. `--redis-url`). */
+export async function startSignaling(extraArgs: readonly string[] = []): Promise<SignalingProcess> {
+  const server = new SignalingProcess(await freePort(), [...SERVER_COMMAND, ...extraArgs]);
   await server.start();
   return server;
 }

@@ -22,14 +22,24 @@ export interface Tab {
   readonly errors: string[];
 }
 
-/** Opens the harness page in a fresh context and waits until the room exists. */
-export async function openTab(browser: Browser, base: string, room: string, name: string): Promise<Tab> {
+/**
+ * Opens the harness page in a fresh context and waits until the room exists. `signaling`: the
+ * servers the page joins through (default: the one that serves it).
+ */
+export async function openTab(
+  browser: Browser,
+  base: string,
+  room: string,
+  name: string,
+  options: { readonly signaling?: readonly string[] } = {},
+): Promise<Tab> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  const signaling = options.signaling === undefined ? '' : `&signaling=${options.signaling.join(',')}`;
   await page.goto(
-    `${base}/harness/index.html?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`,
+    `${base}/harness/index.html?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}${signaling}`,
   );
   await page.waitForFunction(() => window.room !== undefined);
   const id = await page.evaluate(() => window.room!.self.id);
@@ -83,4 +93,21 @@ export async function crash(tab: Tab): Promise<void> {
 
 export async function closeAll(tabs: readonly Tab[]): Promise<void> {
   await Promise.all(tabs.map((t) => t.context.close().catch(() => {})));
+}
+
+/** The `leave` events a tab logged, as `[id, generation]`. */
+export async function leavesSeen(tab: Tab): Promise<Array<[string, number]>> {
+  return await tab.page.evaluate(() =>
+    window.shoalLog!.leaves.map((m) => [m.id, m.generation] as [string, number]),
+  );
+}
+
+/** Polls until `tab` sees `id` with `metadata` (deep-equal). */
+export async function expectMetadata(tab: Tab, id: string, metadata: unknown, timeout = 30_000) {
+  await expect
+    .poll(async () => (await members(tab)).find((m) => m.id === id)?.metadata, {
+      timeout,
+      message: `${tab.name} sees ${id.slice(0, 8)}'s metadata`,
+    })
+    .toEqual(metadata);
 }
