@@ -19,6 +19,7 @@ import {
   type Runtime,
   Swim,
 } from '../../shared/swim/index';
+import { LinkKeeper, type LinkWishes } from '../mesh/link-keeper';
 import type { Mesh, PeerAddr } from '../mesh/mesh';
 import { type Clock, systemClock } from './clock';
 import { Emitter } from './emitter';
@@ -37,6 +38,27 @@ export interface SwimHostInit<K extends Invalidates> {
   readonly pauseThresholdMs?: number;
   /** How long a Down member's link is kept before it is closed (it may come back). Default 15 s. */
   readonly disconnectDownAfterMs?: number;
+  /**
+   * A large room's topology (shared/host's `OverlayTopology`): while its mode is 'overlay' the mesh
+   * holds only the links it wants (through a `LinkKeeper`) and relays signals along its routes.
+   * Default none: a link to every active member, as a full mesh.
+   */
+  readonly topology?: HostTopology;
+  /** How often the links are re-planned in overlay mode, so lingering links expire. Default 1,000 ms. */
+  readonly linkTickMs?: number;
+}
+
+/**
+ * What the host needs of a large room's topology: the view it is fed (member-up/down), the mode, and
+ * the links and routes that follow. `OverlayTopology` (shared/host) satisfies it.
+ */
+export interface HostTopology extends LinkWishes {
+  /** 'mesh' while the view fits the budget (a link to everyone), 'overlay' past it. */
+  readonly mode: 'mesh' | 'overlay';
+  /** A member joined the view. Idempotent. */
+  add(addr: PeerAddr): void;
+  /** A member left the view. Idempotent. */
+  remove(addr: PeerAddr): void;
 }
 
 export interface SwimHostEvents {
@@ -85,6 +107,12 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
   private readonly unsubscribers: Array<() => void> = [];
   private wakeHandle: unknown;
   private dispatching = false;
+  private readonly topology: HostTopology | undefined;
+  private readonly keeper: LinkKeeper | undefined;
+  private readonly linkTickMs: number;
+  private linkTick: unknown;
+  /** The topology's mode at the last `keepLinks`, to see it switch back to a full mesh. */
+  private linkMode: 'mesh' | 'overlay' = 'mesh';
 
   constructor(init: SwimHostInit<K>) {
     this.mesh = init.mesh;
@@ -107,6 +135,13 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       port: this,
       ...(init.pauseThresholdMs === undefined ? {} : { pauseThresholdMs: init.pauseThresholdMs }),
     });
+    this.topology = init.topology;
+    this.linkTickMs = init.linkTickMs ?? 1_000;
+    if (this.topology !== undefined) {
+      this.keeper = new LinkKeeper(this.mesh);
+      this.mesh.setRoutes(this.topology);
+      this.scheduleLinkTick();
+    }
     this.unsubscribers.push(
       this.mesh.on('swim', (from, bytes) => this.handlePacket(from, bytes)),
       this.mesh.on('peer-open', (addr) => {
@@ -119,6 +154,14 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
   /** Our current identity. */
   get identity(): Id {
     return this.core.identity;
+  }
+
+  /**
+   * Whether the room rides the overlay now (a topology in 'overlay' mode): the mesh then holds only
+   * the topology's links, so nobody should ask it for a link to every member.
+   */
+  get overlayMode(): boolean {
+    return this.topology?.mode === 'overlay';
   }
 
   /** Whether the core knows at least one active member. */
@@ -205,13 +248,17 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     for (const u of this.unsubscribers) u();
     for (const h of this.pendingDisconnects.values()) this.clock.clearTimeout(h);
     this.pendingDisconnects.clear();
+    this.clock.clearTimeout(this.linkTick);
+    this.linkTick = undefined;
+    this.mesh.setRoutes(undefined);
   }
 
   // HostPort: what the loop calls.
 
   send(to: Id, bytes: Uint8Array): boolean {
     if (this.mesh.sendSwim(to.addr, bytes)) return true;
-    if (this.active.has(to.addr)) this.mesh.connect(to.addr);
+    // In overlay mode only the keeper asks for links: a reply to a stranger must not open one.
+    if (this.active.has(to.addr) && !this.overlayMode) this.mesh.connect(to.addr);
     return false;
   }
 
@@ -240,6 +287,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       this.track(n);
       this.outbox.push(n);
     }
+    this.keepLinks();
     this.dispatch();
   }
 
@@ -252,21 +300,60 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     return this.loop.call(this.clock.now(), this.clock.wallNow(), fn);
   }
 
-  /** Keeps the set of active addrs and the mesh in step with the core's notifications. */
+  /**
+   * Keeps the set of active addrs, the topology's view and the mesh in step with the core's
+   * notifications. In overlay mode the keeper holds the links instead (`keepLinks`).
+   */
   private track(n: Notification<Id>): void {
     switch (n.type) {
       case 'member-up':
         this.active.add(n.id.addr);
+        this.topology?.add(n.id.addr);
         this.cancelDisconnect(n.id.addr);
-        this.mesh.connect(n.id.addr);
+        if (!this.overlayMode) this.mesh.connect(n.id.addr);
         return;
       case 'member-down':
         this.active.delete(n.id.addr);
-        this.scheduleDisconnect(n.id.addr);
+        this.topology?.remove(n.id.addr);
+        if (!this.overlayMode) this.scheduleDisconnect(n.id.addr);
+        return;
+      case 'rename':
+        if (n.old.addr === n.new.addr) return;
+        this.topology?.remove(n.old.addr);
+        this.topology?.add(n.new.addr);
         return;
       default:
         return;
     }
+  }
+
+  /**
+   * In overlay mode, plans the links against the topology's wanted set and applies the plan (open
+   * before close, lingering links closed only later). A full mesh needs nothing here.
+   */
+  private keepLinks(): void {
+    if (this.keeper === undefined || this.topology === undefined || this.loop.isStopped) return;
+    const mode = this.topology.mode;
+    const switched = mode !== this.linkMode;
+    this.linkMode = mode;
+    if (mode === 'mesh') {
+      // Back under the budget: a full mesh again, so link to every active member.
+      if (switched) for (const addr of this.active) this.mesh.connect(addr);
+      return;
+    }
+    // Pending full-mesh disconnects would fight the keeper's own linger: it decides now.
+    for (const h of this.pendingDisconnects.values()) this.clock.clearTimeout(h);
+    this.pendingDisconnects.clear();
+    this.keeper.apply(this.clock.now(), this.topology.wantedLinks());
+  }
+
+  private scheduleLinkTick(): void {
+    this.linkTick = this.clock.setTimeout(() => {
+      this.linkTick = undefined;
+      if (this.loop.isStopped) return;
+      this.keepLinks();
+      this.scheduleLinkTick();
+    }, this.linkTickMs);
   }
 
   private scheduleDisconnect(addr: PeerAddr): void {
