@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '../../shared/host/index';
 import type { Rng } from '../../shared/swim/index';
-import type { Mesh, MeshStats, ServerSignaling } from '../mesh/mesh';
+import type { Mesh, MeshStatsDetail, ServerSignaling } from '../mesh/mesh';
 import type { KeyValueStorage } from '../runtime/identity-store';
 import type { LifecycleTarget } from '../runtime/lifecycle';
 import type { SignalingClient, SocketSignalingInit } from '../runtime/signaling-client';
@@ -37,7 +37,7 @@ export interface RoomDeps {
 
 /** `room.stats()`: the mesh's counters, the core's backlog and the host's counters. */
 export interface RoomStats extends HostStats, Omit<CoreStats, 'connectionState'> {
-  readonly mesh: MeshStats;
+  readonly mesh: MeshStatsDetail;
   readonly members: number;
   readonly connectionState: string;
   /** App frames dropped because they were malformed or spoofed. */
