@@ -1,4 +1,13 @@
-import type { HandleResult, Identity, Notification, RemoteErrorKind, Runtime, Timer } from '../swim/index';
+import type {
+  HandleResult,
+  Identity,
+  Notification,
+  RemoteErrorKind,
+  Runtime,
+  Timer,
+  Topology,
+} from '../swim/index';
+import type { OverlayTopology } from './overlay-topology';
 import { TimerQueue } from './timer-queue';
 
 /** The part of `Swim`'s API a host loop drives. `Swim` satisfies it as is; tests use small stand-ins. */
@@ -10,6 +19,8 @@ export interface HostCore<T extends Identity> {
   handleData(bytes: Uint8Array, runtime: Runtime<T>): HandleResult;
   handleTimer(timer: Timer<T>, runtime: Runtime<T>): void;
   changeIdentity(identity: T, runtime: Runtime<T>): void;
+  /** Overlay mode on or off (`Swim.setTopology`); needed only with `HostLoopInit.topology`. */
+  setTopology?(topology: Topology | undefined): void;
 }
 
 /** What a host loop needs from the world around it: a wire, a listener, and one wake-up at a time. */
@@ -42,6 +53,12 @@ export interface HostLoopInit<T extends Identity> {
   readonly pauseThresholdMs?: number;
   /** Run the timers already due before each packet. Default true. */
   readonly pollOnPacket?: boolean;
+  /**
+   * Overlay support: the loop keeps this topology in step with the core's member-up, member-down and
+   * rename notifications, and hands it to the core (`setTopology`) while its mode is 'overlay'
+   * (undefined in 'mesh' mode). Default none: the core stays a full mesh.
+   */
+  readonly topology?: OverlayTopology;
 }
 
 /** Counters of what a host loop did. */
@@ -99,6 +116,10 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   timersRun = 0;
   pauses = 0;
   unsentNoLink = 0;
+  /** See `HostLoopInit.topology`. */
+  readonly topology: OverlayTopology | undefined;
+  /** The mode last handed to the core. */
+  private coreMode: 'mesh' | 'overlay' = 'mesh';
   private readonly remoteErrors: Partial<Record<RemoteErrorKind, number>> = {};
   private readonly port: HostPort<T>;
   /** When the booked wake-up is (`Infinity`: none), and the due time and clocks it was booked at. */
@@ -120,6 +141,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     this.port = init.port;
     this.pauseThresholdMs = init.pauseThresholdMs ?? 2500;
     this.pollOnPacket = init.pollOnPacket ?? true;
+    this.topology = init.topology;
   }
 
   /** Time of the pending wake-up, `Infinity` when none. A wake-up at another time is stale. */
@@ -135,6 +157,17 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   // Runtime: what the core calls while it runs.
 
   notify(notification: Notification<T>): void {
+    const topology = this.topology;
+    if (topology !== undefined) {
+      // The view is the core's active members: a suspicion moves no link, a Down or a join does.
+      const n = notification;
+      if (n.type === 'member-up') topology.add(n.id.addr);
+      else if (n.type === 'member-down') topology.remove(n.id.addr);
+      else if (n.type === 'rename' && n.old.addr !== n.new.addr) {
+        topology.remove(n.old.addr);
+        topology.add(n.new.addr);
+      }
+    }
     this.port.notify(notification);
   }
 
@@ -191,7 +224,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     } finally {
       this.inCore = false;
     }
-    this.port.settled?.();
+    this.afterCore();
     if (!result.ok) {
       const kind = result.error.kind;
       this.remoteErrors[kind] = (this.remoteErrors[kind] ?? 0) + 1;
@@ -212,7 +245,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     } finally {
       this.inCore = false;
     }
-    this.port.settled?.();
+    this.afterCore();
     return result;
   }
 
@@ -288,7 +321,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
         } finally {
           this.inCore = false;
         }
-        this.port.settled?.();
+        this.afterCore();
         if (this.stopped || this.halted) break;
       }
     } finally {
@@ -313,6 +346,16 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
       core.changeIdentity(renewed, rt);
       rt.notify({ type: 'rejoin', id: renewed });
     });
+  }
+
+  /** A core call returned: switch the core's mode if the view crossed the budget, then tell the port. */
+  private afterCore(): void {
+    const topology = this.topology;
+    if (topology !== undefined && topology.mode !== this.coreMode) {
+      this.coreMode = topology.mode;
+      this.core.setTopology?.(topology.mode === 'overlay' ? topology : undefined);
+    }
+    this.port.settled?.();
   }
 
   private enterCore(now: number, wallNow: number): void {

@@ -1,5 +1,6 @@
-/** The host layer: the one host loop that drives a SWIM core, its timer queue, and the clock and logger types. */
+/** The host layer: the one host loop that drives a SWIM core, its timer queue, the overlay topology, and the clock and logger types. */
 export type { Clock } from './clock';
 export * from './host-loop';
 export { type Logger, silentLogger } from './logger';
+export * from './overlay-topology';
 export { TimerQueue } from './timer-queue';

@@ -17,3 +17,4 @@ export * from './runtime';
 export * from './seeded-rng';
 export { CHECK_ROUNDS, HEARD_SUSPICION_FACTOR } from './suspicion-checks';
 export * from './swim';
+export type { Topology } from './topology';

@@ -37,7 +37,11 @@ export function runPeriodicTask<T extends Identity, K extends Invalidates>(
     case 'periodic-announce-down': {
       m.table.chooseDown(params.numMembers, m.choice, m.rng);
       const chosen = m.choice.splice(0);
-      for (const id of chosen) m.send(id, { type: 'announce' }, runtime);
+      // In overlay mode a Down member we hold no link to is skipped, not held back: we chose it.
+      for (const id of chosen) {
+        if (m.topology === undefined || m.topology.canReach(id.addr))
+          m.send(id, { type: 'announce' }, runtime);
+      }
       return;
     }
   }

@@ -4,6 +4,7 @@ import type { Member } from './member';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
 import { checkBeforeSuspect } from './suspicion-checks';
+import { chooseIndirect, nextProbeTarget } from './topology';
 
 /*
  * The probe cycle, as foca's: every period (`probe-random-member`) the previous cycle is judged and
@@ -40,7 +41,8 @@ export function probeRandomMember<T extends Identity, K extends Invalidates>(
       }
     }
   }
-  const next = m.table.next(m.rng);
+  // Overlay mode probes our subjects in turn; a full mesh walks the shuffled probe list, as foca.
+  const next = m.topology === undefined ? m.table.next(m.rng) : nextProbeTarget(m);
   if (next !== undefined) {
     const id = next.id;
     const probeNumber = probe.start(id, next.incarnation);
@@ -63,7 +65,7 @@ export function sendIndirectProbe<T extends Identity, K extends Invalidates>(
   probe.markIndirectStageReached();
   if (!probe.isProbing(probedId) || probe.succeeded()) return;
   if (!m.table.isActive(probedId)) return;
-  m.table.chooseActive(m.config.numIndirectProbes, m.choice, m.rng, (id) => !id.equals(probedId));
+  chooseIndirect(m, probedId, m.choice);
   const chosen = m.choice.splice(0);
   const probeNumber = probe.probeNumber;
   for (const via of chosen) {

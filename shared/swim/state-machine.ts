@@ -11,6 +11,7 @@ import type { Rng } from './rng';
 import type { Runtime, TimerToken } from './runtime';
 import { CHECK_ROUNDS, HEARD_SUSPICION_FACTOR, SuspicionChecks } from './suspicion-checks';
 import type { SwimInit } from './swim';
+import { chooseReachable, type Topology } from './topology';
 
 /** Our own standing in the cluster, as foca's connection state (see the theory in swim.ts). */
 export type ConnectionState = 'disconnected' | 'connected' | 'undead';
@@ -63,6 +64,12 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   feedChase: string | undefined;
   /** Whether that walk is a join: what a joiner learns from Feeds, the cluster knows already. */
   feedChaseIsJoin = false;
+  /** Overlay mode (topology.ts) when set: whom we may reach and probe. Undefined: foca's full mesh. */
+  topology: Topology | undefined;
+  /** Index of the last probe target taken from the topology. */
+  probeCursor = -1;
+  /** Packets not addressed because the topology could not reach their destination. */
+  heldBack = 0;
 
   constructor(init: SwimInit<T, K>) {
     this.identity = init.identity;
@@ -345,17 +352,28 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     return this.out.measure(member);
   }
 
+  /** Sends `message` to `dst`, or (overlay mode, no link to it) counts it in `heldBack` and sends nothing. */
   send(dst: T, message: Message<T>, runtime: Runtime<T>, extra?: Member<T>): void {
+    if (this.holdsBack(dst)) return;
     this.out.send(this, dst, message, runtime, extra);
   }
 
   sendFeed(dst: T, cursor: number, runtime: Runtime<T>): void {
+    if (this.holdsBack(dst)) return;
     this.out.sendFeed(this, dst, cursor, this.table, this.rng, runtime);
   }
 
-  /** Sends `message` to up to `numMembers` random active members. */
+  // Checked before encoding, so a packet that can't leave consumes no transmissions of the backlog.
+  private holdsBack(dst: T): boolean {
+    if (this.topology === undefined || this.topology.canReach(dst.addr)) return false;
+    this.heldBack++;
+    return true;
+  }
+
+  /** Sends `message` to up to `numMembers` random active members (in overlay mode, reachable ones). */
   chooseAndSend(numMembers: number, message: Message<T>, runtime: Runtime<T>): void {
-    this.table.chooseActive(numMembers, this.choice, this.rng, undefined);
+    if (this.topology === undefined) this.table.chooseActive(numMembers, this.choice, this.rng, undefined);
+    else chooseReachable(this, numMembers, this.choice, undefined);
     if (this.choice.length === 0) return;
     const chosen = this.choice.splice(0);
     for (const id of chosen) this.send(id, message, runtime);

@@ -5,6 +5,7 @@ import { heldAs } from './members';
 import type { ProbeNumber } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
+import { chooseIndirect } from './topology';
 
 /*
  * Shoal's checks (foca has none): before a failed probe is published as a suspicion, and before a
@@ -197,7 +198,7 @@ function runCheckRound<T extends Identity, K extends Invalidates>(
   const probeNumber = m.checks.beginRound(id.addr, incarnation, round);
   const extra: Member<T> | undefined = round > 0 ? { id, incarnation, state: 'suspect' } : undefined;
   m.send(id, { type: 'ping', probeNumber }, runtime, extra);
-  m.table.chooseActive(m.config.numIndirectProbes, m.choice, m.rng, (c) => !c.equals(id));
+  chooseIndirect(m, id, m.choice);
   const relays = m.choice.splice(0);
   for (const via of relays) m.send(via, { type: 'ping-req', target: id, probeNumber }, runtime);
   const token = m.token;

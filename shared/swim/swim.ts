@@ -106,6 +106,7 @@ import type { Rng } from './rng';
 import type { Runtime, Timer } from './runtime';
 import { type ConnectionState, StateMachine } from './state-machine';
 import { endCheckBeforeDown, endCheckBeforeSuspect, suspicionTimedOut } from './suspicion-checks';
+import { chooseReachable, type Topology } from './topology';
 
 export type { ConnectionState } from './state-machine';
 
@@ -203,6 +204,28 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     return this.m.table.numActive;
   }
 
+  /** The overlay mode's topology, undefined in a full mesh (see `setTopology`). */
+  get topology(): Topology | undefined {
+    return this.m.topology;
+  }
+
+  /** Packets not addressed because the topology could not reach their member (always 0 in a full mesh). */
+  get heldBack(): number {
+    return this.m.heldBack;
+  }
+
+  /**
+   * Switches overlay mode on (a topology) or off (undefined: foca's full mesh). Changes no member's
+   * state and no timer: from the next choice on, probes go to `probeTargets()` in turn (starting at
+   * its first), PingReqs only through `indirectVia`, gossip, broadcasts, announces and the leave
+   * goodbye only to reachable members, and no packet to a member `canReach` refuses (counted in
+   * `heldBack`). The probe running now, suspicions, checks and the backlogs carry on as they are.
+   */
+  setTopology(topology: Topology | undefined): void {
+    this.m.topology = topology;
+    this.m.probeCursor = -1;
+  }
+
   /** Membership updates waiting to be disseminated. */
   get updatesBacklog(): number {
     return this.m.out.updates.size;
@@ -288,7 +311,8 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       handler?.shouldAddBroadcastData !== undefined
         ? (id: T) => handler.shouldAddBroadcastData!(id)
         : undefined;
-    m.table.chooseActive(m.config.numIndirectProbes, m.choice, m.rng, pick);
+    if (m.topology === undefined) m.table.chooseActive(m.config.numIndirectProbes, m.choice, m.rng, pick);
+    else chooseReachable(m, m.config.numIndirectProbes, m.choice, pick);
     const chosen = m.choice.splice(0);
     for (const id of chosen) {
       m.send(id, { type: 'broadcast' }, runtime);

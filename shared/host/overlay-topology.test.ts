@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { RingOverlay } from '../overlay/index';
+import { BrowserIdentity, type HandleResult, type Runtime, type Timer, type Topology } from '../swim/index';
+import { type HostCore, HostLoop } from './host-loop';
+import { OverlayTopology } from './overlay-topology';
+
+const addrs = (n: number): string[] => Array.from({ length: n }, (_, i) => `m${String(i).padStart(4, '0')}`);
+
+function topologyOver(n: number, linked: (a: string) => boolean = () => true, maxLinks = 32) {
+  const all = addrs(n);
+  const t = new OverlayTopology({ self: all[0]!, maxLinks, isLinked: linked });
+  for (const a of all.slice(1)) t.add(a);
+  return { t, all };
+}
+
+describe('OverlayTopology', () => {
+  it('is a full mesh while the others fit the budget, and the overlay past it', () => {
+    const { t, all } = topologyOver(33);
+    expect(t.mode).toBe('mesh');
+    expect(t.wantedLinks()).toEqual(all.slice(1));
+    t.add('extra');
+    expect(t.mode).toBe('overlay');
+    expect(t.wantedLinks().length).toBeLessThanOrEqual(16);
+  });
+
+  it('goes back to a mesh only an eighth under the budget (hysteresis)', () => {
+    const { t, all } = topologyOver(34);
+    expect(t.mode).toBe('overlay');
+    const seen: string[] = [];
+    for (const a of all.slice(29).reverse()) {
+      t.remove(a);
+      seen.push(`${t.size - 1}:${t.mode}`);
+    }
+    expect(seen).toEqual(['32:overlay', '31:overlay', '30:overlay', '29:overlay', '28:mesh']);
+    t.add(all[33]!);
+    expect(t.mode).toBe('mesh');
+  });
+
+  it('wants the ring links, probes the subjects, and routes over the same rings as a fresh overlay', () => {
+    const { t, all } = topologyOver(200);
+    t.remove(all[7]!);
+    t.add('late');
+    const view = [...all.filter((a) => a !== all[7]), 'late'];
+    const fresh = new RingOverlay(view);
+    expect(t.wantedLinks()).toEqual(fresh.links(all[0]!));
+    expect(t.probeTargets()).toEqual(fresh.subjects(all[0]!));
+    const far = view.find((a) => !fresh.links(all[0]!).includes(a) && a !== all[0])!;
+    const hops = t.nextHops(far);
+    expect(hops.length).toBeGreaterThan(0);
+    for (const h of hops) expect(fresh.links(all[0]!)).toContain(h);
+    expect(t.nextHops('stranger')).toEqual([]);
+  });
+
+  it('asks for indirect checks only linked members that also link to the subject', () => {
+    const open = new Set<string>();
+    const { t, all } = topologyOver(300, (a) => open.has(a));
+    const overlay = new RingOverlay(all);
+    const mine = overlay.links(all[0]!);
+    for (const a of mine.slice(0, mine.length - 2)) open.add(a);
+    for (const subject of t.probeTargets()) {
+      for (const via of t.indirectVia(subject)) {
+        expect(open.has(via)).toBe(true);
+        expect(overlay.links(via)).toContain(subject);
+        expect(via).not.toBe(subject);
+      }
+    }
+    expect(t.canReach(mine[0]!)).toBe(true);
+    expect(t.canReach(mine.at(-1)!)).toBe(false);
+  });
+
+  it('rejects a budget the rings cannot fit', () => {
+    expect(() => new OverlayTopology({ self: 'a', rings: 8, maxLinks: 10, isLinked: () => true })).toThrow(
+      RangeError,
+    );
+  });
+});
+
+describe('HostLoop with a topology', () => {
+  type Id = BrowserIdentity;
+  const ids = Array.from({ length: 40 }, (_, i) =>
+    BrowserIdentity.fromHex(i.toString(16).padStart(32, '0'), 0),
+  );
+
+  class Core implements HostCore<Id> {
+    identity = ids[0]!;
+    connectionState = 'connected';
+    readonly config = { suspectToDownAfterMs: 10_000 };
+    readonly topologies: Array<Topology | undefined> = [];
+    handleTimer(_t: Timer<Id>, _rt: Runtime<Id>): void {}
+    handleData(_b: Uint8Array, _rt: Runtime<Id>): HandleResult {
+      return { ok: true };
+    }
+    changeIdentity(): void {}
+    setTopology(t: Topology | undefined): void {
+      this.topologies.push(t);
+    }
+  }
+
+  it('follows member-up and member-down, and hands the topology to the core only in overlay mode', () => {
+    const core = new Core();
+    const topology = new OverlayTopology({ self: ids[0]!.addr, isLinked: () => true });
+    const loop = new HostLoop<Id>({
+      core,
+      topology,
+      port: { send: () => true, notify: () => {}, scheduleWake: () => {} },
+    });
+    loop.call(0, 0, (rt) => {
+      for (const id of ids.slice(1)) rt.notify({ type: 'member-up', id });
+    });
+    expect(topology.size).toBe(40);
+    expect(core.topologies).toEqual([topology]);
+    loop.call(0, 0, (rt) => {
+      for (const id of ids.slice(20)) rt.notify({ type: 'member-down', id });
+    });
+    expect(topology.size).toBe(20);
+    expect(core.topologies).toEqual([topology, undefined]);
+  });
+});

@@ -1,0 +1,189 @@
+import { DEFAULT_RINGS, RingOverlay, type RingPositionCache, route } from '../overlay/index';
+import type { Topology } from '../swim/index';
+
+/** How a failed probe's indirect checks are routed in overlay mode (see the README's large-rooms note). */
+export type IndirectChecks =
+  /** Through our links that also link to the subject (its other ring neighbours we hold). Default. */
+  | 'shared-links'
+  /** None: a failed direct probe goes straight to the check round, direct pings only. */
+  | 'none';
+
+/** Options of an `OverlayTopology`: who we are, the budget, and how to tell an open link. */
+export interface OverlayTopologyInit {
+  /** Our address (in the view from the start). */
+  readonly self: string;
+  /** K, the number of rings: ≤ 2K links per member in overlay mode. Default 8. */
+  readonly rings?: number;
+  /** The link budget: a view of more members than this (ourselves excluded) rides the overlay. Default 32. */
+  readonly maxLinks?: number;
+  /** Whether a link to `addr` is open now (the transport's answer). */
+  readonly isLinked: (addr: string) => boolean;
+  /** One cache shared by many topologies (a simulator's members) hashes each address once. */
+  readonly positions?: RingPositionCache;
+  /** Default 'shared-links'. */
+  readonly indirect?: IndirectChecks;
+}
+
+/** Default link budget (the mesh's `maxConnections`). */
+export const DEFAULT_MAX_LINKS = 32;
+
+/**
+ * The overlay of DESIGN §8 as one member's host keeps it: the active view (ourselves included), the
+ * mode (a full mesh while the view fits the budget, K rings past it) and what follows from them —
+ * whom to link to, whom to probe, whom to ask to check a subject, which way to relay a signal. It
+ * implements the core's `Topology` over the transport's `isLinked`.
+ *
+ * Views change one member at a time (`add`/`remove`) and are applied lazily: the rings are brought
+ * up to date on the next read, incrementally for a few changes, rebuilt for many (a joiner that
+ * learns the whole room at once). Pure: no clock.
+ */
+export class OverlayTopology implements Topology {
+  readonly self: string;
+  readonly rings: number;
+  readonly maxLinks: number;
+  readonly indirect: IndirectChecks;
+  readonly #isLinked: (addr: string) => boolean;
+  readonly #positions: RingPositionCache | undefined;
+  readonly #view = new Set<string>();
+  #mode: 'mesh' | 'overlay' = 'mesh';
+  #overlay: RingOverlay | undefined;
+  /** Changes not yet applied to `#overlay`: addr → true (joined) or false (left). */
+  readonly #pending = new Map<string, boolean>();
+  #links: string[] | undefined;
+  #subjects: string[] | undefined;
+  /** Bumped on every change of the view: lets a host tell whether its wanted links may have moved. */
+  version = 0;
+
+  /** Throws `RangeError` for a budget under 2K (the overlay itself would not fit it). */
+  constructor(init: OverlayTopologyInit) {
+    this.self = init.self;
+    this.rings = init.rings ?? init.positions?.rings ?? DEFAULT_RINGS;
+    this.maxLinks = init.maxLinks ?? DEFAULT_MAX_LINKS;
+    if (!(this.maxLinks >= 2 * this.rings)) {
+      throw new RangeError(`maxLinks ${this.maxLinks} is under 2K = ${2 * this.rings}`);
+    }
+    this.indirect = init.indirect ?? 'shared-links';
+    this.#isLinked = init.isLinked;
+    this.#positions = init.positions;
+    this.#view.add(this.self);
+  }
+
+  /**
+   * 'mesh' while the active view fits the budget (everyone links to everyone), 'overlay' past it.
+   * Hysteresis: it goes over past `maxLinks` others and back only at `meshBelow` or fewer, so a view
+   * at the boundary doesn't flip back and forth.
+   */
+  get mode(): 'mesh' | 'overlay' {
+    return this.#mode;
+  }
+
+  /** Back to a full mesh at this many others or fewer: an eighth under the budget. */
+  get meshBelow(): number {
+    return this.maxLinks - Math.max(1, Math.floor(this.maxLinks / 8));
+  }
+
+  /** Members in the view, ourselves included. */
+  get size(): number {
+    return this.#view.size;
+  }
+
+  /** Whether `addr` is in the view. */
+  has(addr: string): boolean {
+    return this.#view.has(addr);
+  }
+
+  /** A member became active (member-up). Does nothing for one already in the view. */
+  add(addr: string): void {
+    if (this.#view.has(addr)) return;
+    this.#view.add(addr);
+    this.#changed(addr, true);
+  }
+
+  /** A member left the active view (member-down). Does nothing for a stranger or ourselves. */
+  remove(addr: string): void {
+    if (addr === this.self || !this.#view.delete(addr)) return;
+    this.#changed(addr, false);
+  }
+
+  /** The links this member should hold now: everyone in mesh mode, the overlay's links(self) past it. */
+  wantedLinks(): readonly string[] {
+    if (this.#mode === 'mesh') return this.#others();
+    this.#links ??= this.#ring().links(this.self);
+    return this.#links;
+  }
+
+  /** Next hops toward `to` for relaying a link-setup signal (route over the view), [] when none. */
+  nextHops(to: string): readonly string[] {
+    if (to === this.self || !this.#view.has(to)) return [];
+    if (this.#mode === 'mesh') return [to];
+    return route(this.#ring(), this.self, to)?.nextHops ?? [];
+  }
+
+  // Topology: what the core reads.
+
+  canReach(addr: string): boolean {
+    return this.#isLinked(addr);
+  }
+
+  probeTargets(): readonly string[] {
+    if (this.#mode === 'mesh') return this.#others();
+    this.#subjects ??= this.#ring().subjects(this.self);
+    return this.#subjects;
+  }
+
+  indirectVia(subject: string): readonly string[] {
+    if (this.indirect === 'none') return [];
+    if (this.#mode === 'mesh' || !this.#view.has(subject)) {
+      return this.#others().filter((a) => a !== subject && this.#isLinked(a));
+    }
+    const theirs = new Set(this.#ring().links(subject));
+    return this.wantedLinks().filter((a) => a !== subject && theirs.has(a) && this.#isLinked(a));
+  }
+
+  gossipTargets(): readonly string[] {
+    return this.wantedLinks();
+  }
+
+  #others(): string[] {
+    const out: string[] = [];
+    for (const a of this.#view) if (a !== this.self) out.push(a);
+    return out;
+  }
+
+  #changed(addr: string, joined: boolean): void {
+    this.version++;
+    this.#links = undefined;
+    this.#subjects = undefined;
+    const others = this.#view.size - 1;
+    if (this.#mode === 'mesh' && others > this.maxLinks) this.#mode = 'overlay';
+    else if (this.#mode === 'overlay' && others <= this.meshBelow) {
+      // A mesh needs no rings: free them, they are rebuilt if the room grows again.
+      this.#mode = 'mesh';
+      this.#overlay = undefined;
+      this.#pending.clear();
+    }
+    if (this.#overlay === undefined) return;
+    // A join then a leave of the same member (or the reverse) cancels out.
+    if (this.#pending.get(addr) === !joined) this.#pending.delete(addr);
+    else this.#pending.set(addr, joined);
+  }
+
+  /** The rings over the current view, brought up to date. */
+  #ring(): RingOverlay {
+    const pending = this.#pending;
+    if (this.#overlay === undefined || pending.size * 16 > this.#view.size) {
+      this.#overlay = new RingOverlay(this.#view, {
+        rings: this.rings,
+        ...(this.#positions === undefined ? {} : { positions: this.#positions }),
+      });
+      pending.clear();
+      return this.#overlay;
+    }
+    for (const [addr, joined] of pending) {
+      if (joined) this.#overlay.add(addr);
+      else this.#overlay.remove(addr);
+    }
+    pending.clear();
+    return this.#overlay;
+  }
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { simple } from './config';
+import { decode, makeNode, member, type Rt, type TestSwim, takeTimers } from './test-support/harness';
+import { id } from './test-support/test-id';
+import type { Topology } from './topology';
+
+const ME = id(1);
+
+/** A topology over fixed sets: links (reachable), subjects (probe targets), and who links to whom. */
+function topology(linked: number[], subjects: number[], linksOf: Record<number, number[]> = {}): Topology {
+  const addr = (n: number) => id(n).addr;
+  const reach = new Set(linked.map(addr));
+  return {
+    canReach: (a) => reach.has(a),
+    probeTargets: () => subjects.map(addr),
+    indirectVia: (subject) =>
+      linked.filter((n) => (linksOf[n] ?? []).some((s) => addr(s) === subject)).map(addr),
+    gossipTargets: () => linked.map(addr),
+  };
+}
+
+/** A connected core that knows members 2..n+1, its runtime drained. */
+function withMembers(n: number): { swim: TestSwim; rt: Rt } {
+  const node = makeNode(ME);
+  node.swim.applyMany(
+    Array.from({ length: n }, (_, i) => member(id(i + 2))),
+    true,
+    node.rt,
+  );
+  return node;
+}
+
+const sentTo = (rt: Rt): string[] => rt.sends.map((s) => `${decode(s.bytes).header.message.type}->${s.to}`);
+
+describe('overlay mode (a topology)', () => {
+  it('probes the active, reachable probe targets in turn, and never anyone else', () => {
+    const { swim, rt } = withMembers(20);
+    swim.setTopology(topology([3, 5, 7, 9], [5, 9, 30, 7]));
+    const [start] = takeTimers(rt, 'probe-random-member');
+    rt.clear();
+    const probed: string[] = [];
+    let timer = start!.timer;
+    for (let i = 0; i < 6; i++) {
+      swim.handleTimer(timer, rt);
+      probed.push(String(swim.probedMember));
+      timer = takeTimers(rt, 'probe-random-member')[0]!.timer;
+      rt.clear();
+    }
+    // 30 is no member: skipped.
+    expect(probed).toEqual(['5', '9', '7', '5', '9', '7'].map((n) => String(id(Number(n)))));
+  });
+
+  it('sends PingReqs only through the members the topology names for the subject', () => {
+    const { swim, rt } = withMembers(20);
+    swim.setTopology(topology([3, 5, 7, 9, 11], [5], { 3: [5], 7: [5], 9: [2] }));
+    const [start] = takeTimers(rt, 'probe-random-member');
+    rt.clear();
+    swim.handleTimer(start!.timer, rt);
+    const [indirect] = takeTimers(rt, 'send-indirect-probe');
+    rt.clear();
+    swim.handleTimer(indirect!.timer, rt);
+    expect(sentTo(rt).sort()).toEqual([`ping->${id(5)}`, `ping-req->${id(3)}`, `ping-req->${id(7)}`]);
+  });
+
+  it('gossips, broadcasts and says goodbye only to reachable members', () => {
+    const { swim, rt } = withMembers(40);
+    swim.setTopology(topology([3, 4], [3]));
+    rt.clear();
+    swim.gossip(rt);
+    expect(rt.sends.map((s) => String(s.to)).sort()).toEqual([String(id(3)), String(id(4))]);
+    rt.clear();
+    swim.leaveCluster(rt);
+    expect(rt.sends.map((s) => String(s.to)).sort()).toEqual([String(id(3)), String(id(4))]);
+    expect(swim.heldBack).toBe(0);
+  });
+
+  it('holds back (and counts) a packet to a member it cannot reach, consuming no transmissions', () => {
+    const { swim, rt } = withMembers(5);
+    swim.setTopology(topology([3], [3]));
+    rt.clear();
+    const backlog = swim.updatesBacklog;
+    swim.announce(id(4), rt);
+    expect(rt.sends).toEqual([]);
+    expect(swim.heldBack).toBe(1);
+    expect(swim.updatesBacklog).toBe(backlog);
+  });
+
+  it('without a topology (or after setTopology(undefined)) is the full mesh again', () => {
+    const { swim, rt } = withMembers(3);
+    swim.setTopology(topology([], []));
+    swim.setTopology(undefined);
+    expect(swim.topology).toBeUndefined();
+    rt.clear();
+    swim.gossip(rt);
+    expect(rt.sends.length).toBe(simple().numIndirectProbes);
+    expect(swim.heldBack).toBe(0);
+  });
+});

@@ -1,0 +1,116 @@
+import type { Invalidates } from './broadcast';
+import type { Identity } from './identity';
+import type { MemberRecord } from './members';
+import type { StateMachine } from './state-machine';
+
+/**
+ * Whom the core may reach and whom it probes when the room rides a bounded overlay (DESIGN §8).
+ * Without one (the default) the core is foca's full mesh, unchanged. The host owns it: the core only
+ * reads it, at the moment it chooses whom to send to.
+ */
+export interface Topology {
+  /**
+   * Whether a packet to `addr` can leave now (a link is open). The core never addresses a packet to a
+   * member for which this is false; it counts those it held back (`Swim.heldBack`).
+   */
+  canReach(addr: string): boolean;
+  /** The members this member probes, in ring order (its subjects); the core probes the active ones in turn. */
+  probeTargets(): readonly string[];
+  /** Members that can check `subject` for us: we reach them and they hold a link to it. */
+  indirectVia(subject: string): readonly string[];
+  /**
+   * Optional: the members gossip, broadcasts, announces and the leave goodbye may go to (e.g. our
+   * links). Without it the core scans its active members for reachable ones (O(N) per choice).
+   */
+  gossipTargets?(): readonly string[];
+}
+
+/*
+ * The core's overlay mode: how the full mesh's random choices are narrowed to members we can reach.
+ * Every function here runs only with a topology set; foca's paths don't touch it.
+ */
+
+/**
+ * Up to `wanted` distinct active members among `candidates` (addrs) that we can reach and `pick`
+ * accepts, chosen uniformly (reservoir sampling), into `out`. Doesn't affect state but the rng.
+ */
+export function chooseAmong<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  candidates: readonly string[],
+  wanted: number,
+  out: T[],
+  pick: ((id: T) => boolean) | undefined,
+): void {
+  out.length = 0;
+  if (wanted <= 0) return;
+  const topology = m.topology!;
+  let seen = 0;
+  for (let i = 0; i < candidates.length; i++) {
+    const addr = candidates[i]!;
+    const rec = m.table.get(addr);
+    if (rec === undefined || rec.state === 'down' || !topology.canReach(addr)) continue;
+    if (pick !== undefined && !pick(rec.id)) continue;
+    if (out.includes(rec.id)) continue;
+    seen++;
+    if (out.length < wanted) out.push(rec.id);
+    else {
+      const at = Math.min(seen - 1, Math.floor(m.rng.next() * seen));
+      if (at < wanted) out[at] = rec.id;
+    }
+  }
+}
+
+/**
+ * Up to `wanted` random active members we can reach (and `pick` accepts), into `out`: among the
+ * topology's gossip targets when it names them, else among all active members.
+ */
+export function chooseReachable<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  wanted: number,
+  out: T[],
+  pick: ((id: T) => boolean) | undefined,
+): void {
+  const topology = m.topology!;
+  if (topology.gossipTargets !== undefined) {
+    chooseAmong(m, topology.gossipTargets(), wanted, out, pick);
+    return;
+  }
+  const both = (id: T) => topology.canReach(id.addr) && (pick === undefined || pick(id));
+  m.table.chooseActive(wanted, out, m.rng, both);
+}
+
+/**
+ * The next member to probe in overlay mode: the topology's probe targets in turn, skipping those
+ * that are not active or that we can't reach yet (a probe that can't leave would fail and suspect a
+ * member that is fine). Moves the cursor; undefined when none qualifies.
+ */
+export function nextProbeTarget<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+): MemberRecord<T> | undefined {
+  const topology = m.topology!;
+  const targets = topology.probeTargets();
+  for (let tries = 0; tries < targets.length; tries++) {
+    m.probeCursor = (m.probeCursor + 1) % targets.length;
+    const addr = targets[m.probeCursor]!;
+    const rec = m.table.get(addr);
+    if (rec !== undefined && rec.state !== 'down' && topology.canReach(addr)) return rec;
+  }
+  return undefined;
+}
+
+/**
+ * Up to `numIndirectProbes` members to ask to ping `subject` (PingReq), into `out`: random active
+ * members in a full mesh, as foca; in overlay mode only those the topology names as able to check it.
+ */
+export function chooseIndirect<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  subject: T,
+  out: T[],
+): void {
+  const notSubject = (id: T) => !id.equals(subject);
+  if (m.topology === undefined) {
+    m.table.chooseActive(m.config.numIndirectProbes, out, m.rng, notSubject);
+  } else {
+    chooseAmong(m, m.topology.indirectVia(subject.addr), m.config.numIndirectProbes, out, notSubject);
+  }
+}
