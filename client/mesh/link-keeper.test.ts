@@ -3,7 +3,7 @@ import { RingOverlay, route } from '../../shared/overlay/index';
 import { seededRng } from '../../shared/swim/index';
 import { ManualClock } from '../runtime/test-support/manual-clock';
 import { createInMemoryNetwork } from './in-memory-network';
-import { LinkKeeper, ringsForBudget } from './link-keeper';
+import { LinkKeeper, linkReserve, ringsForBudget } from './link-keeper';
 import type { MeshNode } from './mesh-node';
 import { fakeSwimSrcAddr, pickSeed } from './test-support/helpers';
 
@@ -19,14 +19,17 @@ function spreadAddr(n: number): string {
 }
 
 describe('ringsForBudget', () => {
-  it('picks the largest K ≤ 8 whose 2K links fit the budget', () => {
+  it('picks the largest K ≤ 8 whose 2K links fit the budget less its reserve', () => {
     expect(ringsForBudget(32)).toBe(8);
     expect(ringsForBudget(100)).toBe(8);
-    expect(ringsForBudget(16)).toBe(8);
-    expect(ringsForBudget(15)).toBe(7);
-    expect(ringsForBudget(6)).toBe(3);
-    expect(ringsForBudget(2)).toBe(1);
+    expect(ringsForBudget(16)).toBe(7);
+    expect(ringsForBudget(8)).toBe(3);
+    expect(ringsForBudget(6)).toBe(2);
+    expect(ringsForBudget(3)).toBe(1);
     expect(ringsForBudget(1)).toBe(1);
+    for (let max = 3; max <= 500; max++) {
+      expect(2 * ringsForBudget(max)).toBeLessThanOrEqual(max - linkReserve(max));
+    }
   });
 });
 

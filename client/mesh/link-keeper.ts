@@ -31,12 +31,23 @@ export type LinkKeeperInit = LinkPlannerInit;
 export const MAX_RINGS = 8;
 
 /**
- * The overlay's K for a link budget: the largest K ≤ 8 with 2K ≤ `maxConnections` (K = 8 at the
- * default 32, K = 3 at 6), at least 1. Half the default budget stays free for the links a joiner's
- * bootstrap peers and lingering old neighbours hold while the new ones open.
+ * Links of the budget kept free for others' bootstrap links: a member whose budget is full refuses a
+ * joiner's first link, and a room whose members are all full can't grow (measured: 14 members at
+ * `maxConnections: 6` split into two full meshes of 7 that never learned of each other). An eighth of
+ * the budget, at least one.
+ */
+export function linkReserve(maxConnections: number): number {
+  return Math.max(1, Math.floor(maxConnections / 8));
+}
+
+/**
+ * The overlay's K for a link budget: the largest K ≤ 8 whose 2K links leave the reserve free (K = 8
+ * at the default 32, K = 2 at 6, at least 1). A full mesh holds at most `maxConnections −
+ * linkReserve` links for the same reason: past that many others the room rides the overlay.
  */
 export function ringsForBudget(maxConnections: number): number {
-  return Math.max(1, Math.min(MAX_RINGS, Math.floor(maxConnections / 2)));
+  const usable = maxConnections - linkReserve(maxConnections);
+  return Math.max(1, Math.min(MAX_RINGS, Math.floor(usable / 2)));
 }
 
 export class LinkKeeper {

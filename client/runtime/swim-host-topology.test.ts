@@ -1,28 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { OverlayTopology } from '../../shared/host/index';
 import { BinaryCodec, BrowserIdentity, browserIdentityCodec, lan, seededRng } from '../../shared/swim/index';
 import { createInMemoryNetwork } from '../mesh/in-memory-network';
-import { type HostTopology, SwimHost } from './swim-host';
+import { SwimHost } from './swim-host';
 import { ManualClock } from './test-support/manual-clock';
 
 const codec = new BinaryCodec(browserIdentityCodec);
 const swimSrcAddr = (bytes: Uint8Array) => codec.readSource(bytes)?.addr;
 
-/** A topology whose mode and wanted links the test sets, fed by the host like the real one. */
-class StubTopology implements HostTopology {
-  mode: 'mesh' | 'overlay' = 'mesh';
+/** The real topology, with its mode and wanted links forced by the test when it sets them. */
+class StubTopology extends OverlayTopology {
+  forced: 'mesh' | 'overlay' | undefined;
   wanted: string[] | undefined;
-  readonly view = new Set<string>();
-  add(addr: string): void {
-    this.view.add(addr);
+  override get mode(): 'mesh' | 'overlay' {
+    return this.forced ?? super.mode;
   }
-  remove(addr: string): void {
-    this.view.delete(addr);
-  }
-  wantedLinks(): readonly string[] {
-    return this.mode === 'mesh' || this.wanted === undefined ? [...this.view] : this.wanted;
-  }
-  nextHops(): readonly string[] {
-    return [];
+  override wantedLinks(): readonly string[] {
+    return this.forced === 'overlay' && this.wanted !== undefined ? this.wanted : super.wantedLinks();
   }
 }
 
@@ -34,7 +28,7 @@ function trio(seed: number) {
   const make = () => {
     const identity = BrowserIdentity.random(rng);
     const mesh = network.createMesh({ self: identity.addr, swimSrcAddr, clock, rng });
-    const topology = new StubTopology();
+    const topology = new StubTopology({ self: identity.addr, isLinked: (addr) => mesh.isOpen(addr) });
     const host = new SwimHost({ identity, config: lan(4), mesh, rng, clock, topology });
     return { identity, mesh, host, topology };
   };
@@ -54,7 +48,7 @@ describe('SwimHost with a topology', () => {
     const { clock, members } = trio(11);
     clock.advance(3_000);
     for (const m of members) {
-      expect(m.topology.view.size).toBe(2);
+      expect(m.topology.size).toBe(3);
       expect(m.mesh.openPeers()).toHaveLength(2);
       expect(m.host.overlayMode).toBe(false);
     }
@@ -63,7 +57,7 @@ describe('SwimHost with a topology', () => {
   it('in overlay mode holds only the wanted links: an unwanted one closes after its linger', () => {
     const { clock, a, b, c } = trio(12);
     clock.advance(3_000);
-    for (const m of [a, b, c]) m.topology.mode = 'overlay';
+    for (const m of [a, b, c]) m.topology.forced = 'overlay';
     a.topology.wanted = [b.identity.addr];
     c.topology.wanted = [b.identity.addr];
     b.topology.wanted = [a.identity.addr, c.identity.addr];
@@ -84,13 +78,13 @@ describe('SwimHost with a topology', () => {
   it('back in mesh mode links to every active member again', () => {
     const { clock, a, b, c } = trio(13);
     clock.advance(3_000);
-    for (const m of [a, b, c]) m.topology.mode = 'overlay';
+    for (const m of [a, b, c]) m.topology.forced = 'overlay';
     a.topology.wanted = [b.identity.addr];
     c.topology.wanted = [b.identity.addr];
     b.topology.wanted = [a.identity.addr, c.identity.addr];
     clock.advance(20_000);
     expect(a.mesh.isOpen(c.identity.addr)).toBe(false);
-    for (const m of [a, b, c]) m.topology.mode = 'mesh';
+    for (const m of [a, b, c]) m.topology.forced = 'mesh';
     clock.advance(3_000);
     expect(a.mesh.isOpen(c.identity.addr)).toBe(true);
   });

@@ -3,6 +3,7 @@ import {
   type HostLoopStats,
   type HostPort,
   type Logger,
+  type OverlayTopology,
   silentLogger,
 } from '../../shared/host/index';
 import {
@@ -19,7 +20,7 @@ import {
   type Runtime,
   Swim,
 } from '../../shared/swim/index';
-import { LinkKeeper, type LinkWishes } from '../mesh/link-keeper';
+import { LinkKeeper } from '../mesh/link-keeper';
 import type { Mesh, PeerAddr } from '../mesh/mesh';
 import { type Clock, systemClock } from './clock';
 import { Emitter } from './emitter';
@@ -39,26 +40,24 @@ export interface SwimHostInit<K extends Invalidates> {
   /** How long a Down member's link is kept before it is closed (it may come back). Default 15 s. */
   readonly disconnectDownAfterMs?: number;
   /**
-   * A large room's topology (shared/host's `OverlayTopology`): while its mode is 'overlay' the mesh
-   * holds only the links it wants (through a `LinkKeeper`) and relays signals along its routes.
-   * Default none: a link to every active member, as a full mesh.
+   * A large room's topology: the host loop feeds it the core's view and switches the core's overlay
+   * mode with it; while its mode is 'overlay' the mesh holds only the links it wants (through a
+   * `LinkKeeper`) and relays signals along its routes. Default none: a full mesh at any size.
    */
-  readonly topology?: HostTopology;
+  readonly topology?: OverlayTopology;
+  /**
+   * The mesh's `maxConnections`: in overlay mode a link that lingers past its time gives its slot to a
+   * wanted one. Default: none (the mesh refuses past its own cap).
+   */
+  readonly linkBudget?: number;
   /** How often the links are re-planned in overlay mode, so lingering links expire. Default 1,000 ms. */
   readonly linkTickMs?: number;
-}
-
-/**
- * What the host needs of a large room's topology: the view it is fed (member-up/down), the mode, and
- * the links and routes that follow. `OverlayTopology` (shared/host) satisfies it.
- */
-export interface HostTopology extends LinkWishes {
-  /** 'mesh' while the view fits the budget (a link to everyone), 'overlay' past it. */
-  readonly mode: 'mesh' | 'overlay';
-  /** A member joined the view. Idempotent. */
-  add(addr: PeerAddr): void;
-  /** A member left the view. Idempotent. */
-  remove(addr: PeerAddr): void;
+  /**
+   * In overlay mode, how long a member whose open link closed still counts as reachable (`reachable`)
+   * so the core keeps probing it: a tab that dies closes its links, and the core skips members it
+   * can't reach, so without this nobody would ever suspect it. Default 30,000 ms.
+   */
+  readonly lostLinkProbeMs?: number;
 }
 
 export interface SwimHostEvents {
@@ -107,10 +106,13 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
   private readonly unsubscribers: Array<() => void> = [];
   private wakeHandle: unknown;
   private dispatching = false;
-  private readonly topology: HostTopology | undefined;
+  private readonly topology: OverlayTopology | undefined;
   private readonly keeper: LinkKeeper | undefined;
   private readonly linkTickMs: number;
   private linkTick: unknown;
+  /** Active members whose open link closed (overlay mode), and when: still probed for a while. */
+  private readonly lostLinks = new Map<PeerAddr, number>();
+  private readonly lostLinkProbeMs: number;
   /** The topology's mode at the last `keepLinks`, to see it switch back to a full mesh. */
   private linkMode: 'mesh' | 'overlay' = 'mesh';
 
@@ -133,12 +135,17 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     this.loop = new HostLoop<Id>({
       core: this.core,
       port: this,
+      ...(init.topology === undefined ? {} : { topology: init.topology }),
       ...(init.pauseThresholdMs === undefined ? {} : { pauseThresholdMs: init.pauseThresholdMs }),
     });
     this.topology = init.topology;
+    this.lostLinkProbeMs = init.lostLinkProbeMs ?? 30_000;
     this.linkTickMs = init.linkTickMs ?? 1_000;
     if (this.topology !== undefined) {
-      this.keeper = new LinkKeeper(this.mesh);
+      this.keeper = new LinkKeeper(
+        this.mesh,
+        init.linkBudget === undefined ? {} : { maxLinks: init.linkBudget },
+      );
       this.mesh.setRoutes(this.topology);
       this.scheduleLinkTick();
     }
@@ -146,7 +153,14 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       this.mesh.on('swim', (from, bytes) => this.handlePacket(from, bytes)),
       this.mesh.on('peer-open', (addr) => {
         // A link that came up for a member we already know: nothing to do but stop a pending close.
+        this.lostLinks.delete(addr);
         if (this.active.has(addr)) this.cancelDisconnect(addr);
+      }),
+      this.mesh.on('peer-close', (addr) => {
+        // Only a link we want: one the keeper closed on purpose (or a stranger's) is not a loss.
+        if (this.overlayMode && this.active.has(addr) && this.topology?.wantedLinks().includes(addr)) {
+          this.lostLinks.set(addr, this.clock.now());
+        }
       }),
     );
   }
@@ -162,6 +176,17 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
    */
   get overlayMode(): boolean {
     return this.topology?.mode === 'overlay';
+  }
+
+  /**
+   * Whether the core may address `addr` (the topology's `isLinked`): a link is open, or in overlay
+   * mode the member's open link closed less than `lostLinkProbeMs` ago — probes to it then fail as
+   * they would in a full mesh, so a tab that died is suspected and declared Down. Reads only.
+   */
+  reachable(addr: PeerAddr): boolean {
+    if (this.mesh.isOpen(addr)) return true;
+    const lost = this.lostLinks.get(addr);
+    return lost !== undefined && this.clock.now() - lost < this.lostLinkProbeMs;
   }
 
   /** Whether the core knows at least one active member. */
@@ -301,26 +326,20 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
   }
 
   /**
-   * Keeps the set of active addrs, the topology's view and the mesh in step with the core's
-   * notifications. In overlay mode the keeper holds the links instead (`keepLinks`).
+   * Keeps the set of active addrs and the mesh in step with the core's notifications (the host loop
+   * has fed the topology's view already). In overlay mode the keeper holds the links (`keepLinks`).
    */
   private track(n: Notification<Id>): void {
     switch (n.type) {
       case 'member-up':
         this.active.add(n.id.addr);
-        this.topology?.add(n.id.addr);
         this.cancelDisconnect(n.id.addr);
         if (!this.overlayMode) this.mesh.connect(n.id.addr);
         return;
       case 'member-down':
         this.active.delete(n.id.addr);
-        this.topology?.remove(n.id.addr);
+        this.lostLinks.delete(n.id.addr);
         if (!this.overlayMode) this.scheduleDisconnect(n.id.addr);
-        return;
-      case 'rename':
-        if (n.old.addr === n.new.addr) return;
-        this.topology?.remove(n.old.addr);
-        this.topology?.add(n.new.addr);
         return;
       default:
         return;
