@@ -3,7 +3,7 @@ import { RingOverlay, route } from '../../shared/overlay/index';
 import { seededRng } from '../../shared/swim/index';
 import { ManualClock } from '../runtime/test-support/manual-clock';
 import { createInMemoryNetwork } from './in-memory-network';
-import { LinkKeeper, linkReserve, ringsForBudget } from './link-keeper';
+import { LinkKeeper, linkReserve, overlayRoutes, ringsForBudget } from './link-keeper';
 import type { MeshNode } from './mesh-node';
 import { fakeSwimSrcAddr, pickSeed } from './test-support/helpers';
 

@@ -17,6 +17,29 @@ export interface LinkWishes extends SignalRoutes {
   wantedLinks(): readonly PeerAddr[];
 }
 
+/** What relaying needs of a room's overlay: routes over the view, and who links to whom. */
+export interface OverlayRoutesView {
+  /** The first hops of shortest paths to `to` over the overlay (`[to]` when it is our neighbour). */
+  nextHops(to: PeerAddr): readonly PeerAddr[];
+  /** Our links that hold a link to `to` (its ring neighbours we link to). */
+  indirectVia(to: PeerAddr): readonly PeerAddr[];
+}
+
+/**
+ * Signal routes over the overlay for a mesh: the open first hops of a shortest path, else (the path's
+ * only hop is the link being set up, as for every new ring neighbour) our open links that link to
+ * the target, two hops. None: no path, and the signal goes through the server.
+ */
+export function overlayRoutes(view: OverlayRoutesView, isOpen: (addr: PeerAddr) => boolean): SignalRoutes {
+  return {
+    nextHops(to) {
+      const usable = (addr: PeerAddr) => addr !== to && isOpen(addr);
+      const hops = view.nextHops(to).filter(usable);
+      return hops.length > 0 ? hops : view.indirectVia(to).filter(usable);
+    },
+  };
+}
+
 /** What the keeper needs of a mesh. */
 export interface KeptMesh {
   links(): Map<PeerAddr, 'opening' | 'open'>;

@@ -51,7 +51,7 @@ export class MeshNode implements Mesh {
       relayFanout: resolved.relayFanout,
       isOpen: (addr) => this.isOpen(addr),
       openPeers: () => this.openPeers(),
-      nextHops: (to) => this.#routes?.nextHops(to) ?? [],
+      nextHops: (to) => this.#routes?.nextHops(to),
       sendSignalFrame: (to, signal) => this.#sendSignalFrame(to, signal),
       deliver: (from, sessionId, data) => this.#manager.handleSignal(from, sessionId, data, 'mesh'),
     });

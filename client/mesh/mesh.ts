@@ -104,8 +104,9 @@ export interface Mesh {
   /** Every peer held, opened by either end: `open`, or `opening` (negotiating or backing off). */
   links(): Map<PeerAddr, 'opening' | 'open'>;
   /**
-   * Routes relayed signals over the overlay from now on (`undefined`: back to flooding random links
-   * when we hold no link to the target). Changes only where later signals go.
+   * Routes relayed signals over the overlay from now on: along `routes.nextHops`, never flooded, the
+   * server when no hop is open (`undefined`: back to flooding a few random links when we hold no link
+   * to the target, as a full mesh does). Changes only where later signals go.
    */
   setRoutes(routes: SignalRoutes | undefined): void;
   on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void;

@@ -22,9 +22,10 @@ export interface SignalRouterHost {
   openPeers(): PeerAddr[];
   /**
    * The links one hop closer to `to` on a route over the overlay (any order; unlinked ones are
-   * skipped), or none when there is no route: then the signal floods to random links instead.
+   * skipped; none: no path, so the origin falls back to the server). Undefined without an overlay
+   * (a full mesh): the signal floods to a few random links instead.
    */
-  nextHops(to: PeerAddr): readonly PeerAddr[];
+  nextHops(to: PeerAddr): readonly PeerAddr[] | undefined;
   /** Sends a relayed signal on the open link to `neighbour`; false when it could not. */
   sendSignalFrame(neighbour: PeerAddr, signal: RelayedSignal): boolean;
   /** A signal addressed to us arrived through the mesh. */
@@ -120,12 +121,21 @@ export class SignalRouter {
       return sent;
     }
     const usable = (addr: PeerAddr) => addr !== cameFrom && addr !== signal.from && addr !== host.self;
-    const hops = host.nextHops(signal.to).filter((addr) => usable(addr) && host.isOpen(addr));
-    // Along the route first: one hop closer each time, so the ttl suffices for the overlay's diameter.
-    const routed = this.#sendToSome(hops, signal);
-    if (routed.length > 0) {
-      this.stats.sentRouted += 1;
-      return routed;
+    const route = host.nextHops(signal.to);
+    if (route !== undefined) {
+      // Over the overlay: one hop closer each time (the ttl covers its diameter).
+      const routed = this.#sendToSome(
+        route.filter((addr) => usable(addr) && host.isOpen(addr)),
+        signal,
+      );
+      if (routed.length > 0) {
+        this.stats.sentRouted += 1;
+        return routed;
+      }
+      // A relay never floods: in a room of hundreds a flood costs every member CPU for each link
+      // anyone sets up. Our own signal with no open hop on a path (a joiner holds only its bootstrap
+      // links) goes to a few open links, which route it on.
+      if (cameFrom !== undefined) return [];
     }
     const flooded = this.#sendToSome(host.openPeers().filter(usable), signal);
     if (flooded.length > 0) this.stats.sentFlooded += 1;

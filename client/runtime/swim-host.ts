@@ -20,7 +20,7 @@ import {
   type Runtime,
   Swim,
 } from '../../shared/swim/index';
-import { LinkKeeper } from '../mesh/link-keeper';
+import { LinkKeeper, overlayRoutes } from '../mesh/link-keeper';
 import type { Mesh, PeerAddr } from '../mesh/mesh';
 import { type Clock, systemClock } from './clock';
 import { Emitter } from './emitter';
@@ -355,6 +355,13 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     const mode = this.topology.mode;
     const switched = mode !== this.linkMode;
     this.linkMode = mode;
+    // Signals follow the overlay's routes in overlay mode; a full mesh floods them to a few links.
+    if (switched) {
+      const topology = this.topology;
+      this.mesh.setRoutes(
+        mode === 'overlay' ? overlayRoutes(topology, (a) => this.mesh.isOpen(a)) : undefined,
+      );
+    }
     if (mode === 'mesh') {
       // Back under the budget: a full mesh again, so link to every active member.
       if (switched) for (const addr of this.active) this.mesh.connect(addr);

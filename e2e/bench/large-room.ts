@@ -117,9 +117,13 @@ export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
       if (errors.length > 0) throw new Error(`page error: ${errors[0]}`);
       const members = seen.flatMap((s) => s?.members ?? []);
       const done = members.length === n && members.every((m) => m.allSeenAt !== null);
-      const least = Math.min(...members.map((m) => m.visible));
+      const views = members.map((m) => m.visible).sort((a, b) => a - b);
+      const sum = (f: (m: (typeof members)[number]) => number) => members.reduce((a, m) => a + f(m), 0);
       plan.progress(
-        `join: ${members.filter((m) => m.allSeenAt !== null).length}/${n} see all; least sees ${least}`,
+        `join: ${members.filter((m) => m.allSeenAt !== null).length}/${n} see all; ${members.length} started; ` +
+          `views ${views[0]}..${views.at(-1)} (median ${views[views.length >> 1]}); ` +
+          `links ${Math.min(...members.map((m) => m.openLinks))}..${Math.max(...members.map((m) => m.openLinks))}; ` +
+          `signals server ${sum((m) => m.signalsViaServer)} routed ${sum((m) => m.signalsRouted)} flooded ${sum((m) => m.signalsFlooded)}`,
       );
       if (done) break;
       if (Date.now() > deadline) throw new Error(`not every member saw ${n} within ${plan.joinTimeoutMs} ms`);
