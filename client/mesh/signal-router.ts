@@ -124,9 +124,12 @@ export class SignalRouter {
     const route = host.nextHops(signal.to);
     if (route !== undefined) {
       // Over the overlay: one hop closer each time (the ttl covers its diameter).
+      // The origin sends on a few first hops for redundancy; each relay on one, so copies don't
+      // multiply by the fanout at every hop (measured: 12,000 routed copies for 30 members).
       const routed = this.#sendToSome(
         route.filter((addr) => usable(addr) && host.isOpen(addr)),
         signal,
+        cameFrom === undefined ? host.relayFanout : 1,
       );
       if (routed.length > 0) {
         this.stats.sentRouted += 1;
@@ -142,11 +145,15 @@ export class SignalRouter {
     return flooded;
   }
 
-  /** Sends to up to `relayFanout` of `candidates`, chosen at random; returns those that took it. */
-  #sendToSome(candidates: readonly PeerAddr[], signal: RelayedSignal): PeerAddr[] {
+  /** Sends to up to `most` (default `relayFanout`) of `candidates`, chosen at random; returns those that took it. */
+  #sendToSome(
+    candidates: readonly PeerAddr[],
+    signal: RelayedSignal,
+    most = this.#host.relayFanout,
+  ): PeerAddr[] {
     const host = this.#host;
     return shuffle(host.rng, [...candidates])
-      .slice(0, host.relayFanout)
+      .slice(0, most)
       .filter((addr) => host.sendSignalFrame(addr, signal));
   }
 }
