@@ -126,7 +126,14 @@ export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
           `signals server ${sum((m) => m.signalsViaServer)} routed ${sum((m) => m.signalsRouted)} flooded ${sum((m) => m.signalsFlooded)}`,
       );
       if (done) break;
-      if (Date.now() > deadline) throw new Error(`not every member saw ${n} within ${plan.joinTimeoutMs} ms`);
+      if (Date.now() > deadline) {
+        row.signalsViaServer = sum((m) => m.signalsViaServer);
+        row.signalsRouted = sum((m) => m.signalsRouted);
+        row.signalsFlooded = sum((m) => m.signalsFlooded);
+        throw new Error(
+          `not every member saw ${n} within ${plan.joinTimeoutMs} ms (views ${views[0]}..${views.at(-1)}, median ${views[views.length >> 1]})`,
+        );
+      }
       await sleep(2_000);
     }
     const seeAll = seen.flatMap((s, i) => s!.members.map((m) => toNode(i, m.allSeenAt!)));
