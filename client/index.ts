@@ -26,4 +26,7 @@ export const joinRoom = makeJoinRoom({
   createSignaling: (init) => new SocketSignalingClient(init),
   attachLifecycle: attachPageLifecycle,
   storage: defaultStorage(),
+  ...(typeof BroadcastChannel === 'function'
+    ? { sameBrowser: { openChannel: (name: string) => new BroadcastChannel(name), onByDefault: true } }
+    : {}),
 });

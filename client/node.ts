@@ -13,4 +13,6 @@ export * from './public-api';
 export const joinRoom = makeJoinRoom({
   createMesh: (init) => createWebRtcMesh(init),
   createSignaling: (init) => new SocketSignalingClient(init),
+  // Members of one process may share BroadcastChannels, but only when asked (`sameBrowser: true`).
+  sameBrowser: { openChannel: (name) => new BroadcastChannel(name), onByDefault: false },
 });

@@ -3,6 +3,7 @@ import { OverlayTopology, silentLogger } from '../../shared/host/index';
 import { BinaryCodec, browserIdentityCodec, type Rng, seededRng } from '../../shared/swim/index';
 import { linkReserve, ringsForBudget } from '../mesh/link-keeper';
 import type { Mesh } from '../mesh/mesh';
+import { SameBrowserMesh } from '../mesh/same-browser';
 import { Bootstrapper } from '../runtime/bootstrap';
 import { systemClock } from '../runtime/clock';
 import { IdentityStore } from '../runtime/identity-store';
@@ -10,7 +11,7 @@ import { SwimHost } from '../runtime/swim-host';
 import { isGoneMember } from './app-inbox';
 import { MemberTable } from './member-table';
 import { type Metadata, type MetadataKey, MetadataStore } from './metadata';
-import { type JoinRoomOptions, type ResolvedOptions, resolveOptions } from './options';
+import { type JoinRoomOptions, type ResolvedOptions, RoomOptionsError, resolveOptions } from './options';
 import { Room } from './room';
 import type { RoomDeps } from './room-deps';
 import { SelfMetadata } from './self-metadata';
@@ -56,6 +57,13 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
   const rng: Rng = deps.rng;
   const logger: Logger = options.logger ?? silentLogger;
 
+  const sameBrowserEnv =
+    (options.sameBrowser ?? deps.sameBrowser?.onByDefault) ? deps.sameBrowser : undefined;
+  if (options.sameBrowser === true && deps.sameBrowser === undefined) {
+    throw new RoomOptionsError(
+      'invalid joinRoom options: sameBrowser: this environment has no BroadcastChannel',
+    );
+  }
   const storage = options.storage === null ? undefined : (options.storage ?? deps.storage);
   const identityStore = new IdentityStore(options.room, storage);
   const identity = identityStore.next();
@@ -67,6 +75,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     token: options.token,
   });
   let mesh: Mesh;
+  let sameBrowser: SameBrowserMesh | undefined;
   try {
     mesh = deps.createMesh({
       self: identity.addr,
@@ -80,6 +89,20 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
       rng,
       clock,
     });
+    if (sameBrowserEnv !== undefined) {
+      const { openChannel } = sameBrowserEnv;
+      mesh = sameBrowser = new SameBrowserMesh({
+        self: identity.addr,
+        swimSrcAddr,
+        room: options.room,
+        openChannel,
+        remote: mesh,
+        maxPacketSize: options.config.maxPacketSize,
+        rng,
+        logger,
+        clock,
+      });
+    }
   } catch (e) {
     signaling.close();
     throw e;
@@ -110,6 +133,10 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     logger,
     topology,
     linkBudget: maxConnections,
+  });
+  // A tab of this browser, heard without the server: ask it to let us in, as a server-given peer.
+  sameBrowser?.on('peer-open', (addr) => {
+    if (sameBrowser.isSameBrowser(addr) && host.member(addr) === undefined) host.announce(addr);
   });
   const bootstrap = new Bootstrapper<MetadataKey>({ host, mesh, signaling, clock, logger });
   return new Room<M>({

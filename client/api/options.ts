@@ -37,6 +37,11 @@ export interface JoinRoomOptions<M extends Metadata = Metadata> {
   readonly logger?: Logger;
   /** Where the address is kept across reloads. Default: sessionStorage (none in Node); `null` for none. */
   readonly storage?: KeyValueStorage | null;
+  /**
+   * Tabs of this browser meet over BroadcastChannel, without the server and without WebRTC between
+   * them. Default: on in browsers, off in Node. Turn it off to measure WebRTC between tabs of one browser.
+   */
+  readonly sameBrowser?: boolean;
 }
 
 // zod/mini ships no messages: load the English ones so errors say what is wrong.
@@ -119,6 +124,7 @@ const optionsSchema = z.strictObject({
   maxConnections: z.optional(intAtLeast(1, 500)),
   logger: z.optional(loggerSchema),
   storage: z.optional(z.union([storageSchema, z.null()])),
+  sameBrowser: z.optional(z.boolean()),
 });
 
 /** Options after validation, with defaults filled in. */
@@ -134,6 +140,8 @@ export interface ResolvedOptions<M extends Metadata> {
   readonly logger: Logger | undefined;
   /** `null`: keep nothing; `undefined`: the platform default. */
   readonly storage: KeyValueStorage | null | undefined;
+  /** `undefined`: the environment's default. */
+  readonly sameBrowser: boolean | undefined;
 }
 
 /**
@@ -176,6 +184,7 @@ export function resolveOptions<M extends Metadata>(options: unknown): ResolvedOp
     maxConnections: o.maxConnections,
     logger: o.logger,
     storage: o.storage,
+    sameBrowser: o.sameBrowser,
   };
 }
 

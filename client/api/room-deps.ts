@@ -1,5 +1,6 @@
 import type { Clock, Logger } from '../../shared/host/index';
 import type { Rng } from '../../shared/swim/index';
+import type { OpenBroadcastChannel } from '../mesh/broadcast-channel-link';
 import type { Mesh, MeshStatsDetail, ServerSignaling } from '../mesh/mesh';
 import type { KeyValueStorage } from '../runtime/identity-store';
 import type { LifecycleTarget } from '../runtime/lifecycle';
@@ -33,6 +34,14 @@ export interface RoomDeps {
   readonly clock?: Clock;
   /** Randomness for every layer (probe order, gossip targets, the mesh's jitter and session ids). */
   readonly rng: Rng;
+  /** BroadcastChannel for tabs of one browser (`sameBrowser`); absent where there is none. */
+  readonly sameBrowser?: SameBrowserEnv;
+}
+
+/** How an environment opens BroadcastChannels, and whether rooms use them unless told otherwise. */
+export interface SameBrowserEnv {
+  readonly openChannel: OpenBroadcastChannel;
+  readonly onByDefault: boolean;
 }
 
 /** `room.stats()`: the mesh's counters, the core's backlog and the host's counters. */

@@ -146,7 +146,6 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
         this.mesh,
         init.linkBudget === undefined ? {} : { maxLinks: init.linkBudget },
       );
-      this.mesh.setRoutes(this.topology);
       this.scheduleLinkTick();
     }
     this.unsubscribers.push(

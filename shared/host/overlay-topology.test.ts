@@ -68,6 +68,14 @@ describe('OverlayTopology', () => {
     expect(t.canReach(mine.at(-1)!)).toBe(false);
   });
 
+  it('fits K to a small budget by default (maxConnections 6: K = 3)', () => {
+    const t = new OverlayTopology({ self: 'a', maxLinks: 6, isLinked: () => true });
+    expect(t.rings).toBe(3);
+    for (const a of addrs(12)) t.add(a);
+    expect(t.mode).toBe('overlay');
+    expect(t.wantedLinks().length).toBeLessThanOrEqual(6);
+  });
+
   it('rejects a budget the rings cannot fit', () => {
     expect(() => new OverlayTopology({ self: 'a', rings: 8, maxLinks: 10, isLinked: () => true })).toThrow(
       RangeError,

@@ -12,7 +12,7 @@ export type IndirectChecks =
 export interface OverlayTopologyInit {
   /** Our address (in the view from the start). */
   readonly self: string;
-  /** K, the number of rings: ≤ 2K links per member in overlay mode. Default 8. */
+  /** K, the number of rings: ≤ 2K links per member in overlay mode. Default 8, or as many as 2K ≤ `maxLinks` allows. */
   readonly rings?: number;
   /** The link budget: a view of more members than this (ourselves excluded) rides the overlay. Default 32. */
   readonly maxLinks?: number;
@@ -57,8 +57,11 @@ export class OverlayTopology implements Topology {
   /** Throws `RangeError` for a budget under 2K (the overlay itself would not fit it). */
   constructor(init: OverlayTopologyInit) {
     this.self = init.self;
-    this.rings = init.rings ?? init.positions?.rings ?? DEFAULT_RINGS;
     this.maxLinks = init.maxLinks ?? DEFAULT_MAX_LINKS;
+    this.rings =
+      init.rings ??
+      init.positions?.rings ??
+      Math.max(1, Math.min(DEFAULT_RINGS, Math.floor(this.maxLinks / 2)));
     if (!(this.maxLinks >= 2 * this.rings)) {
       throw new RangeError(`maxLinks ${this.maxLinks} is under 2K = ${2 * this.rings}`);
     }

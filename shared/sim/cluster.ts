@@ -1,6 +1,9 @@
+import { type IndirectChecks, OverlayTopology } from '../host/index';
+import { RingPositionCache } from '../overlay/index';
 import type { Member } from '../swim/index';
 import { BinaryCodec, BrowserIdentity, type Config, lan, Swim, seededRng } from '../swim/index';
 import { InterningIdentityCodec } from './interning-identity-codec';
+import type { LinkModelInit } from './links';
 import type { LinkParams } from './network';
 import { SignalingBootstrap } from './signaling-bootstrap';
 import { Simulator } from './simulator';
@@ -23,6 +26,32 @@ export interface ClusterInit {
   readonly joinRetryMs?: number;
   /** Hosts mirror the browser runtime (poll on packet, pause handling). Default true: the tabs do. */
   readonly browserRuntime?: boolean;
+  /**
+   * Large-room support (DESIGN §8): every member's host keeps an `OverlayTopology` (a full mesh within
+   * `maxLinks`, K rings past it) and packets travel only over links the link model set up. A joiner's
+   * first links are the signaling server's bootstrap peers, pinned open for `bootstrapLinkMs`.
+   */
+  readonly overlay?: ClusterOverlayInit;
+}
+
+/** Options of a cluster's overlay (see `ClusterInit.overlay`). */
+export interface ClusterOverlayInit {
+  /** K. Default 8. */
+  readonly rings?: number;
+  /** The link budget per member. Default 32. */
+  readonly maxLinks?: number;
+  /** How indirect checks are routed. Default 'shared-links'. */
+  readonly indirect?: IndirectChecks;
+  /** The link-cost model's options. */
+  readonly links?: LinkModelInit;
+  /** How long a bootstrap link stays open whatever the overlay wants. Default 30 s. */
+  readonly bootstrapLinkMs?: number;
+  /**
+   * The server as a fallback: this often (random phase) a member whose view is smaller than the
+   * signaling room asks the server to introduce it to a member of the room, as a joiner does, so
+   * halves of a healed partition that hold no link to each other meet again. Default 20 s; 0: never.
+   */
+  readonly roomCheckMs?: number;
 }
 
 /** Called when a member takes a newer version of a custom broadcast. */
@@ -46,6 +75,9 @@ export class Cluster {
   private readonly codec = new BinaryCodec(this.ids);
   private readonly broadcastListeners: BroadcastListener[] = [];
   private readonly joinRetryMs: number;
+  /** With `overlay`: its options and the ring positions every member's overlay shares. */
+  readonly overlay: ClusterOverlayInit | undefined;
+  private readonly positions: RingPositionCache | undefined;
 
   constructor(init: ClusterInit) {
     this.seed = init.seed;
@@ -56,7 +88,12 @@ export class Cluster {
       rng: worldRng,
       browserRuntime: init.browserRuntime ?? true,
       ...(init.link === undefined ? {} : { link: init.link }),
+      ...(init.overlay === undefined
+        ? {}
+        : { links: { maxLinks: init.overlay.maxLinks ?? 32, ...init.overlay.links } }),
     });
+    this.overlay = init.overlay;
+    if (init.overlay !== undefined) this.positions = new RingPositionCache(init.overlay.rings ?? 8);
     this.signaling = new SignalingBootstrap(seededRng(mixSeed(init.seed, 0xb007)));
     for (let i = 0; i < init.size; i++) this.addMember();
   }
@@ -77,8 +114,30 @@ export class Cluster {
     const swim: SimSwim = new Swim({ identity, config, rng, codec: this.codec, broadcastHandler: store });
     this.swims.push(swim);
     this.stores.push(store);
-    this.sim.addMember(swim);
+    this.sim.addMember(swim, this.topologyFor(index, identity.addr));
     return index;
+  }
+
+  private topologyFor(index: number, self: string): OverlayTopology | undefined {
+    const o = this.overlay;
+    if (o === undefined) return undefined;
+    const sim = this.sim;
+    return new OverlayTopology({
+      self,
+      ...(o.rings === undefined ? {} : { rings: o.rings }),
+      ...(o.maxLinks === undefined ? {} : { maxLinks: o.maxLinks }),
+      ...(o.indirect === undefined ? {} : { indirect: o.indirect }),
+      positions: this.positions!,
+      isLinked: (addr) => {
+        const j = sim.indexOf(addr);
+        return j !== undefined && sim.links!.isOpen(index, j);
+      },
+    });
+  }
+
+  /** Member `member`'s overlay topology (undefined without `overlay`). */
+  topology(member: number): OverlayTopology | undefined {
+    return this.sim.host(member).topology;
   }
 
   swim(index: number): SimSwim {
@@ -97,14 +156,48 @@ export class Cluster {
    */
   join(member: number): void {
     const peers = this.signaling.join(member);
-    this.sim.announce(member, peers);
+    this.introduce(member, peers);
+    this.scheduleRoomCheck(member);
     const retry = () => {
       if (!this.sim.isAlive(member) || this.swim(member).numMembers > 0) return;
-      if (this.sim.host(member).status === 'running')
-        this.sim.announce(member, this.signaling.sample(member));
+      if (this.sim.host(member).status === 'running') this.introduce(member, this.signaling.sample(member));
       this.sim.after(this.joinRetryMs, retry);
     };
     this.sim.after(this.joinRetryMs, retry);
+  }
+
+  private scheduleRoomCheck(member: number): void {
+    const every = this.overlay?.roomCheckMs ?? 20_000;
+    if (this.sim.links === undefined || every <= 0) return;
+    const check = () => {
+      if (!this.sim.isAlive(member)) return;
+      const swim = this.swim(member);
+      if (this.sim.host(member).status === 'running' && swim.numMembers < this.signaling.size - 1) {
+        const view = new Set<string>();
+        for (const m of swim.members()) view.add(m.id.addr);
+        const strangers = this.signaling.sample(member).filter((p) => !view.has(this.swim(p).identity.addr));
+        this.introduce(member, strangers.slice(0, 1));
+      }
+      this.sim.after(every, check);
+    };
+    this.sim.after(every * (0.5 + this.sim.rng.next()), check);
+  }
+
+  /**
+   * `member` announces to `peers`. With the link model the server first sets up a link to each
+   * (pinned for `bootstrapLinkMs`), and the Announce goes once it is open.
+   */
+  private introduce(member: number, peers: readonly number[]): void {
+    const links = this.sim.links;
+    if (links === undefined) {
+      this.sim.announce(member, peers);
+      return;
+    }
+    const until = this.sim.now + (this.overlay?.bootstrapLinkMs ?? 30_000);
+    for (const p of peers) {
+      const setup = links.pin(member, p, until);
+      if (setup >= 0) this.sim.after(setup, () => this.sim.announce(member, [p]));
+    }
   }
 
   /** Schedules the join of each of `members` at a time spread evenly over `windowMs` from now. */
@@ -135,6 +228,7 @@ export class Cluster {
         ),
       );
       this.signaling.join(m);
+      this.scheduleRoomCheck(m);
     }
   }
 

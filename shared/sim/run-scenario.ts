@@ -1,5 +1,5 @@
 import { type Config, lan, randomInt, seededRng } from '../swim/index';
-import { Cluster, mixSeed } from './cluster';
+import { Cluster, type ClusterOverlayInit, mixSeed } from './cluster';
 import { ClusterMetrics } from './metrics';
 import type { LinkParams } from './network';
 
@@ -24,6 +24,14 @@ export interface ScenarioInit {
    * died down before anything is measured. Default 20 s (0 after a converged start).
    */
   readonly settleMs?: number;
+  /** Large-room support: every member keeps the overlay and packets need links (see `ClusterInit.overlay`). */
+  readonly overlay?: ClusterOverlayInit;
+  /**
+   * After the quiet stretch: this share of the members (0..1) leaves (half gracefully, half crashing)
+   * and as many join, per minute, for `churnMinutes`. Default none.
+   */
+  readonly churnPerMinute?: number;
+  readonly churnMinutes?: number;
   /** Called once the cold start is over. */
   readonly onStarted?: (cluster: Cluster) => void;
   /** Called when the quiet stretch over which load is measured begins. */
@@ -55,6 +63,16 @@ export interface ScenarioReport {
   readonly packetsPerMemberSecond: number;
   /** Simulated time of the whole run. */
   readonly simulatedSeconds: number;
+  /** Most links any member held at once (overlay: measured; full mesh: N − 1, everyone links to everyone). */
+  readonly linksPerMemberMax: number;
+  /** Links per live member at the end (full mesh: N − 1). */
+  readonly linksPerMemberMean: number;
+  /** Packets that found no link over the quiet stretch (overlay only; 0 in a full mesh). */
+  readonly unsentNoLinkSettled: number;
+  /** Links opened per member per minute over the churn (null without churn). */
+  readonly linkOpensPerMemberMinute: number | null;
+  /** MemberDown about running members during the churn (null without churn). */
+  readonly churnFalseDowns: number | null;
 }
 
 function mean(xs: number[]): number | null {
@@ -74,6 +92,7 @@ export function runScenario(init: ScenarioInit): ScenarioReport {
     seed: init.seed,
     config,
     ...(init.link === undefined ? {} : { link: init.link }),
+    ...(init.overlay === undefined ? {} : { overlay: init.overlay }),
   });
   const metrics = new ClusterMetrics(cluster);
   const sim = cluster.sim;
@@ -123,13 +142,21 @@ export function runScenario(init: ScenarioInit): ScenarioReport {
   const steadyStart = sim.now;
   const bytes0 = sim.stats.bytesSent;
   const packets0 = sim.stats.packetsSent;
+  const unsent0 = sim.stats.unsentNoLink;
   sim.runFor(init.steadyMs);
   const steadyMemberSeconds = Math.max(1e-9, (cluster.live().length * (sim.now - steadyStart)) / 1000);
+  const unsentNoLinkSettled = sim.stats.unsentNoLink - unsent0;
+  const bytesSteady = sim.stats.bytesSent - bytes0;
+  const packetsSteady = sim.stats.packetsSent - packets0;
   // Member-time for false positives: crashed members stop counting when they crash.
   let liveMs = init.size * (sim.now - phaseStart);
   for (const c of metrics.crashes) liveMs -= sim.now - c.at;
 
   init.onFinished?.(cluster);
+  // After the end of the measured rows' run: the churn has figures of its own.
+  const churn = runChurn(cluster, metrics, rng, init.churnPerMinute ?? 0, init.churnMinutes ?? 0);
+  const links = sim.links;
+  const live = cluster.live();
 
   const detected = metrics.crashes.filter((c) => c.allDownAt !== undefined);
   const falseDowns = metrics.falseDowns - falseDowns0;
@@ -150,8 +177,49 @@ export function runScenario(init: ScenarioInit): ScenarioReport {
     falsePositivesPerMemberHour: liveMs > 0 ? falseDowns / (liveMs / 3_600_000) : 0,
     rejoins: metrics.rejoins,
     falseSuspicions: metrics.falseSuspicions,
-    bytesPerMemberSecond: (sim.stats.bytesSent - bytes0) / steadyMemberSeconds,
-    packetsPerMemberSecond: (sim.stats.packetsSent - packets0) / steadyMemberSeconds,
+    bytesPerMemberSecond: bytesSteady / steadyMemberSeconds,
+    packetsPerMemberSecond: packetsSteady / steadyMemberSeconds,
     simulatedSeconds: sim.now / 1000,
+    linksPerMemberMax:
+      links === undefined ? init.size - 1 : Math.max(0, ...cluster.all().map((i) => links.maxOpen[i] ?? 0)),
+    linksPerMemberMean:
+      links === undefined
+        ? init.size - 1
+        : live.reduce((a, i) => a + links.linksOf(i), 0) / Math.max(1, live.length),
+    unsentNoLinkSettled,
+    linkOpensPerMemberMinute: churn?.opensPerMemberMinute ?? null,
+    churnFalseDowns: churn?.falseDowns ?? null,
   };
+}
+
+/** Churn after the measured phase: `share` of the members leave and as many join each minute. */
+function runChurn(
+  cluster: Cluster,
+  metrics: ClusterMetrics,
+  rng: ReturnType<typeof seededRng>,
+  share: number,
+  minutes: number,
+): { opensPerMemberMinute: number; falseDowns: number } | undefined {
+  if (share <= 0 || minutes <= 0) return undefined;
+  const sim = cluster.sim;
+  const links = sim.links;
+  const falseDowns0 = metrics.falseDowns;
+  const opens0 = links?.linksOpened ?? 0;
+  const perMinute = Math.max(1, Math.round(share * cluster.live().length));
+  let memberMinutes = 0;
+  for (let minute = 0; minute < minutes; minute++) {
+    for (let k = 0; k < perMinute; k++) {
+      sim.runFor(60_000 / perMinute / 2);
+      const live = cluster.live();
+      const leaver = live[randomInt(rng, live.length)]!;
+      if (k % 2 === 0) cluster.leave(leaver);
+      else metrics.crash(leaver);
+      sim.runFor(60_000 / perMinute / 2);
+      cluster.join(cluster.addMember());
+    }
+    memberMinutes += cluster.live().length;
+  }
+  // Each link opened counts at both ends.
+  const opens = 2 * ((links?.linksOpened ?? 0) - opens0);
+  return { opensPerMemberMinute: opens / memberMinutes, falseDowns: metrics.falseDowns - falseDowns0 };
 }

@@ -1,4 +1,4 @@
-import { HostLoop, type HostPort } from '../host/index';
+import { HostLoop, type HostPort, type OverlayTopology } from '../host/index';
 import type { Identity, Notification, Runtime } from '../swim/index';
 import type { SimNode } from './sim-node';
 
@@ -8,8 +8,10 @@ export type HostStatus = 'running' | 'hung' | 'crashed';
 /** What a host needs from the world around it. */
 export interface HostWorld<T extends Identity> {
   readonly now: number;
-  /** Puts `bytes` from member `src` on the wire towards `to`. */
-  send(src: number, to: T, bytes: Uint8Array): void;
+  /** Puts `bytes` from member `src` on the wire towards `to`; false when no link carries it. */
+  send(src: number, to: T, bytes: Uint8Array): boolean;
+  /** Member `member`'s overlay topology changed its view: its wanted links may have moved. */
+  viewChanged?(member: number): void;
   /** Asks for this host's `wake()` at virtual time `at`. */
   scheduleWake(member: number, at: number): void;
   /** Hands a notification to the simulator's listeners. */
@@ -41,17 +43,23 @@ export class SimHost<T extends Identity> implements HostPort<T> {
   bytesSent = 0;
   packetsReceived = 0;
 
+  /** The topology's version last reported to the world. */
+  private topologyVersion = 0;
+
   constructor(
     readonly index: number,
     readonly node: SimNode<T>,
     private readonly world: HostWorld<T>,
     browserRuntime = false,
+    /** Overlay support: the loop keeps it in step with the core (see `HostLoopInit.topology`). */
+    readonly topology?: OverlayTopology,
   ) {
     this.loop = new HostLoop<T>({
       core: node,
       port: this,
       pollOnPacket: browserRuntime,
       pauseThresholdMs: browserRuntime ? 2500 : Number.POSITIVE_INFINITY,
+      ...(topology === undefined ? {} : { topology }),
     });
   }
 
@@ -86,11 +94,18 @@ export class SimHost<T extends Identity> implements HostPort<T> {
 
   // HostPort
 
-  send(to: T, bytes: Uint8Array): undefined {
+  send(to: T, bytes: Uint8Array): boolean {
     this.packetsSent++;
     this.bytesSent += bytes.length;
-    this.world.send(this.index, to, bytes);
-    return undefined;
+    return this.world.send(this.index, to, bytes);
+  }
+
+  settled(): void {
+    const t = this.topology;
+    if (t !== undefined && t.version !== this.topologyVersion && this.currentStatus !== 'crashed') {
+      this.topologyVersion = t.version;
+      this.world.viewChanged?.(this.index);
+    }
   }
 
   notify(notification: Notification<T>): void {

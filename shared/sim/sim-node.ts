@@ -1,4 +1,4 @@
-import type { HandleResult, Identity, Notification, Runtime, Timer } from '../swim/index';
+import type { HandleResult, Identity, Notification, Runtime, Timer, Topology } from '../swim/index';
 
 /**
  * What the simulator's host loop drives: the part of `Swim`'s API a browser tab's runtime uses.
@@ -18,6 +18,8 @@ export interface SimNode<T extends Identity> {
   leaveCluster(runtime: Runtime<T>): void;
   addBroadcast(bytes: Uint8Array): boolean;
   broadcast(runtime: Runtime<T>): void;
+  /** Overlay mode on or off (only members that run with an `OverlayTopology`). */
+  setTopology?(topology: Topology | undefined): void;
 }
 
 /** Receives every notification any member emits, with the member's index and the virtual time. */

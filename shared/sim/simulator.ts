@@ -1,5 +1,7 @@
+import type { OverlayTopology } from '../host/index';
 import type { Identity, Notification, Rng } from '../swim/index';
 import { EventQueue } from './event-queue';
+import { LinkModel, type LinkModelInit } from './links';
 import { LAN_LINK, type LinkParams, NetworkModel } from './network';
 import { type HostWorld, SimHost } from './sim-host';
 import type { NotificationListener, SendListener, SimNode } from './sim-node';
@@ -18,6 +20,12 @@ export interface SimulatorInit {
   readonly link?: LinkParams;
   /** Hosts mirror the browser runtime's poll-on-packet and pause handling (see `SimHost`). Default false. */
   readonly browserRuntime?: boolean;
+  /**
+   * The link-cost model (DESIGN §8): packets travel only over links set up between members whose
+   * overlays both want them; a packet to a member without one is lost and counted (`unsentNoLink`).
+   * Default none: every member reaches every other, as before.
+   */
+  readonly links?: LinkModelInit;
 }
 
 /** Counters over the whole run. */
@@ -29,6 +37,8 @@ export interface SimStats {
   packetsToDeadHosts: number;
   /** Packets addressed to an addr no member has. */
   packetsUnroutable: number;
+  /** Packets to a member with no open link to it (link model only): lost. */
+  unsentNoLink: number;
   /** `handleData` results that were errors, by kind. */
   remoteErrors: Map<string, number>;
   events: number;
@@ -51,6 +61,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     packetsDelivered: 0,
     packetsToDeadHosts: 0,
     packetsUnroutable: 0,
+    unsentNoLink: 0,
     remoteErrors: new Map(),
     events: 0,
   };
@@ -61,11 +72,17 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   private clock = 0;
   private alive = 0;
   private readonly browserRuntime: boolean;
+  /** The link-cost model, when the simulator runs one (`SimulatorInit.links`). */
+  readonly links: LinkModel | undefined;
 
   constructor(init: SimulatorInit) {
     this.rng = init.rng;
     this.network = new NetworkModel(init.rng, init.link ?? LAN_LINK);
     this.browserRuntime = init.browserRuntime === true;
+    if (init.links !== undefined) {
+      const link = this.network.defaultLink;
+      this.links = new LinkModel(this, { hopMs: link.delayMs + link.jitterMs / 2, ...init.links });
+    }
   }
 
   /** Virtual time in ms since the simulation started. */
@@ -78,12 +95,15 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     return this.hosts.length;
   }
 
-  /** Adds a member running `node` and returns its index. It does nothing until it announces or is announced to. */
-  addMember(node: SimNode<T>): number {
+  /**
+   * Adds a member running `node` and returns its index. It does nothing until it announces or is
+   * announced to. With a `topology` its host keeps the overlay (and, with the link model, its links).
+   */
+  addMember(node: SimNode<T>, topology?: OverlayTopology): number {
     const addr = node.identity.addr;
     if (this.byAddr.has(addr)) throw new Error(`a member with addr ${addr} already exists`);
     const index = this.hosts.length;
-    const host = new SimHost(index, node, this, this.browserRuntime);
+    const host = new SimHost(index, node, this, this.browserRuntime, topology);
     this.hosts.push(host);
     this.byAddr.set(addr, index);
     this.alive++;
@@ -147,6 +167,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     const host = this.host(index);
     if (host.status === 'crashed') return;
     host.crash();
+    this.links?.drop(index);
     this.alive--;
   }
 
@@ -231,20 +252,40 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
 
   // HostWorld
 
-  send(src: number, to: T, bytes: Uint8Array): void {
+  send(src: number, to: T, bytes: Uint8Array): boolean {
     const stats = this.stats;
+    const dst = this.byAddr.get(to.addr);
+    if (this.links !== undefined && (dst === undefined || !this.links.isOpen(src, dst))) {
+      stats.unsentNoLink++;
+      return false;
+    }
     stats.packetsSent++;
     stats.bytesSent += bytes.length;
-    const dst = this.byAddr.get(to.addr);
     if (dst === undefined) {
       stats.packetsUnroutable++;
-      return;
+      return true;
     }
     for (const l of this.sendListeners) l(src, dst, bytes, this.clock);
     const delay = this.network.transit(src, dst);
-    if (delay < 0) return;
+    if (delay < 0) return true;
     // The core may reuse its buffer after sendTo returns.
     this.queue.push(this.clock + delay, DELIVER, dst, src, bytes.slice());
+    return true;
+  }
+
+  viewChanged(member: number): void {
+    const links = this.links;
+    const topology = this.hosts[member]?.topology;
+    if (links === undefined || topology === undefined) return;
+    const wanted: number[] = [];
+    for (const addr of topology.wantedLinks()) {
+      const i = this.byAddr.get(addr);
+      if (i !== undefined) wanted.push(i);
+    }
+    // A new link's offer and answer travel the overlay: about log_{2K} N hops each way.
+    const hops =
+      topology.mode === 'mesh' ? 1 : Math.ceil(Math.log(topology.size) / Math.log(2 * topology.rings));
+    links.setWanted(member, wanted, hops);
   }
 
   scheduleWake(member: number, at: number): void {

@@ -5,7 +5,7 @@ import { heldAs } from './members';
 import type { ProbeNumber } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
-import { chooseIndirect } from './topology';
+import { canCheck, chooseIndirect } from './topology';
 
 /*
  * Shoal's checks (foca has none): before a failed probe is published as a suspicion, and before a
@@ -136,7 +136,14 @@ export function suspicionTimedOut<T extends Identity, K extends Invalidates>(
   runtime: Runtime<T>,
 ): void {
   if (!stillSuspect(m, id, incarnation)) return;
-  if (m.checks.get(id.addr, incarnation) === undefined) runCheckRound(m, id, incarnation, 1, runtime);
+  if (m.checks.get(id.addr, incarnation) !== undefined) return;
+  if (!canCheck(m, id)) {
+    // Overlay mode and no link to it: through relays, loss looks like silence. Its ring neighbours
+    // judge it; their Down (or its refutation) reaches us. Wait another timeout.
+    m.armSuspicionTimeout(id, incarnation, m.heardSuspicionWaitMs, runtime);
+    return;
+  }
+  runCheckRound(m, id, incarnation, 1, runtime);
 }
 
 /**

@@ -85,6 +85,10 @@
  * - The first periodic announce (to members, to Down members) comes at a random point of its period.
  * - Indirect messages naming our addr (not only our exact identity) are `indirect-for-ourselves`,
  *   and are refused before any state changes.
+ * - Overlay mode (`setTopology`, topology.ts; DESIGN §8), for rooms past the link budget: we probe
+ *   the topology's targets in turn, relay checks only through members linked to the subject, send
+ *   only where a link is open (the rest is held back and counted), and only a member linked to a
+ *   suspect declares it Down by its own check. Without a topology none of this runs.
  */
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';

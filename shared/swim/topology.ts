@@ -114,3 +114,16 @@ export function chooseIndirect<T extends Identity, K extends Invalidates>(
     chooseAmong(m, m.topology.indirectVia(subject.addr), m.config.numIndirectProbes, out, notSubject);
   }
 }
+
+/**
+ * Whether our own check of `subject` may declare it Down: always in a full mesh; in overlay mode only
+ * when we hold a link to it (its ring neighbours, DESIGN §9: those who watch a member accuse it).
+ * A member farther away can't tell its silence from a lossy relay, and waits for their verdict.
+ */
+export function canCheck<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  subject: T,
+): boolean {
+  const topology = m.topology;
+  return topology === undefined || topology.canReach(subject.addr);
+}

@@ -4,7 +4,7 @@
  * sim-bench.ts) so heap figures are not polluted by other rows.
  */
 import { performance } from 'node:perf_hooks';
-import { lan } from '../../swim/config';
+import { browser, lan } from '../../swim/config';
 import { runScenario } from '../run-scenario';
 
 /** What a row measures, and for how long. */
@@ -22,10 +22,19 @@ export interface RowSpec {
   readonly steadyMs: number;
   /** Why the row is not run (printed in its place). */
   readonly skip?: string;
+  /**
+   * 'mesh' (default): every member reaches every other, `lan(n)`. 'overlay': large-room support
+   * (DESIGN §8: links only where the overlay wants them, budget 32, K = 8) with the browser preset.
+   */
+  readonly system?: 'mesh' | 'overlay';
+  /** Churn after the quiet stretch: share of members leaving and joining per minute, for so many minutes. */
+  readonly churnPerMinute?: number;
+  readonly churnMinutes?: number;
 }
 
 /** The figures of one row: the fields of `--json`, exactly (DESIGN §6 definitions). */
 export interface RowResult {
+  system: 'mesh' | 'overlay';
   n: number;
   loss: number;
   delayMs: number;
@@ -38,6 +47,10 @@ export interface RowResult {
   wallSeconds: number;
   simSecondsPerWallSecond: number;
   heapBytesPerMember: number;
+  /** Most links a member held at once (full mesh: N − 1). */
+  linksPerMemberMax: number;
+  /** Links per live member at the end (full mesh: N − 1). */
+  linksPerMemberMean: number;
 }
 
 /** Figures printed beside a row but kept out of its JSON fields. */
@@ -52,6 +65,12 @@ export interface RowExtras {
   falseSuspicions: number;
   /** Simulation speed over the quiet stretch alone (no crash being detected), sim s per wall s. */
   steadySimSecondsPerWallSecond: number | null;
+  /** Packets that found no link over the quiet stretch. */
+  unsentNoLinkSettled: number;
+  /** Links opened per member per minute under churn, null without churn. */
+  linkOpensPerMemberMinute: number | null;
+  /** False Downs during the churn, null without churn. */
+  churnFalseDowns: number | null;
 }
 
 function gc(): void {
@@ -68,10 +87,14 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
   let setupWall = 0;
   let steadyWallStart = 0;
   let steadyWall = 0;
+  const overlay = spec.system === 'overlay';
   const report = runScenario({
     size: spec.n,
     seed: spec.seed,
-    config: lan(spec.n),
+    config: overlay ? browser(spec.n) : lan(spec.n),
+    ...(overlay ? { overlay: {} } : {}),
+    ...(spec.churnPerMinute === undefined ? {} : { churnPerMinute: spec.churnPerMinute }),
+    ...(spec.churnMinutes === undefined ? {} : { churnMinutes: spec.churnMinutes }),
     link: { loss: spec.loss, delayMs: spec.delayMs, jitterMs: spec.jitterMs },
     coldStartCapMs: spec.coldStartCapMs,
     crashes: spec.crashes,
@@ -94,6 +117,7 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
   const wallSeconds = (performance.now() - wallStart) / 1000;
   return {
     result: {
+      system: overlay ? 'overlay' : 'mesh',
       n: spec.n,
       loss: spec.loss,
       delayMs: spec.delayMs,
@@ -106,6 +130,8 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
       wallSeconds,
       simSecondsPerWallSecond: report.simulatedSeconds / (wallSeconds - setupWall / 1000),
       heapBytesPerMember,
+      linksPerMemberMax: report.linksPerMemberMax,
+      linksPerMemberMean: report.linksPerMemberMean,
     },
     extras: {
       allSeeAllSeconds: spec.coldStartCapMs > 0 ? report.allSeeAllSeconds : undefined,
@@ -113,6 +139,9 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
       rejoins: report.rejoins,
       falseSuspicions: report.falseSuspicions,
       steadySimSecondsPerWallSecond: spec.steadyMs > 0 && steadyWall > 0 ? spec.steadyMs / steadyWall : null,
+      unsentNoLinkSettled: report.unsentNoLinkSettled,
+      linkOpensPerMemberMinute: report.linkOpensPerMemberMinute,
+      churnFalseDowns: report.churnFalseDowns,
     },
   };
 }

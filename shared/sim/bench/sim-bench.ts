@@ -1,5 +1,5 @@
 /**
- * `npm run bench:sim [-- --json] [-- --quick] [-- --seed N] [-- --only N]`: the simulator's table of
+ * `npm run bench:sim [-- --json] [-- --quick] [-- --seed N] [-- --only N] [-- --system mesh|overlay]`: the simulator's table of
  * DESIGN §6 figures for `lan(n)` clusters of 10 to 10,000 members at 0, 10 and 25 % loss (plus one
  * row with 100 ms delay and 100 ms jitter), with the anchors (SWIM, memberlist, Serf, foca 1.0) beside.
  *
@@ -31,6 +31,8 @@ const JSON_OUT = flag('--json');
 const QUICK = flag('--quick');
 const SEED = Number(option('--seed') ?? 20261126);
 const ONLY = option('--only');
+/** `--system mesh|overlay`: only those rows. */
+const SYSTEM = option('--system');
 if (!Number.isSafeInteger(SEED) || SEED < 0) {
   console.error(`--seed must be a non-negative integer, got ${option('--seed')}`);
   process.exit(2);
@@ -48,7 +50,13 @@ function specsFor(quick: boolean): RowSpec[] {
     }
   }
   rows.push({ n: 100, loss: 0, ...WAN_ISH, ...budget(100, 0, quick) });
+  // Large rooms (DESIGN §8): the overlay, its link model and the browser preset.
+  for (const n of quick ? [100, 1000] : [100, 1000, 10_000]) {
+    for (const loss of [0, 0.1])
+      rows.push({ n, loss, ...LAN, system: 'overlay', ...overlayBudget(n, loss, quick) });
+  }
   return rows
+    .filter((r) => SYSTEM === undefined || (r.system ?? 'mesh') === SYSTEM)
     .filter((r) => ONLY === undefined || String(r.n) === ONLY)
     .map((r, i) => ({ ...r, seed: mixSeed(SEED, i + 1) }));
 }
@@ -81,6 +89,23 @@ function budget(
     crashes: 0,
     steadyMs: 0,
     skip: 'not run: over 15 min of wall time (at 25 % loss each member sends ~22 packets/s at N=1,000)',
+  };
+}
+
+/** Simulated time of an overlay row: like the full mesh's, plus churn on the lossless rows. */
+function overlayBudget(
+  n: number,
+  loss: number,
+  quick: boolean,
+): Pick<RowSpec, 'coldStartCapMs' | 'crashes' | 'steadyMs' | 'skip' | 'churnPerMinute' | 'churnMinutes'> {
+  const churn = loss === 0 ? { churnPerMinute: 0.01, churnMinutes: quick ? 3 : 10 } : {};
+  if (n <= 100) return { coldStartCapMs: 60_000, crashes: quick ? 4 : 10, steadyMs: 20_000, ...churn };
+  if (n <= 1000) return { coldStartCapMs: 0, crashes: quick ? 4 : 10, steadyMs: 10_000, ...churn };
+  return {
+    coldStartCapMs: 0,
+    crashes: 0,
+    steadyMs: 0,
+    skip: 'not run: one overlay per member is ~175 B per member of its view (17.5 GB at N = 10,000); sharing overlays between members whose views agree is not built yet',
   };
 }
 
@@ -229,6 +254,7 @@ console.log(
   table(
     [
       'N',
+      'system',
       'loss',
       'link',
       'all see all s',
@@ -241,11 +267,14 @@ console.log(
       'wall s',
       'sim s /wall s',
       'heap /member',
+      'links max',
+      'links mean',
     ],
     done.map(({ spec, result: r, extras: e, error }) =>
       r === undefined
         ? [
             String(spec.n),
+            spec.system ?? 'mesh',
             `${spec.loss * 100} %`,
             `${spec.delayMs}+${spec.jitterMs} ms`,
             error ?? '',
@@ -258,9 +287,12 @@ console.log(
             '',
             '',
             '',
+            '',
+            '',
           ]
         : [
             fmt(r.n, 0),
+            r.system,
             `${r.loss * 100} %`,
             `${spec.delayMs}+${spec.jitterMs} ms`,
             e?.allSeeAllSeconds === undefined
@@ -277,10 +309,35 @@ console.log(
             fmt(r.wallSeconds, 1),
             `${fmt(r.simSecondsPerWallSecond, 1)}${e?.steadySimSecondsPerWallSecond == null ? '' : ` (quiet ${fmt(e.steadySimSecondsPerWallSecond, 1)})`}`,
             `${fmt(r.heapBytesPerMember / 1024, 1)} KiB`,
+            fmt(r.linksPerMemberMax, 0),
+            fmt(r.linksPerMemberMean, 1),
           ],
     ),
   ),
 );
+const overlayRows = done.filter((d) => d.result?.system === 'overlay');
+if (overlayRows.length > 0) {
+  console.log('');
+  console.log(
+    'Overlay rows (browser preset, budget 32, K = 8): packets that found no link over the quiet stretch, and',
+  );
+  console.log(
+    'under 1 % churn (leaves and joins per minute) link openings per member per minute and false Downs.',
+  );
+  console.log('');
+  console.log(
+    table(
+      ['N', 'loss', 'unsent to unlinked (settled)', 'link opens /member/min (churn)', 'false Down (churn)'],
+      overlayRows.map(({ spec, result: r, extras: e }) => [
+        fmt(r!.n, 0),
+        `${spec.loss * 100} %`,
+        fmt(e?.unsentNoLinkSettled, 0),
+        fmt(e?.linkOpensPerMemberMinute),
+        fmt(e?.churnFalseDowns, 0),
+      ]),
+    ),
+  );
+}
 console.log('');
 console.log(
   'wall s: the whole row, cold start or applyMany setup included; sim s /wall s: simulated time over',
@@ -313,7 +370,7 @@ console.log(
       'B/s (ours / foca)',
     ],
     done
-      .filter((d) => d.result !== undefined && d.spec.delayMs === LAN.delayMs)
+      .filter((d) => d.result !== undefined && d.spec.delayMs === LAN.delayMs && d.spec.system !== 'overlay')
       .map(({ spec, result: r, extras: e }) => {
         const f = FOCA[`${spec.n}/${spec.loss}`];
         const ass =
