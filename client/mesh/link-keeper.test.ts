@@ -66,8 +66,16 @@ describe('LinkKeeper over the in-memory network', () => {
     const keepers = meshes.map(
       (mesh) => new LinkKeeper(mesh, { closeAfterMs: 5_000, maxLinks: maxConnections }),
     );
-    for (const mesh of meshes)
-      mesh.setRoutes({ nextHops: (to) => route(joined, mesh.self, to)?.nextHops ?? [] });
+    for (const mesh of meshes) {
+      const view = {
+        nextHops: (to: string) => route(joined, mesh.self, to)?.nextHops ?? [],
+        indirectVia: (to: string) =>
+          joined.has(to) && joined.has(mesh.self)
+            ? joined.links(mesh.self).filter((x) => joined.links(to).includes(x))
+            : [],
+      };
+      mesh.setRoutes(overlayRoutes(view, (addr) => mesh.isOpen(addr)));
+    }
 
     // Members join one at a time: a first link to an earlier member through the server (bootstrap),
     // then the overlay links of the view so far, signaled through the overlay.
