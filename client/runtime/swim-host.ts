@@ -130,6 +130,8 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       config: init.config,
       rng: init.rng,
       codec: new BinaryCodec(browserIdentityCodec),
+      // A tab starved of CPU must doubt itself before it accuses others (Lifeguard's local health).
+      lifeguard: true,
       ...(init.broadcastHandler === undefined ? {} : { broadcastHandler: init.broadcastHandler }),
     });
     this.loop = new HostLoop<Id>({

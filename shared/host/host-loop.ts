@@ -21,6 +21,11 @@ export interface HostCore<T extends Identity> {
   changeIdentity(identity: T, runtime: Runtime<T>): void;
   /** Overlay mode on or off (`Swim.setTopology`); needed only with `HostLoopInit.topology`. */
   setTopology?(topology: Topology | undefined): void;
+  /**
+   * Told how late (ms after they were due) the timers about to run are, when they are late at all
+   * (Lifeguard's local health: a starved event loop doubts itself). Optional; `Swim` has it.
+   */
+  noteLateness?(lateMs: number): void;
 }
 
 /** What a host loop needs from the world around it: a wire, a listener, and one wake-up at a time. */
@@ -309,6 +314,8 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
       return;
     }
     const core = this.core;
+    // The core's local health hears how late its timers run (a throttled, starved or stalled loop).
+    if (gap > 0) core.noteLateness?.(gap);
     this.firing = true;
     try {
       for (let t = this.timers.popDue(limit); t !== undefined; t = this.timers.popDue(limit)) {

@@ -1,11 +1,12 @@
 import { type IndirectChecks, OverlayTopology } from '../host/index';
 import { RingPositionCache } from '../overlay/index';
 import type { Member } from '../swim/index';
-import { BinaryCodec, BrowserIdentity, type Config, lan, Swim, seededRng } from '../swim/index';
+import { BinaryCodec, BrowserIdentity, type Config, Swim, seededRng } from '../swim/index';
 import { InterningIdentityCodec } from './interning-identity-codec';
 import type { LinkModelInit } from './links';
 import type { LinkParams } from './network';
 import { SignalingBootstrap } from './signaling-bootstrap';
+import { simConfig } from './sim-config';
 import { Simulator } from './simulator';
 import { VersionedStore, type VersionKey } from './versioned-broadcasts';
 
@@ -18,7 +19,7 @@ export interface ClusterInit {
   readonly size: number;
   /** Seed of the whole run: network, identities, every member's randomness. */
   readonly seed: number;
-  /** Config of every member; defaults to `lan(size)`. */
+  /** Config of every member; defaults to `simConfig(size)` (foca's `lan(size)`, 300 ms RTT). */
   readonly config?: Config;
   /** Link parameters of the whole network; defaults to a LAN (1 ms + up to 1 ms jitter). */
   readonly link?: LinkParams;
@@ -32,6 +33,8 @@ export interface ClusterInit {
    * first links are the signaling server's bootstrap peers, pinned open for `bootstrapLinkMs`.
    */
   readonly overlay?: ClusterOverlayInit;
+  /** Every member runs Lifeguard (local health, nacks). Default true, as the tabs do; false to compare. */
+  readonly lifeguard?: boolean;
 }
 
 /** Options of a cluster's overlay (see `ClusterInit.overlay`). */
@@ -78,11 +81,13 @@ export class Cluster {
   /** With `overlay`: its options and the ring positions every member's overlay shares. */
   readonly overlay: ClusterOverlayInit | undefined;
   private readonly positions: RingPositionCache | undefined;
+  private readonly lifeguard: boolean;
 
   constructor(init: ClusterInit) {
     this.seed = init.seed;
-    this.config = init.config ?? lan(init.size);
+    this.config = init.config ?? simConfig(init.size);
     this.joinRetryMs = init.joinRetryMs ?? 2000;
+    this.lifeguard = init.lifeguard ?? true;
     const worldRng = seededRng(mixSeed(init.seed, 0x5117));
     this.sim = new Simulator({
       rng: worldRng,
@@ -111,7 +116,14 @@ export class Cluster {
     const store = new VersionedStore<BrowserIdentity>((key, version) => {
       for (const l of this.broadcastListeners) l(index, key, version, this.sim.now);
     });
-    const swim: SimSwim = new Swim({ identity, config, rng, codec: this.codec, broadcastHandler: store });
+    const swim: SimSwim = new Swim({
+      identity,
+      config,
+      rng,
+      codec: this.codec,
+      broadcastHandler: store,
+      lifeguard: this.lifeguard,
+    });
     this.swims.push(swim);
     this.stores.push(store);
     this.sim.addMember(swim, this.topologyFor(index, identity.addr));

@@ -5,6 +5,7 @@ export * from './metrics';
 export * from './network';
 export * from './run-scenario';
 export * from './signaling-bootstrap';
+export { simConfig } from './sim-config';
 export * from './sim-host';
 export * from './sim-node';
 export * from './simulator';

@@ -1,13 +1,14 @@
-import { type Config, lan, randomInt, seededRng } from '../swim/index';
+import { type Config, randomInt, seededRng } from '../swim/index';
 import { Cluster, type ClusterOverlayInit, mixSeed } from './cluster';
 import { ClusterMetrics } from './metrics';
 import type { LinkParams } from './network';
+import { simConfig } from './sim-config';
 
 /** A measured run: what cluster, what network, what goes wrong, for how long. */
 export interface ScenarioInit {
   readonly size: number;
   readonly seed: number;
-  /** Config of every member; defaults to `lan(size)`. */
+  /** Config of every member; defaults to `simConfig(size)` (foca's `lan(size)`, 300 ms RTT). */
   readonly config?: Config;
   /** Every link; defaults to 1 ms + up to 1 ms jitter, no loss. */
   readonly link?: LinkParams;
@@ -86,7 +87,7 @@ function mean(xs: number[]): number | null {
  * report. Useful to compare presets (e.g. a browser preset under throttled tabs and loss).
  */
 export function runScenario(init: ScenarioInit): ScenarioReport {
-  const config = init.config ?? lan(init.size);
+  const config = init.config ?? simConfig(init.size);
   const cluster = new Cluster({
     size: init.size,
     seed: init.seed,

@@ -28,6 +28,7 @@ const EXAMPLES: Record<MessageType, Message<BrowserIdentity>> = {
   'feed-request': { type: 'feed-request', cursor: 300 },
   broadcast: { type: 'broadcast' },
   'turn-undead': { type: 'turn-undead' },
+  nack: { type: 'nack', probeNumber: 9 },
 };
 
 function headerOf(message: Message<BrowserIdentity>, srcIncarnation = 9): Header<BrowserIdentity> {

@@ -18,6 +18,7 @@ export const MESSAGE_TAGS: Readonly<Record<MessageType, number>> = {
   'feed-request': 9,
   broadcast: 10,
   'turn-undead': 11,
+  nack: 12,
 };
 
 /** The u8 code of each member state on the wire. */
@@ -87,6 +88,7 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
     switch (m.type) {
       case 'ping':
       case 'ack':
+      case 'nack':
         w.u8(m.probeNumber);
         return;
       case 'ping-req':
@@ -148,6 +150,8 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
         return { type: 'broadcast' };
       case 11:
         return { type: 'turn-undead' };
+      case 12:
+        return { type: 'nack', probeNumber: r.u8() };
       default:
         throw new DecodeError(`unknown message tag ${tag}`);
     }

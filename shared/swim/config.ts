@@ -66,7 +66,10 @@ export function simple(): Config {
   };
 }
 
-/** foca's `Config::new_lan(n)`: tuned for a cluster of about `n` members on a LAN. */
+/**
+ * foca's `Config::new_lan(n)`: tuned for a cluster of about `n` members on a LAN, with foca's numbers.
+ * The simulator runs it with a 300 ms RTT (`simConfig` in shared/sim/sim-config.ts says why).
+ */
 export function lan(clusterSize: number): Config {
   const n = Math.max(1, clusterSize);
   const period = 1 * SECOND;

@@ -1,6 +1,7 @@
 import type { Invalidates } from './broadcast';
 import type { HandleResult, RemoteErrorKind } from './errors';
 import type { Identity } from './identity';
+import { NACK_AFTER } from './local-health';
 import { decodePacket } from './packet';
 import type { Header } from './payload';
 import type { Runtime } from './runtime';
@@ -77,22 +78,52 @@ export function handleData<T extends Identity, K extends Invalidates>(
     case 'ping':
       m.send(src, { type: 'ack', probeNumber: msg.probeNumber }, runtime);
       break;
-    case 'ack':
-      m.probe.receiveAck(src, msg.probeNumber);
-      if (m.checks.size > 0) m.checks.answered(src.addr, msg.probeNumber);
+    case 'ack': {
+      // The first answer of the cycle tells how our direct wait fits the link.
+      const first = !m.probe.succeeded();
+      const late = m.probe.indirectStageReached;
+      if (m.probe.receiveAck(src, msg.probeNumber) && first) m.noteAck(late);
+      if (m.checks.size > 0) {
+        m.checks.answered(src.addr, msg.probeNumber);
+        if (m.probe.answersFailed(src.addr, msg.probeNumber)) m.checks.answeredBeforeSuspect(src.addr);
+      }
       break;
+    }
     case 'ping-req':
       m.send(msg.target, { type: 'indirect-ping', origin: src, probeNumber: msg.probeNumber }, runtime);
+      if (m.lifeguard) {
+        // Lifeguard: if the target stays silent, tell the prober before its verdict.
+        m.relayed.add(msg.target, src, msg.probeNumber);
+        runtime.submitAfter(
+          {
+            type: 'send-nack',
+            origin: src,
+            target: msg.target,
+            probeNumber: msg.probeNumber,
+            token: m.token,
+          },
+          m.baseIndirectWaitMs * NACK_AFTER,
+        );
+      }
       break;
     case 'indirect-ping':
       m.send(src, { type: 'indirect-ack', target: msg.origin, probeNumber: msg.probeNumber }, runtime);
       break;
     case 'indirect-ack':
+      if (m.relayed.size > 0) m.relayed.answered(src, msg.target, msg.probeNumber);
       m.send(msg.target, { type: 'forwarded-ack', origin: src, probeNumber: msg.probeNumber }, runtime);
       break;
     case 'forwarded-ack':
       m.probe.receiveIndirectAck(src, msg.probeNumber);
-      if (m.checks.size > 0) m.checks.answered(msg.origin.addr, msg.probeNumber);
+      if (m.checks.size > 0) {
+        m.checks.answered(msg.origin.addr, msg.probeNumber);
+        if (m.probe.answersFailed(msg.origin.addr, msg.probeNumber)) {
+          m.checks.answeredBeforeSuspect(msg.origin.addr);
+        }
+      }
+      break;
+    case 'nack':
+      m.probe.receiveNack(src, msg.probeNumber);
       break;
     case 'announce':
       m.sendFeed(src, 0, runtime);

@@ -36,6 +36,7 @@ const MESSAGES: Record<MessageType, Message<BrowserIdentity>> = {
   'feed-request': { type: 'feed-request', cursor: 1 },
   broadcast: { type: 'broadcast' },
   'turn-undead': { type: 'turn-undead' },
+  nack: { type: 'nack', probeNumber: 7 },
 };
 const KINDS = Object.keys(MESSAGES) as MessageType[];
 const BODY_KINDS = KINDS.filter((k) => !isHeaderOnly(k));
@@ -53,6 +54,7 @@ const EMPTY_SIZES: Record<MessageType, number> = {
   'feed-request': 43,
   broadcast: 41,
   'turn-undead': 39,
+  nack: 42,
 };
 
 function header(type: MessageType): Header<BrowserIdentity> {

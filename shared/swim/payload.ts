@@ -6,7 +6,8 @@ export type ProbeNumber = number;
 
 /**
  * Every kind of message. Foca's set, plus Shoal's paged Feed (`feed-request` / `feed.next`), so a
- * joiner can pull the whole membership page by page instead of one Feed of ~150 members.
+ * joiner can pull the whole membership page by page instead of one Feed of ~150 members, and
+ * Lifeguard's `nack`.
  */
 export type Message<T extends Identity> =
   /** A probe: answered with an Ack carrying the same probe number. */
@@ -32,7 +33,12 @@ export type Message<T extends Identity> =
   /** Carries custom broadcasts (no updates). */
   | { readonly type: 'broadcast' }
   /** "You are Down to me": the receiver rejoins with a renewed identity, or goes Undead. */
-  | { readonly type: 'turn-undead' };
+  | { readonly type: 'turn-undead' }
+  /**
+   * Lifeguard: the answer of a relay to our PingReq `probeNumber` whose target did not answer it in
+   * time. Shows the prober that the network around it works (see local-health.ts).
+   */
+  | { readonly type: 'nack'; readonly probeNumber: ProbeNumber };
 
 /** The `type` of a `Message`. */
 export type MessageType = Message<Identity>['type'];

@@ -15,6 +15,10 @@ export class Probe<T extends Identity> {
   private directAckOk = false;
   private indirectAcks = 0;
   private reachedIndirectStage = false;
+  private readonly nacked: T[] = [];
+  /** The member and probe number of the last cycle judged failed: a late answer still counts for its check. */
+  private failedAddr: string | undefined;
+  private failedNumber: ProbeNumber = 0;
 
   /** Starts probing `target` (forgetting any unfinished cycle); returns the new probe number. */
   start(target: T, incarnation: Incarnation): ProbeNumber {
@@ -41,6 +45,12 @@ export class Probe<T extends Identity> {
     this.directAckOk = false;
     this.indirectAcks = 0;
     this.reachedIndirectStage = false;
+    this.nacked.length = 0;
+  }
+
+  /** Whether the PingReqs of this cycle went out (an Ack now came later than the RTT). */
+  get indirectStageReached(): boolean {
+    return this.reachedIndirectStage;
   }
 
   markIndirectStageReached(): void {
@@ -67,6 +77,8 @@ export class Probe<T extends Identity> {
   takeFailed(): { id: T; incarnation: Incarnation } | undefined {
     if (this.target === undefined || this.succeeded()) return undefined;
     const failed = { id: this.target, incarnation: this.targetIncarnation };
+    this.failedAddr = this.target.addr;
+    this.failedNumber = this.number;
     this.target = undefined;
     return failed;
   }
@@ -80,6 +92,35 @@ export class Probe<T extends Identity> {
 
   expectIndirectAck(from: T): void {
     this.indirect.push(from);
+  }
+
+  /** How many relays were asked to probe in this cycle. */
+  get relaysAsked(): number {
+    return this.indirect.length + this.indirectAcks;
+  }
+
+  /** Relays that nacked in this cycle. */
+  get nacksReceived(): number {
+    return this.nacked.length;
+  }
+
+  /**
+   * Records a Nack (Lifeguard): `from`, asked to probe in this cycle, says the target did not answer
+   * it. Counts once per relay; the relay can still forward a late Ack. True if it counted.
+   */
+  receiveNack(from: T, probeNumber: ProbeNumber): boolean {
+    if (probeNumber !== this.number || this.target === undefined) return false;
+    if (!this.indirect.some((r) => r.equals(from)) || this.nacked.some((r) => r.equals(from))) return false;
+    this.nacked.push(from);
+    return true;
+  }
+
+  /**
+   * Whether an Ack (from the probed member, or forwarded for it) answers the cycle judged failed
+   * last: the verdict comes before the period ends, and a late answer is still proof of life.
+   */
+  answersFailed(addr: string, probeNumber: ProbeNumber): boolean {
+    return this.failedAddr === addr && this.failedNumber === probeNumber;
   }
 
   /** Records a ForwardedAck; true if `from` was asked to probe in this cycle (each counts once). */

@@ -23,6 +23,28 @@ export type Timer<T extends Identity> =
   /** The probe of `probedId` had no Ack within `probeRttMs`: ask others to ping it. */
   | { readonly type: 'send-indirect-probe'; readonly probedId: T; readonly token: TimerToken }
   /**
+   * Shoal: the probe `probeNumber` of `probedId` is judged (`probe-failed`, then the check before
+   * suspecting) a short indirect wait after its PingReqs went out, before the period ends. Ignored if
+   * the cycle is over. If it is never delivered, the next `probe-random-member` judges, as foca.
+   */
+  | {
+      readonly type: 'judge-probe';
+      readonly probedId: T;
+      readonly probeNumber: ProbeNumber;
+      readonly token: TimerToken;
+    }
+  /**
+   * Lifeguard: we relayed `origin`'s PingReq `probeNumber` to `target`; if `target` has not answered
+   * by now, `origin` gets a Nack.
+   */
+  | {
+      readonly type: 'send-nack';
+      readonly origin: T;
+      readonly target: T;
+      readonly probeNumber: ProbeNumber;
+      readonly token: TimerToken;
+    }
+  /**
    * foca's suspicion timeout: `memberId` has been Suspect at `incarnation` for its whole timeout.
    * Ignored if it refuted (a higher incarnation), was renamed or is already Down. Shoal then checks
    * it (`check-before-down`) instead of declaring it Down at once.
@@ -99,7 +121,7 @@ export type Notification<T extends Identity> =
   | { readonly type: 'data-received'; readonly header: Header<T> }
   /** A packet was handed to `sendTo`. Only with `dataNotifications`. */
   | { readonly type: 'data-sent'; readonly header: Header<T> }
-  /** Our probe `probeNumber` of `id` got no Ack, direct or indirect, in its period. */
+  /** Our probe `probeNumber` of `id` got no Ack, direct or indirect, by its verdict (before the period ends). */
   | { readonly type: 'probe-failed'; readonly probeNumber: ProbeNumber; readonly id: T };
 
 /**

@@ -2,6 +2,7 @@ import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
 import type { Config } from './config';
 import type { Identity } from './identity';
+import { LATE_TIMER_SHARE, LocalHealth, RelayedProbes } from './local-health';
 import type { Incarnation, Member, MemberState } from './member';
 import { type ApplySummary, heldAs, type MemberRecord, Members } from './members';
 import { Outbox, type Sender } from './outbox';
@@ -25,6 +26,14 @@ export type ConnectionState = 'disconnected' | 'connected' | 'undead';
  */
 const UNREPAIRED_TX_FACTOR = 2;
 const MAX_INCARNATION = 0xffff;
+
+/**
+ * Shoal judges a probe this share of `probeRttMs` after its PingReqs went out, not at the end of the
+ * period (CORE-ISSUES #5: judging at the period's end costs first detection a whole period). A relayed
+ * round trip on a LAN or a data channel takes a few ms; an answer that comes later still counts for
+ * the check that follows the verdict, so a short wait costs a check, never a suspicion.
+ */
+export const INDIRECT_WAIT_SHARE = 0.2;
 
 /** An update that changed what we hold, and what the caller wants done about it. */
 interface Applied<T extends Identity> {
@@ -58,6 +67,11 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   readonly table = new Members<T>();
   readonly probe = new Probe<T>();
   readonly checks = new SuspicionChecks();
+  /** Lifeguard (local health, nacks); off only to measure what it buys. */
+  readonly lifeguard: boolean;
+  readonly health = new LocalHealth();
+  /** PingReqs we relay whose target hasn't answered yet (Lifeguard's nacks). */
+  readonly relayed = new RelayedProbes<T>();
   /** Reused buffer for random choices of members. */
   readonly choice: T[] = [];
   /** Addr of the member whose Feed pages we are walking, so a page of known members doesn't end the walk. */
@@ -78,6 +92,7 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.codec = init.codec;
     this.handler = init.broadcastHandler;
     this.dataNotifications = init.dataNotifications ?? true;
+    this.lifeguard = init.lifeguard ?? false;
     this.out = new Outbox(
       init.codec,
       init.config.maxPacketSize,
@@ -225,7 +240,11 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
       if (!this.attemptRejoin(runtime)) this.becomeUndead(runtime);
       return;
     }
-    if (increase) this.incarnation = highest + 1;
+    if (increase) {
+      this.incarnation = highest + 1;
+      // Lifeguard: being suspected is a hint that we are the slow one.
+      if (this.lifeguard) this.health.apply(1);
+    }
     this.gossip(runtime);
   }
 
@@ -317,9 +336,59 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.token = (this.token + 1) & 0xff;
     // Their timers are stale now.
     this.checks.clear();
+    this.relayed.clear();
   }
 
   // ---- timeouts ----------------------------------------------------------------------------------
+
+  /**
+   * The probe period. With Lifeguard it stretches by exactly what the scaled timeouts (RTT and
+   * indirect wait, × (score + 1)) add, so a doubtful member probes more slowly but the part of the
+   * period after the verdict stays as it is (memberlist scales the whole period: at score 8 an
+   * isolated member would take minutes to see that it is alone).
+   */
+  get probePeriodMs(): number {
+    const c = this.config;
+    if (!this.lifeguard) return c.probePeriodMs;
+    return c.probePeriodMs + (this.backedOffRttMs + this.baseIndirectWaitMs) * this.health.score;
+  }
+
+  /**
+   * How long a Ping waits for its Ack before the PingReqs: with Lifeguard, × the RTT back-off (late
+   * Acks) and × (local health score + 1).
+   */
+  get probeRttMs(): number {
+    return this.lifeguard ? this.health.scale(this.backedOffRttMs) : this.config.probeRttMs;
+  }
+
+  /** `probeRttMs` × the RTT back-off, which stays within what fits in the period. */
+  private get backedOffRttMs(): number {
+    return this.config.probeRttMs * this.health.rttBackoff;
+  }
+
+  /** A direct Ack of our current probe came, before or after the PingReqs (`late`). */
+  noteAck(late: boolean): void {
+    if (!this.lifeguard) return;
+    const c = this.config;
+    const cap = Math.max(1, Math.floor((c.probePeriodMs - this.baseIndirectWaitMs) / c.probeRttMs));
+    this.health.noteAck(late, cap);
+  }
+
+  /** Unscaled wait between the PingReqs and the verdict: a share of the RTT, within the period. */
+  get baseIndirectWaitMs(): number {
+    const c = this.config;
+    return Math.min(c.probePeriodMs - c.probeRttMs, c.probeRttMs * INDIRECT_WAIT_SHARE);
+  }
+
+  /** The wait between the PingReqs and the verdict, scaled like the RTT. */
+  get indirectWaitMs(): number {
+    return this.lifeguard ? this.health.scale(this.baseIndirectWaitMs) : this.baseIndirectWaitMs;
+  }
+
+  /** A timer came `lateMs` late (the host loop says so): with Lifeguard, a hint we are starved. */
+  noteLateness(lateMs: number): void {
+    if (this.lifeguard) this.health.noteLateness(lateMs, this.config.probeRttMs * LATE_TIMER_SHARE);
+  }
 
   get unrepairedTransmissions(): number {
     return Math.min(255, this.config.maxTransmissions * UNREPAIRED_TX_FACTOR);

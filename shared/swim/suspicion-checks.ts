@@ -26,6 +26,9 @@ import { canCheck, chooseIndirect } from './topology';
 /** How many direct checks a suspect gets, one probe period each, before we declare it Down. */
 export const CHECK_ROUNDS = 2;
 
+/** A check asks this many times `numIndirectProbes` relays to ping the member. */
+export const CHECK_RELAY_FACTOR = 3;
+
 /**
  * How much longer a member that only heard of a suspicion waits than the member whose probe failed.
  * The prober's Down normally reaches it first, so its own timer is a backstop for a lost Down, not
@@ -83,6 +86,15 @@ export class SuspicionChecks {
   answered(addr: string, probeNumber: ProbeNumber): void {
     const c = this.checks.get(addr);
     if (c !== undefined && c.probeNumber === probeNumber) c.answered = true;
+  }
+
+  /**
+   * Records a late answer to the probe whose failure started the check before suspecting `addr`
+   * (round 0): the verdict comes before the period ends, and an answer after it is proof of life.
+   */
+  answeredBeforeSuspect(addr: string): void {
+    const c = this.checks.get(addr);
+    if (c !== undefined && c.round === 0) c.answered = true;
   }
 
   end(addr: string): void {
@@ -205,7 +217,10 @@ function runCheckRound<T extends Identity, K extends Invalidates>(
   const probeNumber = m.checks.beginRound(id.addr, incarnation, round);
   const extra: Member<T> | undefined = round > 0 ? { id, incarnation, state: 'suspect' } : undefined;
   m.send(id, { type: 'ping', probeNumber }, runtime, extra);
-  chooseIndirect(m, id, m.choice);
+  // Three times a probe's relays: a check is the last word before a suspicion (which costs every member
+  // maxTransmissions sends of it and of its refutation) or a Down. At 25 % loss a relayed round trip
+  // fails 68 % of the time, so 3 relays leave a live member silent in 14 % of checks, 9 in 1.4 %.
+  chooseIndirect(m, id, m.choice, m.config.numIndirectProbes * CHECK_RELAY_FACTOR);
   const relays = m.choice.splice(0);
   for (const via of relays) m.send(via, { type: 'ping-req', target: id, probeNumber }, runtime);
   const token = m.token;

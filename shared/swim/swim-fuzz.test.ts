@@ -164,5 +164,6 @@ describe('fuzzing handleData and handleTimer', () => {
         throw new Error(`failed with run seed ${seed} (SEED=${SEED}): ${e instanceof Error ? e.stack : e}`);
       }
     }
-  });
+    // 20 runs of 500 steps are CPU-bound; a machine shared with other jobs needs more than the default.
+  }, 180_000);
 });

@@ -89,6 +89,19 @@
  *   the topology's targets in turn, relay checks only through members linked to the subject, send
  *   only where a link is open (the rest is held back and counted), and only a member linked to a
  *   suspect declares it Down by its own check. Without a topology none of this runs.
+ * - A probe is judged (`judge-probe`, `probe-failed`, the check) 0.2 × the RTT after its PingReqs,
+ *   not at the end of the period; `probe-random-member` judges only a cycle whose verdict timer never
+ *   came. An Ack after the verdict still saves the member in the check. `lan(n)`'s RTT is 300 ms
+ *   (foca: 500). First detection ≈ 1.55 periods instead of ≈ 1.8–2.
+ * - Lifeguard (local-health.ts; `lifeguard: true`, which Shoal's hosts pass): relays nack a PingReq whose target
+ *   stayed silent (tag 12); our local health score (0..8) rises with failed probes that got no
+ *   nacks, refutations and late timers (`noteLateness`, from the host loop) and falls with successes;
+ *   the RTT and the indirect wait are × (score + 1) and the period grows by what they add. A direct
+ *   Ack after the PingReqs backs the RTT off a step (within the period; 64 on-time Acks take one
+ *   off), so a link slower than the RTT doesn't turn every probe indirect.
+ * - A check asks 3 × `numIndirectProbes` relays (`CHECK_RELAY_FACTOR`): at 25 % loss a live member
+ *   stays silent through 1.4 % of checks instead of 14 %, and each published suspicion costs every
+ *   member maxTransmissions sends of it and of its refutation.
  */
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
@@ -105,7 +118,7 @@ import type { Identity } from './identity';
 import { handleData } from './inbound';
 import type { Incarnation, Member } from './member';
 import { runPeriodicTask } from './periodic-tasks';
-import { probeRandomMember, sendIndirectProbe } from './probe-cycle';
+import { judgeProbeEarly, probeRandomMember, sendIndirectProbe, sendNack } from './probe-cycle';
 import type { Rng } from './rng';
 import type { Runtime, Timer } from './runtime';
 import { type ConnectionState, StateMachine } from './state-machine';
@@ -130,6 +143,12 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
    * notifications"). Default true; turn off in large simulations to save the allocations.
    */
   readonly dataNotifications?: boolean;
+  /**
+   * Lifeguard (local health scaling our probe timeouts and period, nacks from relays). Default false,
+   * so the bare core keeps foca's timings; Shoal's hosts (the browser runtime, the simulator's
+   * cluster) turn it on, and the simulator's slow-members scenario measures what it buys.
+   */
+  readonly lifeguard?: boolean;
 }
 
 /** Most members a `leaveCluster` goodbye is sent to directly (foca: `numIndirectProbes`). */
@@ -178,6 +197,24 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   /** The current probe number (u8, wraps). */
   get probeNumber(): number {
     return this.m.probe.probeNumber;
+  }
+
+  /**
+   * Our local health score (Lifeguard), 0 (healthy) .. `MAX_AWARENESS`: our probe timeouts and period
+   * run × (score + 1). Always 0 with `lifeguard: false`.
+   */
+  get localHealth(): number {
+    return this.m.health.score;
+  }
+
+  /**
+   * Tells the core that a timer just fired `lateMs` after it was due (a starved, throttled or stalled
+   * event loop: the host loop calls this). With Lifeguard, lateness over half the probe RTT raises our
+   * local health score by one at the next probe verdict: a member that can't keep time doubts itself
+   * before it accuses others. Changes nothing else; sends nothing.
+   */
+  noteLateness(lateMs: number): void {
+    this.m.noteLateness(lateMs);
   }
 
   /** The member being probed in the current cycle, if any. */
@@ -277,6 +314,12 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
         return;
       case 'send-indirect-probe':
         sendIndirectProbe(m, timer.probedId, runtime);
+        return;
+      case 'judge-probe':
+        judgeProbeEarly(m, timer.probedId, timer.probeNumber, runtime);
+        return;
+      case 'send-nack':
+        sendNack(m, timer.origin, timer.target, timer.probeNumber, runtime);
         return;
       case 'check-before-suspect':
         endCheckBeforeSuspect(m, timer.memberId, timer.incarnation, runtime);

@@ -99,19 +99,20 @@ export function nextProbeTarget<T extends Identity, K extends Invalidates>(
 }
 
 /**
- * Up to `numIndirectProbes` members to ask to ping `subject` (PingReq), into `out`: random active
+ * Up to `count` (default `numIndirectProbes`) members to ask to ping `subject` (PingReq), into `out`: random active
  * members in a full mesh, as foca; in overlay mode only those the topology names as able to check it.
  */
 export function chooseIndirect<T extends Identity, K extends Invalidates>(
   m: StateMachine<T, K>,
   subject: T,
   out: T[],
+  count = m.config.numIndirectProbes,
 ): void {
   const notSubject = (id: T) => !id.equals(subject);
   if (m.topology === undefined) {
-    m.table.chooseActive(m.config.numIndirectProbes, out, m.rng, notSubject);
+    m.table.chooseActive(count, out, m.rng, notSubject);
   } else {
-    chooseAmong(m, m.topology.indirectVia(subject.addr), m.config.numIndirectProbes, out, notSubject);
+    chooseAmong(m, m.topology.indirectVia(subject.addr), count, out, notSubject);
   }
 }
 

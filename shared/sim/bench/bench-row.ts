@@ -4,8 +4,10 @@
  * sim-bench.ts) so heap figures are not polluted by other rows.
  */
 import { performance } from 'node:perf_hooks';
-import { browser, lan } from '../../swim/config';
+import { MESSAGE_TAGS } from '../../swim/binary-codec';
+import { browser } from '../../swim/config';
 import { runScenario } from '../run-scenario';
+import { simConfig } from '../sim-config';
 
 /** What a row measures, and for how long. */
 export interface RowSpec {
@@ -71,7 +73,14 @@ export interface RowExtras {
   linkOpensPerMemberMinute: number | null;
   /** False Downs during the churn, null without churn. */
   churnFalseDowns: number | null;
+  /** Where the bytes go over the quiet stretch: B/s per member by message kind (the header's tag). */
+  bytesByKind: Record<string, number>;
 }
+
+/** Message kinds by wire tag (PROTOCOL.md), for the per-kind byte counts. */
+const KIND_BY_TAG = Object.fromEntries(Object.entries(MESSAGE_TAGS).map(([k, t]) => [t, k]));
+/** Where a packet's tag sits with 18-byte browser identities: src, u16 incarnation, dst. */
+const TAG_OFFSET = 18 + 2 + 18;
 
 function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
@@ -88,10 +97,14 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
   let steadyWallStart = 0;
   let steadyWall = 0;
   const overlay = spec.system === 'overlay';
+  const kindBytes = new Map<number, number>();
+  let counting = false;
+  let steadyMemberSeconds = 0;
+  let steadyStartMs = 0;
   const report = runScenario({
     size: spec.n,
     seed: spec.seed,
-    config: overlay ? browser(spec.n) : lan(spec.n),
+    config: overlay ? browser(spec.n) : simConfig(spec.n),
     ...(overlay ? { overlay: {} } : {}),
     ...(spec.churnPerMinute === undefined ? {} : { churnPerMinute: spec.churnPerMinute }),
     ...(spec.churnMinutes === undefined ? {} : { churnMinutes: spec.churnMinutes }),
@@ -103,10 +116,21 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
       if (spec.coldStartCapMs === 0) setupWall += performance.now() - wallStart;
     },
     // Measured at the end, in a cluster that has run a while (backlogs, timers, Down members included).
-    onSteady: () => {
+    onSteady: (cluster) => {
       steadyWallStart = performance.now();
+      steadyStartMs = cluster.sim.now;
+      if (kindBytes.size === 0 && !counting) {
+        cluster.sim.onSend((_src, _dst, bytes) => {
+          if (!counting) return;
+          const tag = bytes[TAG_OFFSET] ?? 255;
+          kindBytes.set(tag, (kindBytes.get(tag) ?? 0) + bytes.length);
+        });
+      }
+      counting = true;
     },
-    onFinished: () => {
+    onFinished: (cluster) => {
+      counting = false;
+      steadyMemberSeconds = (cluster.live().length * (cluster.sim.now - steadyStartMs)) / 1000;
       const t1 = performance.now();
       steadyWall = t1 - steadyWallStart;
       gc();
@@ -142,6 +166,12 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
       unsentNoLinkSettled: report.unsentNoLinkSettled,
       linkOpensPerMemberMinute: report.linkOpensPerMemberMinute,
       churnFalseDowns: report.churnFalseDowns,
+      bytesByKind: Object.fromEntries(
+        [...kindBytes].map(([tag, b]) => [
+          KIND_BY_TAG[tag] ?? `tag ${tag}`,
+          steadyMemberSeconds > 0 ? b / steadyMemberSeconds : 0,
+        ]),
+      ),
     },
   };
 }

@@ -5,12 +5,15 @@
  *
  * Each row runs in a child process of its own (fresh heap, so memory per member is that row's). The
  * same seed replays the same rows. `--json` prints one JSON object per row on stdout, nothing else.
+ * After them: bytes per message kind for each row, and the `slowMembers` rows (slow-members-row.ts:
+ * Lifeguard off and on, same seed; `--only slow` runs those alone).
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { mixSeed } from '../cluster';
 import { type RowExtras, type RowResult, type RowSpec, runRow } from './bench-row';
+import { runSlowRows, type SlowRowResult, type SlowRowSpec, slowRowsTable } from './slow-members-row';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -24,6 +27,11 @@ const rowArg = option('--row');
 if (rowArg !== undefined) {
   const out = runRow(JSON.parse(rowArg) as RowSpec);
   process.stdout.write(`${JSON.stringify(out)}\n`);
+  process.exit(0);
+}
+const slowArg = option('--slow-row');
+if (slowArg !== undefined) {
+  process.stdout.write(`${JSON.stringify(runSlowRows(JSON.parse(slowArg) as SlowRowSpec))}\n`);
   process.exit(0);
 }
 
@@ -242,6 +250,34 @@ for (const spec of specs) {
   }
 }
 
+// The slowMembers rows (Lifeguard off and on, same seed), in a child of their own like the others.
+const slowSpec: SlowRowSpec = {
+  n: 100,
+  seed: mixSeed(SEED, 0x510e),
+  slowShare: 0.2,
+  durationMs: QUICK ? 300_000 : 900_000,
+  crashes: QUICK ? 4 : 10,
+};
+let slowRows: SlowRowResult[] | undefined;
+let slowError: string | undefined;
+if (ONLY === undefined || ONLY === 'slow') {
+  if (!JSON_OUT) process.stderr.write('running slowMembers n=100, Lifeguard off and on … ');
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--slow-row', JSON.stringify(slowSpec)],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  if (child.status === 0) slowRows = JSON.parse(child.stdout.trim().split('\n').pop()!) as SlowRowResult[];
+  else
+    slowError = `slowMembers failed (${child.status ?? child.signal}): ${child.stderr.trim().split('\n').pop()}`;
+  if (JSON_OUT) {
+    for (const r of slowRows ?? []) process.stdout.write(`${JSON.stringify(r)}\n`);
+    if (slowError !== undefined) process.stderr.write(`${slowError}\n`);
+  } else {
+    process.stderr.write(slowRows === undefined ? `${slowError}\n` : 'done\n');
+  }
+}
+
 if (JSON_OUT) process.exit(0);
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -392,3 +428,31 @@ console.log(
       }),
   ),
 );
+
+// Where the bytes go (issue 15 item 3): B/s per member by message kind over the quiet stretch.
+const kinds = [...new Set(done.flatMap((d) => Object.keys(d.extras?.bytesByKind ?? {})))].sort();
+if (kinds.length > 0) {
+  console.log('');
+  console.log(
+    'Where the bytes go: B/s per member by message kind, quiet stretch (members piggybacked included).',
+  );
+  console.log('');
+  console.log(
+    table(
+      ['N', 'loss', 'link', ...kinds],
+      done
+        .filter((d) => d.extras !== undefined)
+        .map(({ spec, extras: e }) => [
+          fmt(spec.n, 0),
+          `${spec.loss * 100} %`,
+          `${spec.delayMs}+${spec.jitterMs} ms`,
+          ...kinds.map((k) => fmt(e!.bytesByKind[k] ?? 0, 0)),
+        ]),
+    ),
+  );
+}
+
+if (slowRows !== undefined || slowError !== undefined) {
+  console.log('');
+  console.log(slowRows === undefined ? slowError : slowRowsTable(slowSpec, slowRows));
+}

@@ -68,6 +68,7 @@ const MESSAGES: Record<MessageType, Message<BrowserIdentity>> = {
   'feed-request': { type: 'feed-request', cursor: 1 },
   broadcast: { type: 'broadcast' },
   'turn-undead': { type: 'turn-undead' },
+  nack: { type: 'nack', probeNumber: 7 },
 };
 
 function header(src: BrowserIdentity, dst: BrowserIdentity, message: Message<BrowserIdentity>) {

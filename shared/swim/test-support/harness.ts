@@ -16,6 +16,7 @@ export interface NodeOptions {
   config?: Config;
   seed?: number;
   broadcastHandler?: BroadcastHandler<TestId, Invalidates>;
+  lifeguard?: boolean;
 }
 
 /** A core with a test identity, the `simple()` config and a fixed seed, and a runtime to drain. */
@@ -26,6 +27,7 @@ export function makeNode(identity: TestId, opts: NodeOptions = {}): { swim: Test
     rng: seededRng(opts.seed ?? 0xf0ca),
     codec: testCodec(),
     ...(opts.broadcastHandler !== undefined ? { broadcastHandler: opts.broadcastHandler } : {}),
+    ...(opts.lifeguard !== undefined ? { lifeguard: opts.lifeguard } : {}),
   });
   return { swim, rt: new AccumulatingRuntime<TestId>() };
 }
