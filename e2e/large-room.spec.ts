@@ -19,7 +19,7 @@ declare global {
     __members?: {
       rooms: {
         members(): { id: string; state: string }[];
-        stats(): { mesh: { open: number; pending: number } };
+        stats(): { mesh: { open: number; pending: number; sameBrowserOpen?: number } };
       }[];
       leaves: string[][];
     };
@@ -67,7 +67,8 @@ function readPage(page: Page) {
         .members()
         .filter((m) => m.state !== 'down')
         .map((m) => m.id),
-      links: r.stats().mesh.open + r.stats().mesh.pending,
+      // WebRTC links only: members of one page also meet over BroadcastChannel, outside the budget.
+      links: r.stats().mesh.open + r.stats().mesh.pending - (r.stats().mesh.sameBrowserOpen ?? 0),
       leaves: window.__members!.leaves[i]!.slice(),
     })),
   );
