@@ -1,7 +1,8 @@
 import type { Clock, Logger } from '../../shared/host/index';
-import { silentLogger } from '../../shared/host/index';
+import { OverlayTopology, silentLogger } from '../../shared/host/index';
 import { memberKeyFromSecret } from '../../shared/signaling/member-key';
 import { BinaryCodec, browserIdentityCodec, type Rng, seededRng } from '../../shared/swim/index';
+import { linkReserve, ringsForBudget } from '../mesh/link-keeper';
 import type { Mesh } from '../mesh/mesh';
 import { SameBrowserMesh } from '../mesh/same-browser';
 import { Bootstrapper } from '../runtime/bootstrap';
@@ -25,6 +26,9 @@ function randomSeed(): number {
   globalThis.crypto.getRandomValues(word);
   return word[0]!;
 }
+
+/** The mesh's default link budget (`MeshInit.maxConnections`). */
+const DEFAULT_MAX_CONNECTIONS = 32;
 
 /** Reads a SWIM packet's sender with the core's own codec (the mesh checks it is the channel's peer). */
 const sourceCodec = new BinaryCodec(browserIdentityCodec);
@@ -115,6 +119,15 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     (addr) => changedMetadata.add(addr),
     isGoneMember((addr) => host?.member(addr)),
   );
+  // A full mesh while the room fits the link budget (less a reserve for joiners' first links);
+  // past it, K rings over the view (DESIGN §8).
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const topology = new OverlayTopology({
+    self: identity.addr,
+    rings: ringsForBudget(maxConnections),
+    maxLinks: maxConnections - linkReserve(maxConnections),
+    isLinked: (addr) => host?.reachable(addr) ?? false,
+  });
   host = new SwimHost<MetadataKey>({
     identity,
     config: options.config,
@@ -123,6 +136,8 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     broadcastHandler: metadataStore,
     clock,
     logger,
+    topology,
+    linkBudget: maxConnections,
   });
   // A tab of this browser, heard without the server: ask it to let us in, as a server-given peer.
   sameBrowser?.on('peer-open', (addr) => {

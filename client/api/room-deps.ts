@@ -1,7 +1,7 @@
 import type { Clock, Logger } from '../../shared/host/index';
 import type { Rng } from '../../shared/swim/index';
 import type { OpenBroadcastChannel } from '../mesh/broadcast-channel-link';
-import type { Mesh, MeshStats, ServerSignaling } from '../mesh/mesh';
+import type { Mesh, MeshStatsDetail, ServerSignaling } from '../mesh/mesh';
 import type { KeyValueStorage } from '../runtime/identity-store';
 import type { KeyClaims } from '../runtime/key-claims';
 import type { LifecycleTarget } from '../runtime/lifecycle';
@@ -49,7 +49,7 @@ export interface SameBrowserEnv {
 
 /** `room.stats()`: the mesh's counters, the core's backlog and the host's counters. */
 export interface RoomStats extends HostStats, Omit<CoreStats, 'connectionState'> {
-  readonly mesh: MeshStats;
+  readonly mesh: MeshStatsDetail;
   readonly members: number;
   readonly connectionState: string;
   /** App frames dropped because they were malformed or spoofed. */

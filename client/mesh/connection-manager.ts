@@ -36,6 +36,8 @@ export interface ConnectionStats {
   readonly refused: number;
   /** Attempts that failed (timeout, busy peer, channel failure) and were retried or given up. */
   readonly failedAttempts: number;
+  /** Links (connection objects) ever created, ours and answers to peers'. */
+  readonly linksCreated: number;
 }
 
 export class ConnectionManager {
@@ -57,7 +59,11 @@ export class ConnectionManager {
   }
 
   get stats(): ConnectionStats {
-    return { refused: this.#budget.refused, failedAttempts: this.#links.failedAttempts };
+    return {
+      refused: this.#budget.refused,
+      failedAttempts: this.#links.failedAttempts,
+      linksCreated: this.#links.linksCreated,
+    };
   }
 
   /** Asks for a link; see `Mesh.connect`. */
@@ -90,6 +96,14 @@ export class ConnectionManager {
 
   isOpen(addr: PeerAddr): boolean {
     return this.#links.get(addr)?.state.phase === 'open';
+  }
+
+  /** Every peer held: `open`, or `opening` while negotiating or backing off before a retry. */
+  links(): Map<PeerAddr, 'opening' | 'open'> {
+    const links = new Map<PeerAddr, 'opening' | 'open'>();
+    for (const peer of this.#links.peers())
+      links.set(peer.addr, peer.state.phase === 'open' ? 'open' : 'opening');
+    return links;
   }
 
   openPeers(): PeerAddr[] {

@@ -63,6 +63,8 @@ export interface Peer {
 export class LinkLifecycle {
   /** Attempts that failed (timeout, busy peer, channel failure) and were retried or given up. */
   failedAttempts = 0;
+  /** Links (connection objects) ever created: Chrome frees one only on GC, so this must stay low. */
+  linksCreated = 0;
   /** This mesh's page instance: named in our session ids and answers (see `SessionId`). */
   readonly instance: string;
   readonly #init: ResolvedMeshInit;
@@ -201,6 +203,7 @@ export class LinkLifecycle {
   /** A link for `peer`'s current attempt; its events count only while it is still the peer's link. */
   #createLink(peer: Peer, initiator: boolean): Link {
     let link: Link | undefined;
+    this.linksCreated += 1;
     const current = () =>
       link !== undefined &&
       this.#peers.get(peer.addr) === peer &&

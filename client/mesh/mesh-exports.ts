@@ -12,12 +12,13 @@ export type {
   Mesh,
   MeshEvents,
   MeshStats,
+  MeshStatsDetail,
   PeerAddr,
   ServerSignaling,
+  SignalRoutes,
 } from './mesh';
 export type { MeshInit } from './mesh-init';
 export { InvalidMeshInitError } from './mesh-init';
-export type { MeshStatsDetail } from './mesh-node';
 export { MeshNode } from './mesh-node';
 export type { SimplePeerConstructor, SimplePeerRuntime } from './simple-peer-types';
 export type { WebRtcMeshInit } from './webrtc-mesh';

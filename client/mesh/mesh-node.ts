@@ -7,25 +7,13 @@ import { isMemberAddr } from '../../shared/swim/index';
 import { ConnectionManager, type SignalPath } from './connection-manager';
 import { decodeFrame, encodeFrame } from './frame';
 import type { LinkDriver } from './link';
-import type { FrameKind, Mesh, MeshEvents, MeshStats, PeerAddr } from './mesh';
+import type { FrameKind, Mesh, MeshEvents, MeshStatsDetail, PeerAddr, SignalRoutes } from './mesh';
 import { type MeshInit, type ResolvedMeshInit, resolveMeshInit } from './mesh-init';
 import { decodeRelayedSignal, encodeRelayedSignal, type RelayedSignal } from './signal-frame';
 import { parseSignalMessage, type SignalMessage } from './signal-message';
 import { SignalRouter } from './signal-router';
 
-/** `MeshStats` plus the counters that explain them. */
-export interface MeshStatsDetail extends MeshStats {
-  /** Peers backing off before another attempt (they count against the budget). */
-  readonly backingOff: number;
-  /** Connections refused by the budget, ours and our peers'. */
-  readonly refused: number;
-  /** Connection attempts that failed (timeout, busy peer, channel failure). */
-  readonly failedAttempts: number;
-  /** Signal copies forwarded for other members. */
-  readonly relayed: number;
-  /** Signal copies dropped as duplicates or out of hops. */
-  readonly relayDropped: number;
-}
+export type { MeshStatsDetail } from './mesh';
 
 /** A `Mesh` over any `LinkDriver`. Use `createWebRtcMesh` or `InMemoryNetwork.createMesh`. */
 export class MeshNode implements Mesh {
@@ -44,10 +32,12 @@ export class MeshNode implements Mesh {
     spoofedDropped: 0,
     lossDropped: 0,
     malformedDropped: 0,
+    signalsViaServer: 0,
   };
   readonly #unsubscribeServer: () => void;
   #loss = 0;
   #closed = false;
+  #routes: SignalRoutes | undefined;
 
   /** Throws `InvalidMeshInitError` on a bad option (nothing is created then). */
   constructor(init: MeshInit, driver: LinkDriver) {
@@ -61,6 +51,7 @@ export class MeshNode implements Mesh {
       relayFanout: resolved.relayFanout,
       isOpen: (addr) => this.isOpen(addr),
       openPeers: () => this.openPeers(),
+      nextHops: (to) => this.#routes?.nextHops(to),
       sendSignalFrame: (to, signal) => this.#sendSignalFrame(to, signal),
       deliver: (from, sessionId, data) => this.#manager.handleSignal(from, sessionId, data, 'mesh'),
     });
@@ -101,6 +92,14 @@ export class MeshNode implements Mesh {
     return this.#manager.isOpen(addr);
   }
 
+  links(): Map<PeerAddr, 'opening' | 'open'> {
+    return this.#manager.links();
+  }
+
+  setRoutes(routes: SignalRoutes | undefined): void {
+    this.#routes = routes;
+  }
+
   openPeers(): PeerAddr[] {
     return this.#manager.openPeers();
   }
@@ -128,6 +127,11 @@ export class MeshNode implements Mesh {
       failedAttempts: this.#manager.stats.failedAttempts,
       relayed: this.#router.stats.relayed,
       relayDropped: this.#router.stats.relayDropped,
+      linksCreated: this.#manager.stats.linksCreated,
+      signalsDirect: this.#router.stats.sentDirect,
+      signalsRouted: this.#router.stats.sentRouted,
+      signalsFlooded: this.#router.stats.sentFlooded,
+      signalsViaServer: this.#counters.signalsViaServer,
     };
   }
 
@@ -242,6 +246,7 @@ export class MeshNode implements Mesh {
   #sendViaServer(to: PeerAddr, sessionId: string, data: SignalMessage): Promise<boolean> | undefined {
     const server = this.#init.server;
     if (server === undefined || this.#closed) return undefined;
+    this.#counters.signalsViaServer += 1;
     return server.send(to, sessionId, data).catch((error: unknown) => {
       this.#init.logger.warn('mesh: server signaling failed', { peer: to, error: String(error) });
       return false;

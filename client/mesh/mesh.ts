@@ -41,6 +41,42 @@ export interface MeshStats {
   readonly malformedDropped: number;
 }
 
+/** `MeshStats` plus the counters that explain them. */
+export interface MeshStatsDetail extends MeshStats {
+  /** Peers backing off before another attempt (they count against the budget). */
+  readonly backingOff: number;
+  /** Connections refused by the budget, ours and our peers'. */
+  readonly refused: number;
+  /** Connection attempts that failed (timeout, busy peer, channel failure). */
+  readonly failedAttempts: number;
+  /** Signal copies forwarded for other members. */
+  readonly relayed: number;
+  /** Signal copies dropped as duplicates or out of hops. */
+  readonly relayDropped: number;
+  /**
+   * Connection objects (`RTCPeerConnection`s) ever created by this mesh, ours and answers to peers'.
+   * Chrome frees one only on garbage collection and refuses past ~500 per page, so it must stay low.
+   */
+  readonly linksCreated: number;
+  /** Signals (ours and relayed) sent straight to their target on our link to it. */
+  readonly signalsDirect: number;
+  /** Signals (ours and relayed) sent one hop closer along a route over the overlay. */
+  readonly signalsRouted: number;
+  /** Signals (ours and relayed) flooded to random links: no link to the target and no route. */
+  readonly signalsFlooded: number;
+  /** Signals sent through the signaling server (bootstrap, or the fallback). */
+  readonly signalsViaServer: number;
+}
+
+/**
+ * Which way a relayed signal goes when we hold no link to its target: the next hops on a route over
+ * the room's overlay, computed from our view (a large room's topology provides it).
+ */
+export interface SignalRoutes {
+  /** Members we should hold a link to that are one hop closer to `to`; none when there is no route. */
+  nextHops(to: PeerAddr): readonly PeerAddr[];
+}
+
 export interface MeshEvents {
   /** A SWIM packet from `from` (its src was checked against the channel's peer). */
   swim: (from: PeerAddr, bytes: Uint8Array) => void;
@@ -65,8 +101,16 @@ export interface Mesh {
   sendApp(to: PeerAddr, bytes: Uint8Array): boolean;
   isOpen(addr: PeerAddr): boolean;
   openPeers(): PeerAddr[];
+  /** Every peer held, opened by either end: `open`, or `opening` (negotiating or backing off). */
+  links(): Map<PeerAddr, 'opening' | 'open'>;
+  /**
+   * Routes relayed signals over the overlay from now on: along `routes.nextHops`, never flooded, the
+   * server when no hop is open (`undefined`: back to flooding a few random links when we hold no link
+   * to the target, as a full mesh does). Changes only where later signals go.
+   */
+  setRoutes(routes: SignalRoutes | undefined): void;
   on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void;
-  stats(): MeshStats;
+  stats(): MeshStatsDetail;
   /** Drops this fraction (0–1) of outgoing and incoming frames, for the demo's loss slider. */
   setLoss(fraction: number): void;
   close(): void;

@@ -11,7 +11,7 @@ import { createNanoEvents } from 'nanoevents';
 import { type Logger, silentLogger } from '../../shared/host/index';
 import { createBroadcastChannelDriver, type OpenBroadcastChannel } from './broadcast-channel-link';
 import { BroadcastChannelSignaling, sameBrowserChannelName } from './broadcast-channel-signaling';
-import type { Mesh, MeshEvents, MeshStats, PeerAddr } from './mesh';
+import type { Mesh, MeshEvents, MeshStatsDetail, PeerAddr, SignalRoutes } from './mesh';
 import type { MeshInit } from './mesh-init';
 import { MeshNode } from './mesh-node';
 
@@ -28,7 +28,7 @@ export interface SameBrowserMeshInit
 }
 
 /** `MeshStats` of both sides (frames and drops summed), plus the same-browser links on their own. */
-export interface SameBrowserMeshStats extends MeshStats {
+export interface SameBrowserMeshStats extends MeshStatsDetail {
   /** Links open over BroadcastChannel (counted in `open` too). */
   readonly sameBrowserOpen: number;
 }
@@ -107,6 +107,18 @@ export class SameBrowserMesh implements Mesh {
     return this.#local.isOpen(addr) || this.#remote.isOpen(addr);
   }
 
+  /** Both sides' peers; a peer open on either side is `open`. */
+  links(): Map<PeerAddr, 'opening' | 'open'> {
+    const links = this.#remote.links();
+    for (const [addr, state] of this.#local.links()) if (links.get(addr) !== 'open') links.set(addr, state);
+    return links;
+  }
+
+  /** Routes the WebRTC side's relayed signals (the same-browser side signals over its channel). */
+  setRoutes(routes: SignalRoutes | undefined): void {
+    this.#remote.setRoutes(routes);
+  }
+
   openPeers(): PeerAddr[] {
     return [...new Set([...this.#local.openPeers(), ...this.#remote.openPeers()])];
   }
@@ -136,6 +148,7 @@ export class SameBrowserMesh implements Mesh {
       spoofedDropped: remote.spoofedDropped + local.spoofedDropped,
       lossDropped: remote.lossDropped + local.lossDropped,
       malformedDropped: remote.malformedDropped + local.malformedDropped,
+      linksCreated: remote.linksCreated + local.linksCreated,
       sameBrowserOpen: local.open,
     };
   }

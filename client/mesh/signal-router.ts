@@ -1,7 +1,9 @@
 /**
  * Mesh-relayed signaling: sends our signals towards a member through open links, and forwards other
- * members' signals. A relay sends straight to the target when it holds a link to it, else to a few
- * random open links (bounded fanout) while hops remain; copies already seen are dropped.
+ * members' signals. A relay sends straight to the target when it holds a link to it; else along the
+ * route its view gives (`nextHops`: the links one hop closer on a shortest path over the overlay, in a
+ * large room); else to a few random open links (bounded fanout). Each hop spends one of the signal's
+ * ttl, and copies already seen are dropped.
  */
 
 import { type Rng, shuffle } from '../../shared/swim/index';
@@ -18,6 +20,12 @@ export interface SignalRouterHost {
   readonly relayFanout: number;
   isOpen(addr: PeerAddr): boolean;
   openPeers(): PeerAddr[];
+  /**
+   * The links one hop closer to `to` on a route over the overlay (any order; unlinked ones are
+   * skipped; none: no path, so the origin falls back to the server). Undefined without an overlay
+   * (a full mesh): the signal floods to a few random links instead.
+   */
+  nextHops(to: PeerAddr): readonly PeerAddr[] | undefined;
   /** Sends a relayed signal on the open link to `neighbour`; false when it could not. */
   sendSignalFrame(neighbour: PeerAddr, signal: RelayedSignal): boolean;
   /** A signal addressed to us arrived through the mesh. */
@@ -30,12 +38,24 @@ export interface SignalRouterStats {
   relayed: number;
   /** Signal copies dropped because we had seen them already, or they ran out of hops. */
   relayDropped: number;
+  /** Signals (ours or relayed) sent straight to their target, on our link to it. */
+  sentDirect: number;
+  /** Signals (ours or relayed) sent along a route over the overlay (`nextHops`). */
+  sentRouted: number;
+  /** Signals (ours or relayed) flooded to random links: no link to the target and no route. */
+  sentFlooded: number;
 }
 
 const SEEN_CAPACITY = 4096;
 
 export class SignalRouter {
-  readonly stats: SignalRouterStats = { relayed: 0, relayDropped: 0 };
+  readonly stats: SignalRouterStats = {
+    relayed: 0,
+    relayDropped: 0,
+    sentDirect: 0,
+    sentRouted: 0,
+    sentFlooded: 0,
+  };
   readonly #host: SignalRouterHost;
   readonly #seen = new BoundedSet<string>(SEEN_CAPACITY);
   #seq = 0;
@@ -92,12 +112,48 @@ export class SignalRouter {
     }
   }
 
+  /** Sends `signal` on its way; returns the neighbours it left through and counts how. */
   #route(signal: RelayedSignal, cameFrom: PeerAddr | undefined): PeerAddr[] {
     const host = this.#host;
-    if (host.isOpen(signal.to)) return host.sendSignalFrame(signal.to, signal) ? [signal.to] : [];
-    const candidates = host.openPeers().filter((addr) => addr !== cameFrom && addr !== signal.from);
-    return shuffle(host.rng, candidates)
-      .slice(0, host.relayFanout)
+    if (host.isOpen(signal.to)) {
+      const sent = host.sendSignalFrame(signal.to, signal) ? [signal.to] : [];
+      if (sent.length > 0) this.stats.sentDirect += 1;
+      return sent;
+    }
+    const usable = (addr: PeerAddr) => addr !== cameFrom && addr !== signal.from && addr !== host.self;
+    const route = host.nextHops(signal.to);
+    if (route !== undefined) {
+      // Over the overlay: one hop closer each time (the ttl covers its diameter).
+      // The origin sends on a few first hops for redundancy; each relay on one, so copies don't
+      // multiply by the fanout at every hop (measured: 12,000 routed copies for 30 members).
+      const routed = this.#sendToSome(
+        route.filter((addr) => usable(addr) && host.isOpen(addr)),
+        signal,
+        cameFrom === undefined ? host.relayFanout : 1,
+      );
+      if (routed.length > 0) {
+        this.stats.sentRouted += 1;
+        return routed;
+      }
+      // A relay never floods: in a room of hundreds a flood costs every member CPU for each link
+      // anyone sets up. Our own signal with no open hop on a path (a joiner holds only its bootstrap
+      // links) goes to a few open links, which route it on.
+      if (cameFrom !== undefined) return [];
+    }
+    const flooded = this.#sendToSome(host.openPeers().filter(usable), signal);
+    if (flooded.length > 0) this.stats.sentFlooded += 1;
+    return flooded;
+  }
+
+  /** Sends to up to `most` (default `relayFanout`) of `candidates`, chosen at random; returns those that took it. */
+  #sendToSome(
+    candidates: readonly PeerAddr[],
+    signal: RelayedSignal,
+    most = this.#host.relayFanout,
+  ): PeerAddr[] {
+    const host = this.#host;
+    return shuffle(host.rng, [...candidates])
+      .slice(0, most)
       .filter((addr) => host.sendSignalFrame(addr, signal));
   }
 }

@@ -186,6 +186,8 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
       if (this.candidates.size > 16) this.candidates.clear();
       for (const p of this.candidates) if (mesh.isOpen(p)) this.host.announce(p);
     }
+    // A full mesh re-links to every member; past the budget the host's link keeper decides.
+    if (this.host.overlayMode) return;
     for (const m of this.host.members()) {
       if (!mesh.isOpen(m.id.addr)) mesh.connect(m.id.addr);
     }

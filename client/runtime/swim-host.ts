@@ -3,6 +3,7 @@ import {
   type HostLoopStats,
   type HostPort,
   type Logger,
+  type OverlayTopology,
   silentLogger,
 } from '../../shared/host/index';
 import {
@@ -19,6 +20,7 @@ import {
   type Runtime,
   Swim,
 } from '../../shared/swim/index';
+import { LinkKeeper, overlayRoutes } from '../mesh/link-keeper';
 import type { Mesh, PeerAddr } from '../mesh/mesh';
 import { type Clock, systemClock } from './clock';
 import { Emitter } from './emitter';
@@ -37,6 +39,25 @@ export interface SwimHostInit<K extends Invalidates> {
   readonly pauseThresholdMs?: number;
   /** How long a Down member's link is kept before it is closed (it may come back). Default 15 s. */
   readonly disconnectDownAfterMs?: number;
+  /**
+   * A large room's topology: the host loop feeds it the core's view and switches the core's overlay
+   * mode with it; while its mode is 'overlay' the mesh holds only the links it wants (through a
+   * `LinkKeeper`) and relays signals along its routes. Default none: a full mesh at any size.
+   */
+  readonly topology?: OverlayTopology;
+  /**
+   * The mesh's `maxConnections`: in overlay mode a link that lingers past its time gives its slot to a
+   * wanted one. Default: none (the mesh refuses past its own cap).
+   */
+  readonly linkBudget?: number;
+  /** How often the links are re-planned in overlay mode, so lingering links expire. Default 1,000 ms. */
+  readonly linkTickMs?: number;
+  /**
+   * In overlay mode, how long a member whose open link closed still counts as reachable (`reachable`)
+   * so the core keeps probing it: a tab that dies closes its links, and the core skips members it
+   * can't reach, so without this nobody would ever suspect it. Default 30,000 ms.
+   */
+  readonly lostLinkProbeMs?: number;
 }
 
 export interface SwimHostEvents {
@@ -85,6 +106,15 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
   private readonly unsubscribers: Array<() => void> = [];
   private wakeHandle: unknown;
   private dispatching = false;
+  private readonly topology: OverlayTopology | undefined;
+  private readonly keeper: LinkKeeper | undefined;
+  private readonly linkTickMs: number;
+  private linkTick: unknown;
+  /** Active members whose open link closed (overlay mode), and when: still probed for a while. */
+  private readonly lostLinks = new Map<PeerAddr, number>();
+  private readonly lostLinkProbeMs: number;
+  /** The topology's mode at the last `keepLinks`, to see it switch back to a full mesh. */
+  private linkMode: 'mesh' | 'overlay' = 'mesh';
 
   constructor(init: SwimHostInit<K>) {
     this.mesh = init.mesh;
@@ -107,13 +137,31 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     this.loop = new HostLoop<Id>({
       core: this.core,
       port: this,
+      ...(init.topology === undefined ? {} : { topology: init.topology }),
       ...(init.pauseThresholdMs === undefined ? {} : { pauseThresholdMs: init.pauseThresholdMs }),
     });
+    this.topology = init.topology;
+    this.lostLinkProbeMs = init.lostLinkProbeMs ?? 30_000;
+    this.linkTickMs = init.linkTickMs ?? 1_000;
+    if (this.topology !== undefined) {
+      this.keeper = new LinkKeeper(
+        this.mesh,
+        init.linkBudget === undefined ? {} : { maxLinks: init.linkBudget },
+      );
+      this.scheduleLinkTick();
+    }
     this.unsubscribers.push(
       this.mesh.on('swim', (from, bytes) => this.handlePacket(from, bytes)),
       this.mesh.on('peer-open', (addr) => {
         // A link that came up for a member we already know: nothing to do but stop a pending close.
+        this.lostLinks.delete(addr);
         if (this.active.has(addr)) this.cancelDisconnect(addr);
+      }),
+      this.mesh.on('peer-close', (addr) => {
+        // Only a link we want: one the keeper closed on purpose (or a stranger's) is not a loss.
+        if (this.overlayMode && this.active.has(addr) && this.topology?.wantedLinks().includes(addr)) {
+          this.lostLinks.set(addr, this.clock.now());
+        }
       }),
     );
   }
@@ -121,6 +169,25 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
   /** Our current identity. */
   get identity(): Id {
     return this.core.identity;
+  }
+
+  /**
+   * Whether the room rides the overlay now (a topology in 'overlay' mode): the mesh then holds only
+   * the topology's links, so nobody should ask it for a link to every member.
+   */
+  get overlayMode(): boolean {
+    return this.topology?.mode === 'overlay';
+  }
+
+  /**
+   * Whether the core may address `addr` (the topology's `isLinked`): a link is open, or in overlay
+   * mode the member's open link closed less than `lostLinkProbeMs` ago — probes to it then fail as
+   * they would in a full mesh, so a tab that died is suspected and declared Down. Reads only.
+   */
+  reachable(addr: PeerAddr): boolean {
+    if (this.mesh.isOpen(addr)) return true;
+    const lost = this.lostLinks.get(addr);
+    return lost !== undefined && this.clock.now() - lost < this.lostLinkProbeMs;
   }
 
   /** Whether the core knows at least one active member. */
@@ -207,13 +274,17 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     for (const u of this.unsubscribers) u();
     for (const h of this.pendingDisconnects.values()) this.clock.clearTimeout(h);
     this.pendingDisconnects.clear();
+    this.clock.clearTimeout(this.linkTick);
+    this.linkTick = undefined;
+    this.mesh.setRoutes(undefined);
   }
 
   // HostPort: what the loop calls.
 
   send(to: Id, bytes: Uint8Array): boolean {
     if (this.mesh.sendSwim(to.addr, bytes)) return true;
-    if (this.active.has(to.addr)) this.mesh.connect(to.addr);
+    // In overlay mode only the keeper asks for links: a reply to a stranger must not open one.
+    if (this.active.has(to.addr) && !this.overlayMode) this.mesh.connect(to.addr);
     return false;
   }
 
@@ -242,6 +313,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       this.track(n);
       this.outbox.push(n);
     }
+    this.keepLinks();
     this.dispatch();
   }
 
@@ -254,21 +326,61 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     return this.loop.call(this.clock.now(), this.clock.wallNow(), fn);
   }
 
-  /** Keeps the set of active addrs and the mesh in step with the core's notifications. */
+  /**
+   * Keeps the set of active addrs and the mesh in step with the core's notifications (the host loop
+   * has fed the topology's view already). In overlay mode the keeper holds the links (`keepLinks`).
+   */
   private track(n: Notification<Id>): void {
     switch (n.type) {
       case 'member-up':
         this.active.add(n.id.addr);
         this.cancelDisconnect(n.id.addr);
-        this.mesh.connect(n.id.addr);
+        if (!this.overlayMode) this.mesh.connect(n.id.addr);
         return;
       case 'member-down':
         this.active.delete(n.id.addr);
-        this.scheduleDisconnect(n.id.addr);
+        this.lostLinks.delete(n.id.addr);
+        if (!this.overlayMode) this.scheduleDisconnect(n.id.addr);
         return;
       default:
         return;
     }
+  }
+
+  /**
+   * In overlay mode, plans the links against the topology's wanted set and applies the plan (open
+   * before close, lingering links closed only later). A full mesh needs nothing here.
+   */
+  private keepLinks(): void {
+    if (this.keeper === undefined || this.topology === undefined || this.loop.isStopped) return;
+    const mode = this.topology.mode;
+    const switched = mode !== this.linkMode;
+    this.linkMode = mode;
+    // Signals follow the overlay's routes in overlay mode; a full mesh floods them to a few links.
+    if (switched) {
+      const topology = this.topology;
+      this.mesh.setRoutes(
+        mode === 'overlay' ? overlayRoutes(topology, (a) => this.mesh.isOpen(a)) : undefined,
+      );
+    }
+    if (mode === 'mesh') {
+      // Back under the budget: a full mesh again, so link to every active member.
+      if (switched) for (const addr of this.active) this.mesh.connect(addr);
+      return;
+    }
+    // Pending full-mesh disconnects would fight the keeper's own linger: it decides now.
+    for (const h of this.pendingDisconnects.values()) this.clock.clearTimeout(h);
+    this.pendingDisconnects.clear();
+    this.keeper.apply(this.clock.now(), this.topology.wantedLinks());
+  }
+
+  private scheduleLinkTick(): void {
+    this.linkTick = this.clock.setTimeout(() => {
+      this.linkTick = undefined;
+      if (this.loop.isStopped) return;
+      this.keepLinks();
+      this.scheduleLinkTick();
+    }, this.linkTickMs);
   }
 
   private scheduleDisconnect(addr: PeerAddr): void {

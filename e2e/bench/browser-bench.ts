@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { Command, InvalidArgumentError } from 'commander';
 import { type BuiltPage, buildPage, OUT_DIR, type System } from './build-pages';
+import { formatLargeRow, runLargeRoom } from './large-room';
 import {
   cleanupAll,
   freePort,
@@ -70,6 +71,15 @@ const program = new Command('bench:browser')
     positiveInt,
   )
   .option('--system <name...>', 'only these systems (shoal, y-webrtc)')
+  .option('--large', 'one large Shoal room instead: pages × members per page, a hold, a page crash', false)
+  .option('--pages <p>', '--large: pages, each its own browser context (default 10)', positiveInt)
+  .option('--per-page <m>', '--large: members per page (default 10)', positiveInt)
+  .option('--hold <s>', '--large: seconds to hold with no false Down (default 120)', positiveInt)
+  .option(
+    '--max-connections <k>',
+    "--large: every member's maxConnections (default: the default, 32)",
+    positiveInt,
+  )
   .addHelpText(
     'after',
     `
@@ -93,11 +103,17 @@ interface Options {
   reps?: number;
   window?: number;
   system?: string[];
+  large: boolean;
+  pages?: number;
+  perPage?: number;
+  hold?: number;
+  maxConnections?: number;
 }
 
 async function main(): Promise<void> {
   const opts = program.parse().opts<Options>();
   installExitHandlers();
+  if (opts.large) return large(opts);
   const ns = opts.n ?? (opts.quick ? [8] : [4, 8, 16]);
   const reps = opts.reps ?? (opts.quick ? 3 : 5);
   const windowMs = (opts.window ?? 15) * 1000;
@@ -274,6 +290,83 @@ async function main(): Promise<void> {
   say('');
   for (const line of goalLines(rows, built)) say(line);
   if (opts.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+  clearTimeout(watchdog);
+}
+
+/** Starts the project's signaling server on a free port, serving `staticDir`; returns its URL. */
+async function startShoalSignaling(staticDir: string): Promise<string> {
+  const port = await freePort();
+  const p = startProcess('shoal signaling', process.execPath, [
+    '--import',
+    'tsx',
+    join(ROOT, 'signaling-server/main.ts'),
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--log-level',
+    'warn',
+    '--static-dir',
+    staticDir,
+  ]);
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, p.output);
+  return `http://127.0.0.1:${port}`;
+}
+
+/** `--large`: one room of pages × members per page over real WebRTC (see large-room.ts). */
+async function large(opts: Options): Promise<void> {
+  const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
+  const progress = (line: string) => process.stderr.write(`  ${line}\n`);
+  const pages = opts.pages ?? 10;
+  const perPage = opts.perPage ?? 10;
+  const hold = opts.hold ?? 120;
+  const budgetMs = (6 * 60 + hold) * 1000;
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: over its ${Math.round(budgetMs / 60_000)} min budget; stopping\n`);
+    void cleanupAll().finally(() => process.exit(2));
+  }, budgetMs);
+  watchdog.unref();
+  progress('building the large-room page (Vite)…');
+  const page = await buildPage('shoal-large');
+  const signaling = await startShoalSignaling(join(OUT_DIR, 'shoal-large'));
+  const pagesBase = await serveStatic(OUT_DIR);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+    ],
+  });
+  onCleanup(() => browser.close());
+  const started = Date.now();
+  const row = await runLargeRoom({
+    browser,
+    pageUrl: `${pagesBase}${page.path}`,
+    signaling,
+    room: `large-${Math.random().toString(36).slice(2, 8)}`,
+    pages,
+    perPage,
+    holdSeconds: hold,
+    maxConnections: opts.maxConnections,
+    joinTimeoutMs: 60_000 + 1_000 * pages * perPage,
+    crashCapMs: 60_000,
+    progress,
+  });
+  const cpu = cpus();
+  say('');
+  say('Browser benchmark: one large Shoal room (each page its own browser context; WebRTC on loopback)');
+  say(`date      ${new Date().toISOString()}`);
+  say(
+    `machine   ${hostname()}: ${cpu[0]?.model ?? '?'} × ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM, ` +
+      `Linux ${release()}, Node ${process.version}, Chromium ${browser.version()}; took ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+  say(formatLargeRow(row));
+  if (opts.json) process.stdout.write(`${JSON.stringify(row)}\n`);
   clearTimeout(watchdog);
 }
 

@@ -16,9 +16,12 @@ export const OUT_DIR = resolve(here, '../../dist/bench');
 export const PAGES = {
   shoal: { html: 'shoal.html', dir: 'shoal' },
   'y-webrtc': { html: 'y-webrtc.html', dir: 'y-webrtc' },
+  'shoal-large': { html: 'shoal-large.html', dir: 'shoal-large' },
 } as const;
 
-export type System = keyof typeof PAGES;
+export type Page = keyof typeof PAGES;
+/** The systems the comparison runs (the large-room page is Shoal's alone). */
+export type System = Exclude<Page, 'shoal-large'>;
 
 export interface BuiltPage {
   /** Path of the page under the static server's root, e.g. `/shoal/shoal.html`. */
@@ -66,7 +69,7 @@ function partsOf(output: unknown): BuiltPage['parts'] {
 }
 
 /** Builds one page into dist/bench/<dir> (each on its own, so no chunk is shared between systems). */
-export async function buildPage(system: System): Promise<BuiltPage> {
+export async function buildPage(system: Page): Promise<BuiltPage> {
   const page = PAGES[system];
   const outDir = join(OUT_DIR, page.dir);
   const output = await build({

@@ -1,0 +1,109 @@
+/**
+ * A room larger than its members' link budget over real WebRTC from Node (@roamhq/wrtc), against the
+ * real signaling server: it converges and holds with no false leave, every member within its budget.
+ * (A member killed without a goodbye being dropped by all is not met yet: below.)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { joinRoom, type Room } from './node';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
+    });
+  });
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A member in a process of its own, so it can be killed as a crashed tab dies. */
+function spawnMember(url: string, room: string, maxConnections: number): ChildProcess {
+  const code = `import { joinRoom } from './client/node.ts';
+joinRoom({ signaling: ${JSON.stringify(url)}, room: ${JSON.stringify(room)}, metadata: { bot: 'child' }, maxConnections: ${maxConnections} });`;
+  return spawn(TSX, ['--eval', code], { cwd: ROOT, stdio: 'ignore' });
+}
+
+describe('a large room over WebRTC from Node', () => {
+  let server: ChildProcess;
+  let child: ChildProcess | undefined;
+  let url = '';
+  const rooms: Array<Room<{ bot: number | string }>> = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    server = spawn(TSX, ['signaling-server/main.ts', '--port', String(port), '--host', '127.0.0.1'], {
+      cwd: ROOT,
+      stdio: 'ignore',
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) break;
+      } catch {}
+      if (Date.now() > deadline) throw new Error('signaling server did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await Promise.all(rooms.map((r) => r.leave()));
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  });
+
+  it('10 members at maxConnections 6 converge, hold with no leave, and stay within the budget', async () => {
+    const maxConnections = 6;
+    const n = 10;
+    for (let i = 0; i < n - 1; i++) {
+      rooms.push(
+        joinRoom<{ bot: number | string }>({
+          signaling: url,
+          room: 'large',
+          metadata: { bot: i },
+          maxConnections,
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    child = spawnMember(url, 'large', maxConnections);
+    const alive = (r: Room<{ bot: number | string }>) => r.members().filter((m) => m.state !== 'down').length;
+    await waitFor(() => rooms.every((r) => alive(r) === n), `all see ${n}`, 60_000);
+    const leaves: string[] = [];
+    for (const r of rooms) r.on('leave', (m) => leaves.push(m.id));
+    let linksMax = 0;
+    for (let t = 0; t < 20; t++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      for (const r of rooms) linksMax = Math.max(linksMax, r.stats().mesh.open + r.stats().mesh.pending);
+    }
+    console.log('large room over WebRTC from Node', {
+      linksMax,
+      leaves: leaves.length,
+      linksCreatedMax: Math.max(...rooms.map((r) => r.stats().mesh.linksCreated)),
+    });
+    expect(leaves).toEqual([]);
+    expect(linksMax).toBeLessThanOrEqual(maxConnections);
+  }, 150_000);
+
+  // Not yet: measured 2026-11-30, the member whose process was SIGKILLed was still listed by some of
+  // the others 45 s later (the in-memory test drops a killed member; see the README's large-room note).
+  it.todo('drops a member whose process was killed (no goodbye)');
+});

@@ -1,0 +1,112 @@
+/**
+ * The large-room bench page: one page hosts `m` members of one room, each a room of its own through
+ * the public API (its own mesh, links, core and signaling connection), as `m` users would. The bench
+ * reads `window.__large` for what each member sees, when, and the links it holds and ever created.
+ */
+import { joinRoom, type Room } from '../../../client/index';
+import { pageNow } from './presence-log';
+
+/** What one member of the page reports. */
+export interface LargeMemberState {
+  readonly id: string;
+  /** Ids visible now (alive or suspect, metadata arrived), this member included. */
+  visible: number;
+  /** The first time `expected` members were visible; null until then. */
+  allSeenAt: number | null;
+  /** Member id → when it last stopped being visible (left or Down). */
+  readonly goneAt: Record<string, number>;
+  /** Every id this member saw leave, in order, with when. */
+  readonly leaves: { id: string; at: number }[];
+  openLinks: number;
+  linksCreated: number;
+  signalsViaServer: number;
+  signalsRouted: number;
+  signalsFlooded: number;
+  signalsDirect: number;
+}
+
+export interface LargePageState {
+  readonly page: number;
+  readonly expected: number;
+  readonly startedAt: number;
+  readonly members: LargeMemberState[];
+  error: string | null;
+}
+
+declare global {
+  interface Window {
+    __large?: LargePageState;
+    __largeRooms?: Room[];
+  }
+}
+
+const q = new URLSearchParams(location.search);
+const signaling = q.get('signaling') ?? '';
+const roomName = q.get('room') ?? '';
+const page = Number(q.get('page'));
+const perPage = Number(q.get('m'));
+const expected = Number(q.get('n'));
+const maxConnections = q.get('max') === null ? undefined : Number(q.get('max'));
+const state: LargePageState = { page, expected, startedAt: pageNow(), members: [], error: null };
+window.__large = state;
+window.__largeRooms = [];
+
+try {
+  for (let i = 0; i < perPage; i++) {
+    const id = `p${page}m${i}`;
+    const room = joinRoom({
+      signaling,
+      room: roomName,
+      metadata: { id },
+      expectedSize: expected,
+      storage: null,
+      ...(maxConnections === undefined ? {} : { maxConnections }),
+    });
+    window.__largeRooms.push(room as unknown as Room);
+    const me: LargeMemberState = {
+      id,
+      visible: 0,
+      allSeenAt: null,
+      goneAt: {},
+      leaves: [],
+      openLinks: 0,
+      linksCreated: 0,
+      signalsViaServer: 0,
+      signalsRouted: 0,
+      signalsFlooded: 0,
+      signalsDirect: 0,
+    };
+    state.members.push(me);
+    const refresh = () => {
+      let visible = 0;
+      // room.members() lists this member too (`self`), so each member counts itself once.
+      for (const m of room.members()) if (m.state !== 'down' && typeof m.metadata?.id === 'string') visible++;
+      me.visible = visible;
+      if (me.allSeenAt === null && visible >= expected) me.allSeenAt = pageNow();
+    };
+    room.on('join', refresh);
+    room.on('update', refresh);
+    room.on('leave', (m) => {
+      const gone = typeof m.metadata?.id === 'string' ? m.metadata.id : m.id;
+      const at = pageNow();
+      me.goneAt[gone] = at;
+      me.leaves.push({ id: gone, at });
+      refresh();
+    });
+    room.on('error', (e) => {
+      state.error ??= e instanceof Error ? e.message : String(e);
+    });
+    // Links are read once a second: cheap, and the bench polls slower than that.
+    setInterval(() => {
+      const s = room.stats().mesh;
+      me.openLinks = s.open;
+      me.linksCreated = s.linksCreated;
+      me.signalsViaServer = s.signalsViaServer;
+      me.signalsRouted = s.signalsRouted;
+      me.signalsFlooded = s.signalsFlooded;
+      me.signalsDirect = s.signalsDirect;
+    }, 1_000);
+  }
+} catch (e) {
+  state.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
