@@ -55,53 +55,7 @@
  * probe-cycle.ts, suspicion-checks.ts, outbox.ts (what goes into a packet), members.ts (the table
  * and its rules).
  *
- * Where Shoal departs from foca 1.0 (each has a test):
- * - Members are found by addr in a `Map`; the probe list holds active members only (O(1) removal).
- * - Every member that learns of a suspicion times it out itself (foca: only the prober), waiting
- *   `HEARD_SUSPICION_FACTOR` times longer than the prober, so a lost Down costs a bounded delay.
- * - Before declaring a suspect Down, a member checks it: `CHECK_ROUNDS` rounds of a Ping (carrying
- *   the suspicion, so it can refute) plus PingReqs; an Ack or ForwardedAck saves it.
- * - TurnUndead goes only to a member this instance just declared Down (foca also sends it to a
- *   member that refuted in time).
- * - Probing a suspect attaches its suspicion to the Ping (Lifeguard's buddy system).
- * - The indirect stage of a probe also pings the member directly once more (as memberlist).
- * - A failed probe is checked once more (Ping and PingReqs, one period) before the member is
- *   suspected; if it answers, nobody ever hears of it. A published suspicion is sent to the suspect
- *   at once. The checks come out of `suspectToDownAfterMs`: the prober declares Down about that
- *   long after its probe failed.
- * - The Feed is paged: `next` ≠ 0 means more; a joiner walks the pages with `feed-request` and
- *   doesn't re-disseminate what they list.
- * - News of an identity (join, rename), Downs and custom broadcasts are sent 2 × `maxTransmissions`
- *   times: nothing quick repairs a member that missed them.
- * - The newest custom broadcast per key is retained after its transmissions (at most
- *   `RETAINED_BROADCASTS`, oldest added evicted first), and every Feed carries as many retained items
- *   as fit after its members, from a rotating offset (page 0 keeps up to a quarter of the packet for
- *   them): a member that missed one gets it with the next Feed (periodic announce or join) it
- *   receives. foca never repairs a missed broadcast.
- * - Packets are dropped while Undead (`not-for-us`); `reuseDownIdentity` stops spreading our Down.
- * - `leaveCluster` sends our Down straight to up to `LEAVE_FANOUT` members (foca: a few), so a
- *   browser mesh hears a goodbye in one hop.
- * - A packet for an older identity of ours is answered with a Gossip from the current one.
- * - The first periodic announce (to members, to Down members) comes at a random point of its period.
- * - Indirect messages naming our addr (not only our exact identity) are `indirect-for-ourselves`,
- *   and are refused before any state changes.
- * - Overlay mode (`setTopology`, topology.ts; DESIGN §8), for rooms past the link budget: we probe
- *   the topology's targets in turn, relay checks only through members linked to the subject, send
- *   only where a link is open (the rest is held back and counted), and only a member linked to a
- *   suspect declares it Down by its own check. Without a topology none of this runs.
- * - A probe is judged (`judge-probe`, `probe-failed`, the check) 0.2 × the RTT after its PingReqs,
- *   not at the end of the period; `probe-random-member` judges only a cycle whose verdict timer never
- *   came. An Ack after the verdict still saves the member in the check. `lan(n)`'s RTT is 300 ms
- *   (foca: 500). First detection ≈ 1.55 periods instead of ≈ 1.8–2.
- * - Lifeguard (local-health.ts; `lifeguard: true`, which Shoal's hosts pass): relays nack a PingReq whose target
- *   stayed silent (tag 12); our local health score (0..8) rises with failed probes that got no
- *   nacks, refutations and late timers (`noteLateness`, from the host loop) and falls with successes;
- *   the RTT and the indirect wait are × (score + 1) and the period grows by what they add. A direct
- *   Ack after the PingReqs backs the RTT off a step (within the period; 64 on-time Acks take one
- *   off), so a link slower than the RTT doesn't turn every probe indirect.
- * - A check asks 3 × `numIndirectProbes` relays (`CHECK_RELAY_FACTOR`): at 25 % loss a live member
- *   stays silent through 1.4 % of checks instead of 14 %, and each published suspicion costs every
- *   member maxTransmissions sends of it and of its refutation.
+ * Where Shoal departs from foca 1.0, each with a test: DEPARTURES.md beside this file.
  */
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
