@@ -31,7 +31,12 @@ async function openIn(
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const query =
-    room === undefined ? '' : `?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`;
+    room === undefined
+      ? ''
+      : // WebRTC between the tabs, as between tabs of different browsers: over BroadcastChannel (the
+        // default for tabs of one browser) a hidden page has no open data channel, and Chrome's
+        // intensive throttling does not spare it.
+        `?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}&sameBrowser=0`;
   await page.goto(`${base}/harness/index.html${query}`);
   if (room === undefined) return { name, context, page, id: '', errors };
   await page.waitForFunction(() => window.room !== undefined);

@@ -63,6 +63,8 @@ if (roomName !== null) {
     signaling: params.get('signaling')?.split(',') ?? location.origin,
     room: roomName,
     metadata: { name: params.get('name') ?? 'anonymous' },
+    // `sameBrowser=0`: tabs of this browser link over WebRTC too, as tabs of different browsers do.
+    ...(params.get('sameBrowser') === '0' ? { sameBrowser: false } : {}),
   });
   room.on('join', (m) => log.joins.push(logged(m)));
   room.on('leave', (m) => log.leaves.push(logged(m)));
