@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simple } from './config';
+import { CHECK_ROUNDS } from './suspicion-checks';
 import { decode, makeNode, member, type Rt, type TestSwim, takeTimers } from './test-support/harness';
 import { id } from './test-support/test-id';
 import type { Topology } from './topology';
@@ -83,6 +84,24 @@ describe('overlay mode (a topology)', () => {
     expect(rt.sends).toEqual([]);
     expect(swim.heldBack).toBe(1);
     expect(swim.updatesBacklog).toBe(backlog);
+  });
+
+  it('a subject whose link closed is still judged by its observer: Down after the checks', () => {
+    // A crashed peer's links close (ICE consent) before its suspicion times out. 5 is our subject,
+    // 8 is not; we hold a link to neither. Only 5's observer (us) may declare it Down.
+    const { swim, rt } = withMembers(10);
+    swim.setTopology(topology([3], [5], { 3: [] }));
+    swim.applyMany([member(id(5), 'suspect'), member(id(8), 'suspect')], true, rt);
+    const timers = takeTimers(rt, 'change-suspect-to-down');
+    rt.clear();
+    for (const t of timers) swim.handleTimer(t.timer, rt);
+    for (let round = 1; round <= CHECK_ROUNDS; round++) {
+      for (const r of takeTimers(rt, 'check-before-down')) swim.handleTimer(r.timer, rt);
+    }
+    expect(swim.member(id(5).addr)?.state).toBe('down');
+    expect(swim.member(id(8).addr)?.state).toBe('suspect');
+    // 8's suspicion waits for its own observers' verdict.
+    expect(takeTimers(rt, 'change-suspect-to-down').map((t) => t.timer.memberId.addr)).toEqual([id(8).addr]);
   });
 
   it('without a topology (or after setTopology(undefined)) is the full mesh again', () => {

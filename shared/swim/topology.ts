@@ -118,13 +118,17 @@ export function chooseIndirect<T extends Identity, K extends Invalidates>(
 
 /**
  * Whether our own check of `subject` may declare it Down: always in a full mesh; in overlay mode only
- * when we hold a link to it (its ring neighbours, DESIGN §9: those who watch a member accuse it).
- * A member farther away can't tell its silence from a lossy relay, and waits for their verdict.
+ * when we hold a link to it or it is one of our subjects (its ring observers, DESIGN §9: those who
+ * watch a member accuse it). A member farther away can't tell its silence from a lossy relay, and
+ * waits for their verdict. An observer judges its subject even with the link gone: a crashed peer's
+ * links close (ICE consent, ~17 s over WebRTC) before its suspicion times out, and if only linked
+ * members could judge, nobody would ever declare it Down.
  */
 export function canCheck<T extends Identity, K extends Invalidates>(
   m: StateMachine<T, K>,
   subject: T,
 ): boolean {
   const topology = m.topology;
-  return topology === undefined || topology.canReach(subject.addr);
+  if (topology === undefined || topology.canReach(subject.addr)) return true;
+  return topology.probeTargets().includes(subject.addr);
 }
