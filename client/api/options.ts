@@ -73,6 +73,7 @@ const configSchema = z.partial(
   z.strictObject({
     probePeriodMs: positive(),
     probeRttMs: positive(),
+    indirectWaitMs: positive(),
     numIndirectProbes: intAtLeast(1),
     maxTransmissions: intAtLeast(1, 255),
     suspectToDownAfterMs: positive(),

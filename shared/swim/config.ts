@@ -15,6 +15,12 @@ export interface Config {
   readonly probePeriodMs: number;
   /** How long to wait for a direct Ack before asking others to probe indirectly. Less than the period. */
   readonly probeRttMs: number;
+  /**
+   * Shoal: how long after the PingReqs a probe is judged (`judge-probe`), within the period. Default
+   * 0.2 × `probeRttMs`. The browser preset sets 150 ms: a relayed round trip is four hops, and
+   * between tabs each waits for a busy page's event loop (30 ms made jank a false Down in Chromium).
+   */
+  readonly indirectWaitMs?: number;
   /** How many members are asked to probe indirectly. */
   readonly numIndirectProbes: number;
   /** How many times each update is sent before it leaves the backlog (1..255). */
@@ -144,6 +150,7 @@ export function browser(clusterSize: number): Config {
   return {
     probePeriodMs: period,
     probeRttMs: 150,
+    indirectWaitMs: 150,
     numIndirectProbes: 3,
     maxTransmissions: Math.max(4, clampTransmissions(n)),
     suspectToDownAfterMs: Math.round(800 * factor),
@@ -164,6 +171,7 @@ export function validateConfig(config: Config): void {
   };
   positive('probePeriodMs', config.probePeriodMs);
   positive('probeRttMs', config.probeRttMs);
+  if (config.indirectWaitMs !== undefined) positive('indirectWaitMs', config.indirectWaitMs);
   positive('suspectToDownAfterMs', config.suspectToDownAfterMs);
   positive('removeDownAfterMs', config.removeDownAfterMs);
   if (config.probeRttMs >= config.probePeriodMs) {

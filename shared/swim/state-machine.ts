@@ -35,14 +35,6 @@ const MAX_INCARNATION = 0xffff;
  */
 export const INDIRECT_WAIT_SHARE = 0.2;
 
-/**
- * The verdict never comes sooner than this after the PingReqs (unless the period ends first): a
- * relayed round trip is four hops, and between tabs each hop waits for a busy page's event loop. In
- * Chromium 30 ms (0.2 × the browser preset's 150 ms RTT) turned jank and a lost member's silence
- * into false Downs of healthy tabs; 150 ms is what the browser runtime had before the early verdict.
- */
-export const MIN_INDIRECT_WAIT_MS = 150;
-
 /** An update that changed what we hold, and what the caller wants done about it. */
 interface Applied<T extends Identity> {
   readonly summary: ApplySummary<T>;
@@ -382,13 +374,10 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.health.noteAck(late, cap);
   }
 
-  /** Unscaled wait between the PingReqs and the verdict: a share of the RTT (at least 150 ms), within the period. */
+  /** Unscaled wait between the PingReqs and the verdict: `indirectWaitMs` or a share of the RTT, within the period. */
   get baseIndirectWaitMs(): number {
     const c = this.config;
-    return Math.min(
-      c.probePeriodMs - c.probeRttMs,
-      Math.max(MIN_INDIRECT_WAIT_MS, c.probeRttMs * INDIRECT_WAIT_SHARE),
-    );
+    return Math.min(c.probePeriodMs - c.probeRttMs, c.indirectWaitMs ?? c.probeRttMs * INDIRECT_WAIT_SHARE);
   }
 
   /** The wait between the PingReqs and the verdict, scaled like the RTT. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { simple } from './config';
 import { MAX_AWARENESS, NACK_AFTER, RTT_DECAY_ACKS } from './local-health';
 import type { Timer } from './runtime';
-import { INDIRECT_WAIT_SHARE, MIN_INDIRECT_WAIT_MS } from './state-machine';
+import { INDIRECT_WAIT_SHARE } from './state-machine';
 import {
   decode,
   encode,
@@ -19,11 +19,7 @@ import { id, type TestId } from './test-support/test-id';
 
 const ME = id(1);
 const C = simple();
-/** The wait between the PingReqs and the verdict, as the core computes it (unscaled). */
-const WAIT = Math.min(
-  C.probePeriodMs - C.probeRttMs,
-  Math.max(MIN_INDIRECT_WAIT_MS, C.probeRttMs * INDIRECT_WAIT_SHARE),
-);
+const WAIT = C.probeRttMs * INDIRECT_WAIT_SHARE;
 
 /** A core with `n` members (ids 2..n+1) whose probe reached its indirect stage: PingReqs out. */
 function indirectStage(
