@@ -153,23 +153,8 @@ async function main(): Promise<void> {
     servers['y-webrtc'] = `ws://127.0.0.1:${port}`;
   }
   if (systems.includes('shoal') && typeof built.get('shoal') === 'object') {
-    const port = await freePort();
-    const p = startProcess('shoal signaling', process.execPath, [
-      '--import',
-      'tsx',
-      join(ROOT, 'signaling-server/main.ts'),
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-      '--static-dir',
-      join(OUT_DIR, 'shoal'),
-    ]);
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, p.output);
-      servers.shoal = `http://127.0.0.1:${port}`;
+      servers.shoal = await startShoalSignaling(join(OUT_DIR, 'shoal'));
     } catch (e) {
       built.set('shoal', `signaling server did not start: ${oneLine(e)}`);
     }
