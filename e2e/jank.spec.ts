@@ -21,12 +21,14 @@ async function startJank(tab: Tab, seed: number): Promise<void> {
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
-    const w = window as unknown as { jankMs: number[]; stopJank: boolean };
+    const w = window as unknown as { jankMs: number[]; jankAt: number[]; stopJank: boolean };
     w.jankMs = [];
+    w.jankAt = [];
     w.stopJank = false;
     const tick = () => {
       if (w.stopJank) return;
       const ms = 200 + Math.floor(next() * 1300);
+      w.jankAt.push(Date.now());
       const until = performance.now() + ms;
       while (performance.now() < until) {}
       w.jankMs.push(ms);
@@ -50,6 +52,7 @@ test('tabs with random long tasks (200–1,500 ms every few seconds) cause no fa
   const before = await Promise.all(tabs.map((t) => leavesSeen(t)));
 
   const janky = tabs.slice(3);
+  const startedAt = Date.now();
   for (const [i, tab] of janky.entries()) await startJank(tab, seed + i);
   await tabs[0]!.page.waitForTimeout(30_000);
   const blocks = await Promise.all(
@@ -65,6 +68,18 @@ test('tabs with random long tasks (200–1,500 ms every few seconds) cause no fa
   );
   for (const b of blocks) expect(b.length).toBeGreaterThan(3);
 
+  // On a failure, say who left whom and when, against the long tasks (times from the jank start).
+  const nameOf = new Map(tabs.map((t, i) => [t.id, `${t.name}${i >= 3 ? ' (janky)' : ''}`]));
+  for (const tab of tabs) {
+    const left = await tab.page.evaluate(() => window.shoalLog!.leaves.map((m) => [m.id, m.at] as const));
+    for (const [id, at] of left.slice(before[tabs.indexOf(tab)]!.length)) {
+      console.log(`${tab.name} saw ${nameOf.get(id) ?? id} leave at ${at - startedAt} ms`);
+    }
+  }
+  for (const [i, tab] of janky.entries()) {
+    const at = await tab.page.evaluate(() => (window as unknown as { jankAt: number[] }).jankAt);
+    console.log(`${tab.name} long tasks: ${at.map((t, k) => `${t - startedAt}+${blocks[i]![k]}`).join(' ')}`);
+  }
   for (const [i, tab] of tabs.entries()) {
     expect(await leavesSeen(tab), `${tab.name} saw nobody leave`).toEqual(before[i]);
   }
