@@ -53,7 +53,7 @@ export function handleData<T extends Identity, K extends Invalidates>(
 
   if (m.dataNotifications) runtime.notify({ type: 'data-received', header });
 
-  const senderIsActive = m.applyUpdate(src, header.srcIncarnation, 'alive', true, runtime);
+  const senderIsActive = m.applyUpdate(src, header.srcIncarnation, 'alive', true, runtime, true);
   if (!senderIsActive) {
     // The sender is Down to us (or an old identity): its data can't be trusted. A TurnUndead from it
     // still counts, or two members that think each other Down would bounce TurnUndeads forever.
@@ -67,7 +67,7 @@ export function handleData<T extends Identity, K extends Invalidates>(
   // a periodic announce across a healed partition teaches one side about the other.
   const joining = msg.type === 'feed' && (wasDisconnected || (m.feedChase === src.addr && m.feedChaseIsJoin));
   const knownBefore = m.table.insertedActive;
-  m.applyMany(members, !joining, runtime);
+  m.applyMany(members, !joining, runtime, src);
   const learnedNew = m.table.insertedActive !== knownBefore;
 
   const result = broadcasts.length > 0 ? receiveBroadcasts(m, broadcasts, src) : OK;

@@ -1,0 +1,74 @@
+import type { Invalidates } from './broadcast';
+import type { Identity } from './identity';
+import type { Member } from './member';
+import { heldAs } from './members';
+import type { Runtime } from './runtime';
+import type { StateMachine } from './state-machine';
+import { CHECK_ROUNDS, runCheckRound } from './suspicion-checks';
+import { canCheck } from './topology';
+
+/*
+ * Shoal, with `SwimInit.downIsAccusation` (DESIGN.md §9: a Down is never taken from the wire as
+ * final). Foca applies any Down it hears; one forged `{V, down}` then removes V everywhere, and a
+ * member back from isolation spreads the Downs it concluded alone. Here a Down in a packet about
+ * anyone but the packet's sender is an accusation, and each member reaches its own verdict:
+ *
+ * | we hold the accused        | what the Down does                                                   |
+ * |----------------------------|----------------------------------------------------------------------|
+ * | Alive                      | we suspect it ourselves: disseminated, our own timer, then our checks |
+ * | Suspect, no check running  | the final round of our check now (ping, and ping-reqs through others) |
+ * | Suspect, a check running   | nothing: that check decides                                         |
+ * | Down, or not at all        | nothing (a Down for an addr we never held can't shut a newcomer out) |
+ * | an older life than named   | nothing: the named life is not one we know (a forged generation)     |
+ * | us                         | refuted like a suspicion (higher incarnation), not a rejoin          |
+ *
+ * A member's own Down in its own packet is its leave: applied at once, as foca. Whatever answers our
+ * check keeps the accused active, so a member that answers probes is never made Down by a liar.
+ */
+
+/** Whether `update`, in a packet from `from`, is an accusation rather than an update to apply. */
+export function isAccusation<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  update: Member<T>,
+  from: T,
+): boolean {
+  if (update.state !== 'down' || update.id.equals(from)) return false;
+  // A Down naming another life of our addr keeps foca's handling (it marks that life Down here).
+  return update.id.addr !== m.identity.addr || update.id.equals(m.identity);
+}
+
+/** Acts on an accusation (see the table above). */
+export function accuse<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  update: Member<T>,
+  runtime: Runtime<T>,
+): void {
+  const counters = m.boundCounters;
+  if (update.id.equals(m.identity)) {
+    counters.downsAccused++;
+    m.handleSelfUpdate(update.incarnation, 'suspect', runtime);
+    return;
+  }
+  const rec = m.table.get(update.id.addr);
+  if (
+    rec === undefined ||
+    rec.state === 'down' ||
+    (!rec.id.equals(update.id) && rec.id.winsAddrConflict(update.id))
+  ) {
+    counters.downsIgnored++;
+    return;
+  }
+  counters.downsAccused++;
+  // The accused is the life we hold: a Down naming a later one (a generation we never heard from)
+  // is checked against the member that answers our pings.
+  const { id, incarnation } = rec;
+  if (rec.state === 'alive') {
+    m.suspect(id, incarnation, heldAs(id, incarnation, 'alive'), runtime);
+    return;
+  }
+  // Held Suspect: the Down is someone's conclusion from its own checks; ours takes one more round.
+  const running = m.checks.get(id.addr, incarnation);
+  if (running !== undefined && running.round > 0) return;
+  if (!canCheck(m, id)) return; // Overlay mode, no link: our suspicion timer runs as it was.
+  runCheckRound(m, id, incarnation, CHECK_ROUNDS, runtime);
+}
