@@ -22,6 +22,9 @@ import { canCheck } from './topology';
  * | an older life than named   | nothing: the named life is not one we know (a forged generation)     |
  * | us                         | refuted like a suspicion (higher incarnation), not a rejoin          |
  *
+ * In overlay mode a Down about a member we can't check (no link, not our subject) is applied as
+ * foca does: only the accused's observers can judge it, and an unsigned Down doesn't say who did.
+ *
  * A member's own Down in its own packet is its leave: applied at once, as foca. Whatever answers our
  * check keeps the accused active, so a member that answers probes is never made Down by a liar.
  */
@@ -33,8 +36,12 @@ export function isAccusation<T extends Identity, K extends Invalidates>(
   from: T,
 ): boolean {
   if (update.state !== 'down' || update.id.equals(from)) return false;
+  if (update.id.equals(m.identity)) return true;
   // A Down naming another life of our addr keeps foca's handling (it marks that life Down here).
-  return update.id.addr !== m.identity.addr || update.id.equals(m.identity);
+  if (update.id.addr === m.identity.addr) return false;
+  // Overlay mode, and we can't reach the accused: its observers judge it, and their Down is all we
+  // can go by (until Downs are signed by watchers, DESIGN.md §9).
+  return canCheck(m, update.id);
 }
 
 /** Acts on an accusation (see the table above). */
@@ -69,6 +76,5 @@ export function accuse<T extends Identity, K extends Invalidates>(
   // Held Suspect: the Down is someone's conclusion from its own checks; ours takes one more round.
   const running = m.checks.get(id.addr, incarnation);
   if (running !== undefined && running.round > 0) return;
-  if (!canCheck(m, id)) return; // Overlay mode, no link: our suspicion timer runs as it was.
   runCheckRound(m, id, incarnation, CHECK_ROUNDS, runtime);
 }
