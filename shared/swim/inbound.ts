@@ -166,6 +166,8 @@ function receiveBroadcasts<T extends Identity, K extends Invalidates>(
 ): HandleResult {
   const handler = m.handler;
   if (handler === undefined) return fail('custom-broadcast', 'custom broadcasts received with no handler');
+  // Once per packet: it encodes a header to size the room.
+  const room = m.out.broadcastRoom(m);
   for (const item of items) {
     let key: K | undefined;
     try {
@@ -175,7 +177,7 @@ function receiveBroadcasts<T extends Identity, K extends Invalidates>(
     }
     // An item too big for our packets (a peer with a larger maxPacketSize) is kept by the handler
     // but not passed on: it would sit in the backlog forever.
-    if (key !== undefined && item.length <= m.out.broadcastRoom(m)) {
+    if (key !== undefined && item.length <= room) {
       m.out.customs.addOrReplace(key, item, m.unrepairedTransmissions);
     }
   }
