@@ -15,7 +15,7 @@ import { canCheck } from './topology';
  *
  * | we hold the accused        | what the Down does                                                   |
  * |----------------------------|----------------------------------------------------------------------|
- * | Alive                      | we suspect it ourselves: disseminated, our own timer, then our checks |
+ * | Alive                      | we suspect it (disseminated, our own timer) and check it, as below  |
  * | Suspect, no check running  | the final round of our check now (ping, and ping-reqs through others) |
  * | Suspect, a check running   | nothing: that check decides                                         |
  * | Down, or not at all        | nothing (a Down for an addr we never held can't shut a newcomer out) |
@@ -70,10 +70,11 @@ export function accuse<T extends Identity, K extends Invalidates>(
   // is checked against the member that answers our pings.
   const { id, incarnation } = rec;
   if (rec.state === 'alive') {
-    m.suspect(id, incarnation, heldAs(id, incarnation, 'alive'), runtime);
-    return;
+    const s = m.suspect(id, incarnation, heldAs(id, incarnation, 'alive'), runtime);
+    if (s === undefined || !s.applySuccessful) return;
   }
-  // Held Suspect: the Down is someone's conclusion from its own checks; ours takes one more round.
+  // The Down is someone's conclusion from its own checks (or a lie): ours takes one more round,
+  // a ping and 3 × numIndirectProbes relays, which a member that answers probes passes.
   const running = m.checks.get(id.addr, incarnation);
   if (running !== undefined && running.round > 0) return;
   runCheckRound(m, id, incarnation, CHECK_ROUNDS, runtime);

@@ -31,13 +31,14 @@ const gossipFrom = (from: typeof C, updates: ReturnType<typeof member>[]) =>
   encode(header(from, ME, { type: 'gossip' }), updates);
 
 describe('a Down from the wire is an accusation (downIsAccusation)', () => {
-  it('about a member we hold Alive, from a third party: we suspect it ourselves, it is not Down', () => {
+  it('about a member we hold Alive, from a third party: we suspect and check it ourselves, it is not Down', () => {
     const { swim, rt } = accusingNode();
     expect(swim.handleData(gossipFrom(C, [member(B, 'down')]), rt)).toEqual({ ok: true });
     expect(swim.member(B.addr)?.state).toBe('suspect');
     expect(events(rt.takeNotifications())).toEqual([]);
-    // Our own suspicion timer runs, and the suspicion goes out so B can refute it.
+    // Our own suspicion timer runs, the suspicion goes out so B can refute it, and our check starts.
     expect(takeTimers(rt, 'change-suspect-to-down')).toHaveLength(1);
+    expect(takeTimers(rt, 'check-before-down').map((t) => t.timer.round)).toEqual([CHECK_ROUNDS]);
     expect(swim.updatesBacklog).toBe(1);
     expect(swim.boundStats.downsAccused).toBe(1);
   });
@@ -52,14 +53,14 @@ describe('a Down from the wire is an accusation (downIsAccusation)', () => {
   it('a member that answers our check after the accusation stays active', () => {
     const { swim, rt } = accusingNode();
     swim.handleData(gossipFrom(C, [member(B, 'down')]), rt);
-    const [timeout] = takeTimers(rt, 'change-suspect-to-down');
-    swim.handleTimer(timeout!.timer, rt);
     const ping = rt.takeSends().find((s) => s.to.equals(B))!;
     const { probeNumber } = decode(ping.bytes).header.message as { probeNumber: number };
     // B answers the check's ping with its refutation in the header.
     swim.handleData(encode(header(B, ME, { type: 'ack', probeNumber }, 1)), rt);
     expect(swim.member(B.addr)).toMatchObject({ state: 'alive', incarnation: 1 });
     for (const t of takeTimers(rt, 'check-before-down')) swim.handleTimer(t.timer, rt);
+    for (const t of takeTimers(rt, 'change-suspect-to-down')) swim.handleTimer(t.timer, rt);
+    expect(swim.member(B.addr)?.state).toBe('alive');
     expect(events(rt.takeNotifications())).toEqual([]);
   });
 
