@@ -60,21 +60,12 @@ export interface BoundStats {
   readonly downsIgnored: number;
 }
 
-/** The mutable counters behind `BoundStats`, shared by the modules that enforce the bounds. */
-export class BoundCounters implements BoundStats {
-  membersRefused = 0;
-  membersEvicted = 0;
+/**
+ * The counters behind `BoundStats` that the custom broadcasts and accusations keep (the member table
+ * keeps its own two).
+ */
+export class BoundCounters {
   customBroadcastsDropped = 0;
   downsAccused = 0;
   downsIgnored = 0;
-
-  snapshot(): BoundStats {
-    return {
-      membersRefused: this.membersRefused,
-      membersEvicted: this.membersEvicted,
-      customBroadcastsDropped: this.customBroadcastsDropped,
-      downsAccused: this.downsAccused,
-      downsIgnored: this.downsIgnored,
-    };
-  }
 }

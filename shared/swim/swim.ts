@@ -240,9 +240,13 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   get boundStats(): BoundStats {
     const m = this.m;
     const c = m.boundCounters;
-    c.membersRefused = m.table.refused;
-    c.membersEvicted = m.table.evictedCount;
-    return c.snapshot();
+    return {
+      membersRefused: m.table.refused,
+      membersEvicted: m.table.evictedCount,
+      customBroadcastsDropped: c.customBroadcastsDropped,
+      downsAccused: c.downsAccused,
+      downsIgnored: c.downsIgnored,
+    };
   }
 
   /** Every member held, Down ones included (at most `bounds.maxMembers`, unless all were heard from). */
