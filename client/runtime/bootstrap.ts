@@ -26,6 +26,11 @@ export interface BootstrapInit<K extends Invalidates> {
   readonly tickMs?: number;
   /** While idle, ask the server for fresh peers every this many ticks. Default 4. */
   readonly refreshEveryTicks?: number;
+  /**
+   * How long a server-given peer that has not become a member is kept trying (its link asked for
+   * again each tick, paced by the mesh's backoff), also while we are active. Default 120,000 ms.
+   */
+  readonly candidateTtlMs?: number;
 }
 
 /**
@@ -38,6 +43,10 @@ export interface BootstrapInit<K extends Invalidates> {
  *   that formed apart (e.g. while the server was down).
  * - While the core knows no member (idle), keeps announcing to the server-given peers every tick and
  *   asks the server for fresh ones now and then.
+ * - Keeps asking for a link to each server-given peer that has not become a member, also once we are
+ *   active, for `candidateTtlMs`: a peer whose budget was full when we joined (every member of a
+ *   small room at its `maxConnections`, the overlay not yet trimmed) would otherwise never hear of
+ *   us, and the joiners after us would form a second room beside the first that never merges.
  * - Every tick, asks the mesh for a link to any active member that has none (a dropped link is
  *   re-made through the mesh; `connect` is idempotent).
  */
@@ -49,8 +58,9 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
   private readonly logger: Logger;
   private readonly tickMs: number;
   private readonly refreshEveryTicks: number;
-  /** Server-given peers we have not heard from as members yet, waiting for their link to open. */
-  private readonly candidates = new Set<PeerAddr>();
+  /** Server-given peers we have not heard from as members yet, and when the server gave each. */
+  private readonly candidates = new Map<PeerAddr, number>();
+  private readonly candidateTtlMs: number;
   private readonly events: Emitter<BootstrapEvents>;
   private readonly unsubscribers: Array<() => void> = [];
   private tickHandle: unknown;
@@ -68,6 +78,7 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
     this.logger = init.logger ?? silentLogger;
     this.tickMs = init.tickMs ?? 1000;
     this.refreshEveryTicks = init.refreshEveryTicks ?? 4;
+    this.candidateTtlMs = init.candidateTtlMs ?? 120_000;
     this.events = new Emitter<BootstrapEvents>((event, e) =>
       this.logger.error('bootstrap event handler threw', {
         event,
@@ -154,7 +165,7 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
     for (const m of this.host.members()) known.add(m.id.addr);
     for (const p of peers) {
       if (p === self || known.has(p)) continue;
-      this.candidates.add(p);
+      this.candidates.set(p, this.clock.now());
       if (this.mesh.isOpen(p)) this.host.announce(p);
       else this.mesh.connect(p);
     }
@@ -173,18 +184,19 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
     if (this.stopped) return;
     this.ticks++;
     const mesh = this.mesh;
+    const now = this.clock.now();
+    for (const [p, since] of this.candidates) {
+      if (now - since > this.candidateTtlMs) this.candidates.delete(p);
+      else if (mesh.isOpen(p)) this.host.announce(p);
+      else mesh.connect(p);
+    }
     if (!this.host.isActive) {
-      for (const p of this.candidates) {
-        if (mesh.isOpen(p)) this.host.announce(p);
-        else mesh.connect(p);
-      }
       if (this.ticks % this.refreshEveryTicks === 0 && this.signaling.connected && !this.refusedForGood) {
         void this.join();
       }
-    } else {
+    } else if (this.candidates.size > 16) {
       // Candidates that never answered while we were active: keep them few and fresh.
-      if (this.candidates.size > 16) this.candidates.clear();
-      for (const p of this.candidates) if (mesh.isOpen(p)) this.host.announce(p);
+      this.candidates.clear();
     }
     // A full mesh re-links to every member; past the budget the host's link keeper decides.
     if (this.host.overlayMode) return;

@@ -1,4 +1,5 @@
 import {
+  BROWSER_LOOP,
   HostLoop,
   type HostLoopStats,
   type HostPort,
@@ -153,6 +154,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     this.loop = new HostLoop<Id>({
       core: this.core,
       port: this,
+      ...BROWSER_LOOP,
       ...(init.topology === undefined ? {} : { topology: init.topology }),
       ...(init.pauseThresholdMs === undefined ? {} : { pauseThresholdMs: init.pauseThresholdMs }),
     });

@@ -8,7 +8,14 @@ import {
   seededRng,
   type Timer,
 } from '../swim/index';
-import { type HostCore, HostLoop, HostReentryError } from './host-loop';
+import {
+  BROWSER_LOOP,
+  type HostCore,
+  HostLoop,
+  type HostLoopInit,
+  HostReentryError,
+  surelyDownAfterMs,
+} from './host-loop';
 
 type Id = BrowserIdentity;
 
@@ -19,7 +26,7 @@ const timer = (token: number): Timer<Id> => ({ type: 'periodic-gossip', token })
 class FakeCore implements HostCore<Id> {
   identity = BrowserIdentity.fromHex('0123456789abcdef0123456789abcdef', 1);
   connectionState = 'connected';
-  readonly config = { suspectToDownAfterMs: 10_000 };
+  config: HostCore<Id>['config'] = { suspectToDownAfterMs: 10_000 };
   readonly ran: number[] = [];
   readonly packets: number[] = [];
   onTimer: (token: number, rt: Runtime<Id>) => void = () => {};
@@ -45,7 +52,7 @@ class FakeCore implements HostCore<Id> {
  * A virtual host around the loop: `advance` moves time and delivers the booked wake-up when it falls
  * due; `stall` moves time without running anything (a hung page); `sleepWall` moves only the wall clock.
  */
-function setup(pauseThresholdMs = 2500) {
+function setup(pauseThresholdMs = 2500, extra: Partial<HostLoopInit<Id>> = {}) {
   const core = new FakeCore();
   let now = 1000;
   let wall = 1_700_000_000_000;
@@ -56,6 +63,7 @@ function setup(pauseThresholdMs = 2500) {
   const loop = new HostLoop<Id>({
     core,
     pauseThresholdMs,
+    ...extra,
     port: {
       send: () => false,
       notify: (n) => notifications.push(n),
@@ -345,5 +353,96 @@ describe('HostLoop pauses', () => {
     h.advance(0);
     expect(h.pauses).toHaveLength(1);
     expect(h.core.identity.generation).toBe(1);
+  });
+});
+
+describe('HostLoop late grace (the browser runtime)', () => {
+  const grace = { lateGraceMs: 30, lateThresholdMs: 50 };
+
+  it('lets the packets queued behind a late batch go first, then runs the batch', () => {
+    const h = setup(2500, grace);
+    h.schedule(1, 100); // a probe's verdict
+    h.stall(1200); // a long task: the wake-up comes 1.1 s late
+    h.advance(0);
+    expect(h.core.ran).toEqual([]);
+    h.packet(7); // the Ack that arrived during the long task
+    expect(h.core.ran).toEqual([]);
+    h.advance(30);
+    expect(h.core.packets).toEqual([7]);
+    expect(h.core.ran).toEqual([1]);
+    expect(h.loop.stats().lateGraces).toBe(1);
+    expect(h.pauses).toEqual([]);
+  });
+
+  it('a poll that finds a late batch handles its packet first', () => {
+    const h = setup(2500, grace);
+    const order: string[] = [];
+    h.core.onTimer = (t) => order.push(`timer ${t}`);
+    h.core.onData = () => {
+      order.push('packet');
+      return { ok: true };
+    };
+    h.schedule(1, 100);
+    h.stall(900);
+    h.packet(7);
+    h.advance(30);
+    expect(order).toEqual(['packet', 'timer 1']);
+  });
+
+  it('ends the grace at the first packet after it when the wake-up is throttled', () => {
+    const h = setup(2500, grace);
+    h.schedule(1, 100);
+    h.stall(600);
+    h.advance(0); // grace begins; its wake-up will come a second late (hidden tab)
+    h.stall(40);
+    h.packet(7);
+    expect(h.core.ran).toEqual([1]);
+  });
+
+  it('tells local health how late the batch was, not how late the grace ended', () => {
+    const h = setup(2500, grace);
+    const noted: number[] = [];
+    (h.core as HostCore<Id>).noteLateness = (ms) => noted.push(ms);
+    h.schedule(1, 100);
+    h.stall(1100);
+    h.advance(0);
+    h.advance(30);
+    expect(noted).toHaveLength(1);
+    expect(noted[0]).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('runs a batch at once when it is only a little late', () => {
+    const h = setup(2500, grace);
+    h.schedule(1, 100);
+    h.stall(140); // 40 ms late
+    h.advance(0);
+    expect(h.core.ran).toEqual([1]);
+    expect(h.loop.stats().lateGraces).toBe(0);
+  });
+});
+
+describe('HostLoop rejoin after a pause (the browser runtime)', () => {
+  const config = { suspectToDownAfterMs: 800, probePeriodMs: 300 };
+
+  it('waits to hear of its Down after a pause that only might have made it Down', () => {
+    const h = setup(2500, { rejoinAfterPauseMs: surelyDownAfterMs });
+    Object.assign(h.core, { config });
+    h.schedule(1, 100);
+    h.stall(3000); // longer than the suspicion timeout, shorter than its whole course twice
+    h.advance(0);
+    expect(h.pauses).toHaveLength(1);
+    expect(h.core.identity.generation).toBe(1);
+    expect(h.notifications).toEqual([]);
+  });
+
+  it('rejoins at once after a pause that surely made it Down', () => {
+    const h = setup(2500, { rejoinAfterPauseMs: BROWSER_LOOP.rejoinAfterPauseMs });
+    Object.assign(h.core, { config });
+    expect(surelyDownAfterMs(config)).toBe(3400);
+    h.schedule(1, 100);
+    h.stall(60_000);
+    h.advance(0);
+    expect(h.core.identity.generation).toBe(2);
+    expect(h.notifications).toEqual([{ type: 'rejoin', id: h.core.identity }]);
   });
 });

@@ -15,7 +15,7 @@ export interface HostCore<T extends Identity> {
   readonly identity: T;
   /** Read by the rejoin policy: only a connected core rejoins after a long pause. */
   readonly connectionState: string;
-  readonly config: { readonly suspectToDownAfterMs: number };
+  readonly config: { readonly suspectToDownAfterMs: number; readonly probePeriodMs?: number };
   handleData(bytes: Uint8Array, runtime: Runtime<T>): HandleResult;
   handleTimer(timer: Timer<T>, runtime: Runtime<T>): void;
   changeIdentity(identity: T, runtime: Runtime<T>): void;
@@ -59,6 +59,22 @@ export interface HostLoopInit<T extends Identity> {
   /** Run the timers already due before each packet. Default true. */
   readonly pollOnPacket?: boolean;
   /**
+   * A batch of timers more than `lateThresholdMs` late (but short of a pause) waits `lateGraceMs`
+   * more, and the packets handled meanwhile go first: a starved or janky loop had Acks and
+   * refutations queued behind the work that made it late, and a verdict timer must not condemn a
+   * member whose answer is already here. Default 0 (off: timers run as soon as they come).
+   */
+  readonly lateGraceMs?: number;
+  /** See `lateGraceMs`. Default 50 ms. */
+  readonly lateThresholdMs?: number;
+  /**
+   * How long a pause must be for the loop to rejoin under a renewed identity at once, from the core's
+   * current config. Default: the suspicion timeout (a pause that long may have made us Down). A pause
+   * shorter than this needs nothing: if peers did declare us Down, they say so and the core rejoins
+   * then, so a pause that merely might have been long enough costs no leave for anyone.
+   */
+  readonly rejoinAfterPauseMs?: (config: HostCore<T>['config']) => number;
+  /**
    * Overlay support: the loop keeps this topology in step with the core's member-up, member-down and
    * rename notifications, and hands it to the core (`setTopology`) while its mode is 'overlay'
    * (undefined in 'mesh' mode). Default none: the core stays a full mesh.
@@ -76,6 +92,8 @@ export interface HostLoopStats {
   readonly pauses: number;
   /** Timers waiting in the queue. */
   readonly timersPending: number;
+  /** Late batches of timers held back for `lateGraceMs` so the packets queued behind them went first. */
+  readonly lateGraces: number;
 }
 
 /** Thrown when the core is called from inside a core call (a bug of the host: the core is not re-entrant). */
@@ -98,9 +116,13 @@ export class HostReentryError extends Error {
  *   the time since the last sign of life (the core's clock stood still with the page, so a probe sent
  *   just before keeps its full round trip), and they run on a fresh wake-up, after the packets that
  *   queued up meanwhile (an Ack that arrived while we were hung must not lose to its probe's timeout).
- * - Rejoin: after a pause as long as the suspicion timeout, peers have declared us Down; a connected
- *   core changes to its renewed identity at once and a `rejoin` notification follows. A shorter pause
- *   needs nothing: the core refutes a suspicion when it hears of it.
+ * - Late grace (`lateGraceMs`, the browser's and the simulator's browser runtime): a batch of timers
+ *   that comes late, short of a pause, waits a little more, and the packets handled meanwhile go
+ *   first. A loop starved of CPU doubts itself before it accuses others.
+ * - Rejoin: after a pause long enough for peers to have declared us Down (`rejoinAfterPauseMs`), a
+ *   connected core changes to its renewed identity at once and a `rejoin` notification follows. A
+ *   shorter pause needs nothing: the core refutes a suspicion when it hears of it, and rejoins when
+ *   it hears of its own Down.
  *
  * The loop is the core's `Runtime`: sends go to the port as they are made, notifications too, and
  * `settled()` tells the port each time a core call returned.
@@ -110,6 +132,8 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   readonly timers = new TimerQueue<Timer<T>>();
   readonly pauseThresholdMs: number;
   readonly pollOnPacket: boolean;
+  readonly lateGraceMs: number;
+  readonly lateThresholdMs: number;
   /**
    * Maps a timer's due time to when the host actually gets to run it (a throttled host runs timers on
    * a grid). Undefined: on time. The simulator's throttle model sets it.
@@ -120,6 +144,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   /** Timers handed to the core. */
   timersRun = 0;
   pauses = 0;
+  lateGraces = 0;
   unsentNoLink = 0;
   /** See `HostLoopInit.topology`. */
   readonly topology: OverlayTopology | undefined;
@@ -140,12 +165,19 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   private firing = false;
   private inCore = false;
   private stopped = false;
+  /** While a late batch waits out its grace: how late it was (0: no grace running). */
+  private graceGap = 0;
+  private graceEndsAt = 0;
+  private readonly rejoinAfterPauseMs: (config: HostCore<T>['config']) => number;
 
   constructor(init: HostLoopInit<T>) {
     this.core = init.core;
     this.port = init.port;
     this.pauseThresholdMs = init.pauseThresholdMs ?? 2500;
     this.pollOnPacket = init.pollOnPacket ?? true;
+    this.lateGraceMs = init.lateGraceMs ?? 0;
+    this.lateThresholdMs = init.lateThresholdMs ?? 50;
+    this.rejoinAfterPauseMs = init.rejoinAfterPauseMs ?? ((config) => config.suspectToDownAfterMs);
     this.topology = init.topology;
   }
 
@@ -214,7 +246,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     if (this.stopped) return undefined;
     this.enter(now, wallNow);
     if (this.pollOnPacket) {
-      if (!this.firing && this.timers.peekDue() <= now) {
+      if (!this.firing && this.graceGap === 0 && this.timers.peekDue() <= now) {
         const gap = this.measureGap(now, wallNow);
         this.unbook();
         this.fire(now, wallNow, gap, now);
@@ -233,6 +265,12 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     if (!result.ok) {
       const kind = result.error.kind;
       this.remoteErrors[kind] = (this.remoteErrors[kind] ?? 0) + 1;
+    }
+    // A grace is over at its wake-up or at the first packet after it (a throttled page's wake-up
+    // may come a second late; its packets don't).
+    if (this.graceGap > 0 && now >= this.graceEndsAt && !this.firing && !this.stopped && !this.halted) {
+      this.unbook();
+      this.fire(now, wallNow, 0, now);
     }
     return result;
   }
@@ -305,17 +343,29 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
       unsentNoLink: this.unsentNoLink,
       pauses: this.pauses,
       timersPending: this.timers.size,
+      lateGraces: this.lateGraces,
     };
   }
 
   private fire(now: number, wallNow: number, gap: number, limit: number): void {
     if (gap > this.pauseThresholdMs) {
+      this.graceGap = 0;
       this.handlePause(now, wallNow, gap);
       return;
     }
+    if (this.graceGap === 0 && this.lateGraceMs > 0 && gap > this.lateThresholdMs) {
+      // Late: the packets queued behind whatever made us late go first (see `lateGraceMs`).
+      this.graceGap = gap;
+      this.graceEndsAt = now + this.lateGraceMs;
+      this.lateGraces++;
+      this.book(now + this.lateGraceMs, now + this.lateGraceMs);
+      return;
+    }
+    const late = Math.max(gap, this.graceGap);
+    this.graceGap = 0;
     const core = this.core;
     // The core's local health hears how late its timers run (a throttled, starved or stalled loop).
-    if (gap > 0) core.noteLateness?.(gap);
+    if (late > 0) core.noteLateness?.(late);
     this.firing = true;
     try {
       for (let t = this.timers.popDue(limit); t !== undefined; t = this.timers.popDue(limit)) {
@@ -345,7 +395,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     this.book(now, now);
     this.port.paused?.(gap);
     const core = this.core;
-    if (gap < core.config.suspectToDownAfterMs || core.connectionState !== 'connected') return;
+    if (gap < this.rejoinAfterPauseMs(core.config) || core.connectionState !== 'connected') return;
     // Long enough to have been declared Down: come back under a new identity rather than as a ghost.
     const renewed = core.identity.renew();
     if (renewed === undefined) return;
@@ -401,4 +451,29 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     this.armedDue = Number.POSITIVE_INFINITY;
     this.port.cancelWake?.();
   }
+}
+
+/**
+ * The browser runtime's loop options, shared by the page (`SwimHost`) and the simulator's browser
+ * runtime so that the simulator measures what ships.
+ */
+export const BROWSER_LOOP = {
+  pollOnPacket: true,
+  pauseThresholdMs: 2500,
+  lateGraceMs: 30,
+  lateThresholdMs: 50,
+  rejoinAfterPauseMs: surelyDownAfterMs,
+} as const;
+
+/**
+ * A pause after which every peer has surely declared us Down: twice a heard suspicion's course (its
+ * timeout, then the checks, about three probe periods). A janky or starved page that stalls for a
+ * couple of seconds, and may or may not have been declared Down, finds out from its peers instead
+ * of leaving everyone's view on a guess.
+ */
+export function surelyDownAfterMs(config: {
+  readonly suspectToDownAfterMs: number;
+  readonly probePeriodMs?: number;
+}): number {
+  return 2 * (config.suspectToDownAfterMs + 3 * (config.probePeriodMs ?? 0));
 }

@@ -33,7 +33,10 @@ export interface ClusterInit {
    * first links are the signaling server's bootstrap peers, pinned open for `bootstrapLinkMs`.
    */
   readonly overlay?: ClusterOverlayInit;
-  /** Every member runs Lifeguard (local health, nacks). Default true, as the tabs do; false to compare. */
+  /**
+   * Every member doubts itself before it accuses others, as the tabs do: Lifeguard (local health,
+   * nacks) and the host loop's late grace. Default true; false to compare.
+   */
   readonly lifeguard?: boolean;
   /**
    * Every member takes a Down from the wire as an accusation (`SwimInit.downIsAccusation`), as the
@@ -102,6 +105,8 @@ export class Cluster {
     this.sim = new Simulator({
       rng: worldRng,
       browserRuntime: init.browserRuntime ?? true,
+      // A starved member's self-doubt is Lifeguard's and the loop's late grace: one switch for both.
+      lateGrace: this.lifeguard,
       ...(init.link === undefined ? {} : { link: init.link }),
       ...(init.overlay === undefined
         ? {}

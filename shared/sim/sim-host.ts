@@ -1,4 +1,4 @@
-import { HostLoop, type HostPort, type OverlayTopology } from '../host/index';
+import { BROWSER_LOOP, HostLoop, type HostPort, type OverlayTopology } from '../host/index';
 import type { Identity, Notification, Runtime } from '../swim/index';
 import type { SimNode } from './sim-node';
 
@@ -26,8 +26,9 @@ export interface HostWorld<T extends Identity> {
  * hidden tab, while packets are still handled at once).
  *
  * With `browserRuntime` the loop also polls on packet and handles pauses (shift, run after queued
- * packets, rejoin after a pause as long as the suspicion timeout); without, it only runs timers in
- * order, as a plain host would.
+ * packets, rejoin after a pause long enough to be surely Down, a short grace for a late batch of
+ * timers): `BROWSER_LOOP`, the page's own options. Without, it only runs timers in order, as a plain
+ * host would.
  */
 export class SimHost<T extends Identity> implements HostPort<T> {
   readonly loop: HostLoop<T>;
@@ -51,14 +52,17 @@ export class SimHost<T extends Identity> implements HostPort<T> {
     readonly node: SimNode<T>,
     private readonly world: HostWorld<T>,
     browserRuntime = false,
+    /** The loop's late grace (`HostLoopInit.lateGraceMs`) with `browserRuntime`; off only to measure what it buys. */
+    lateGrace = true,
     /** Overlay support: the loop keeps it in step with the core (see `HostLoopInit.topology`). */
     readonly topology?: OverlayTopology,
   ) {
     this.loop = new HostLoop<T>({
       core: node,
       port: this,
-      pollOnPacket: browserRuntime,
-      pauseThresholdMs: browserRuntime ? 2500 : Number.POSITIVE_INFINITY,
+      ...(browserRuntime
+        ? { ...BROWSER_LOOP, ...(lateGrace ? {} : { lateGraceMs: 0 }) }
+        : { pollOnPacket: false, pauseThresholdMs: Number.POSITIVE_INFINITY }),
       ...(topology === undefined ? {} : { topology }),
     });
   }

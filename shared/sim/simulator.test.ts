@@ -158,12 +158,23 @@ describe('Simulator host loop', () => {
       const { sim, a } = browserPair();
       sim.announce(0, [1]);
       sim.runUntil(500);
-      sim.hang(0, 10_000);
-      sim.runUntil(12_000);
+      // Surely Down after 2 × the suspicion timeout (FakeNode's is 5 s and it has no probe period).
+      sim.hang(0, 12_000);
+      sim.runUntil(14_000);
       expect(a.log.filter((l) => !l.includes('recv'))).toEqual([
-        "10500 new identity m0'",
-        '11500 timer periodic-gossip',
+        "12500 new identity m0'",
+        '13500 timer periodic-gossip',
       ]);
+      expect(sim.host(0).pauses).toBe(1);
+    });
+
+    it('a pause that only might have made it Down shifts timers without a rejoin', () => {
+      const { sim, a } = browserPair();
+      sim.announce(0, [1]);
+      sim.runUntil(500);
+      sim.hang(0, 7000); // past the 5 s suspicion timeout, short of surely Down (10 s)
+      sim.runUntil(9000);
+      expect(a.log.filter((l) => !l.includes('recv'))).toEqual(['8500 timer periodic-gossip']);
       expect(sim.host(0).pauses).toBe(1);
     });
 

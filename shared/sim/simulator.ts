@@ -21,6 +21,11 @@ export interface SimulatorInit {
   /** Hosts mirror the browser runtime's poll-on-packet and pause handling (see `SimHost`). Default false. */
   readonly browserRuntime?: boolean;
   /**
+   * With `browserRuntime`, the loop's late grace (a late batch of timers lets queued packets go
+   * first). Default true; off only to measure what it buys.
+   */
+  readonly lateGrace?: boolean;
+  /**
    * The link-cost model (DESIGN §8): packets travel only over links set up between members whose
    * overlays both want them; a packet to a member without one is lost and counted (`unsentNoLink`).
    * Default none: every member reaches every other, as before.
@@ -72,6 +77,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   private clock = 0;
   private alive = 0;
   private readonly browserRuntime: boolean;
+  private readonly lateGrace: boolean;
   /** The link-cost model, when the simulator runs one (`SimulatorInit.links`). */
   readonly links: LinkModel | undefined;
 
@@ -79,6 +85,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     this.rng = init.rng;
     this.network = new NetworkModel(init.rng, init.link ?? LAN_LINK);
     this.browserRuntime = init.browserRuntime === true;
+    this.lateGrace = init.lateGrace ?? true;
     if (init.links !== undefined) {
       const link = this.network.defaultLink;
       this.links = new LinkModel(this, { hopMs: link.delayMs + link.jitterMs / 2, ...init.links });
@@ -103,7 +110,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     const addr = node.identity.addr;
     if (this.byAddr.has(addr)) throw new Error(`a member with addr ${addr} already exists`);
     const index = this.hosts.length;
-    const host = new SimHost(index, node, this, this.browserRuntime, topology);
+    const host = new SimHost(index, node, this, this.browserRuntime, this.lateGrace, topology);
     this.hosts.push(host);
     this.byAddr.set(addr, index);
     this.alive++;

@@ -76,6 +76,9 @@ export class TestCluster {
       room,
       metadata,
       storage: extra.storage ?? new MemoryStorage(),
+      // A member's key (so its address, so its ring positions) comes from the seed too: a printed seed
+      // replays the run. A test that brings its own storage keeps the key that storage holds.
+      ...(extra.storage === undefined ? { key: this.seededKey() } : {}),
       ...options,
     });
     this.rooms.push(r);
@@ -88,6 +91,13 @@ export class TestCluster {
     r.on('notification', (n) => seen.notifications.push(n));
     r.on('message', (m) => seen.messages.push(m));
     return { room: r, seen };
+  }
+
+  /** 32 bytes from the cluster's seeded randomness: an Ed25519 secret key. */
+  private seededKey(): Uint8Array {
+    const key = new Uint8Array(32);
+    for (let i = 0; i < key.length; i++) key[i] = Math.floor(this.rng.next() * 256);
+    return key;
   }
 
   /**
