@@ -121,8 +121,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
 
   /**
    * Applies updates from a packet (`from`: its sender) or the host; updates about us or an older life
-   * of ours included. With `downIsAccusation`, a Down in a packet about anyone but its sender is an
-   * accusation (accusations.ts): about us, refuted like a suspicion.
+   * of ours included. With `downIsAccusation`, a Down in a packet about another member than its
+   * sender is an accusation (accusations.ts).
    */
   applyMany(members: readonly Member<T>[], doBroadcast: boolean, runtime: Runtime<T>, from?: T): void {
     const accusing = from !== undefined && this.downIsAccusation;

@@ -86,13 +86,21 @@ describe('a Down from the wire is an accusation (downIsAccusation)', () => {
     expect(events(rt.takeNotifications())).toEqual(['member-down m2#0']);
   });
 
-  it('about us: refuted like a suspicion, no rejoin', () => {
+  it('about us: we rejoin as foca (whoever holds us Down sees a rename)', () => {
     const { swim, rt } = accusingNode();
     swim.handleData(gossipFrom(C, [member(ME, 'down')]), rt);
-    expect(swim.identity.equals(ME)).toBe(true);
-    expect(swim.incarnation).toBe(1);
-    expect(swim.connectionState).toBe('connected');
-    expect(events(rt.takeNotifications())).toEqual([]);
+    expect(swim.identity.equals(ME.withBump(1))).toBe(true);
+    expect(events(rt.takeNotifications())).toContain('rejoin m1#1');
+  });
+
+  it('passes the Down it accuses on, so the accused hears of it, without applying it', () => {
+    const { swim, rt } = accusingNode();
+    swim.handleData(gossipFrom(C, [member(B, 'down')]), rt);
+    rt.clear();
+    swim.gossip(rt);
+    const carried = rt.takeSends().flatMap((s) => decode(s.bytes).members);
+    expect(carried).toContainEqual(member(B, 'down'));
+    expect(swim.member(B.addr)?.state).toBe('suspect');
   });
 
   it('about an addr we never held, or a life newer than the one we hold: nothing is inserted or renamed', () => {

@@ -105,10 +105,11 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
    */
   readonly lifeguard?: boolean;
   /**
-   * Shoal: a Down in a packet about anyone but its sender is an accusation (accusations.ts): each
-   * member suspects and checks the accused itself instead of marking it Down, and a Down about us is
-   * refuted like a suspicion. A member's own leave still counts at once. Default false (foca's
-   * behaviour, which foca's scenarios expect); the browser and Node runtime turn it on.
+   * Shoal: a Down in a packet about another member than its sender is an accusation (accusations.ts):
+   * each member suspects and checks the accused itself instead of marking it Down, and passes the
+   * Down on unapplied (the accused rejoins: a rename). A member's own leave still counts at once; in
+   * overlay mode every Down is applied, as foca. Default false (foca's behaviour, which foca's
+   * scenarios expect); the browser and Node runtime turn it on.
    */
   readonly downIsAccusation?: boolean;
   /** What a peer can make this core hold (bounds.ts); each missing field takes its default. */
