@@ -52,12 +52,15 @@ describe('MetadataStore bounds (DESIGN.md §9)', () => {
     expect(s.stats().metadataRefused).toBe(1);
   });
 
-  it('an item about us from anyone else is refused and reported; ours are always taken', () => {
+  it('an item about us from anyone else is refused, and reported when it is newer than ours', () => {
     const { s, forged } = store();
+    expect(s.receiveItem(item(me, 1, { name: 'me' }), undefined)).toBeInstanceOf(MetadataKey);
+    // An echo of our own item, relayed back: not passed on, not a forgery.
+    expect(s.receiveItem(item(me, 1, { name: 'me' }), bob)).toBeUndefined();
     expect(s.receiveItem(item(me, 9, { name: 'Mallory' }), bob)).toBeUndefined();
     expect(forged).toEqual([`${me.addr}@9`]);
-    expect(s.receiveItem(item(me, 1, { name: 'me' }), undefined)).toBeInstanceOf(MetadataKey);
     expect(s.stats().metadataForged).toBe(1);
+    expect(s.get(me.addr)?.metadata).toEqual({ name: 'me' });
   });
 
   it('an item for a life the core does not hold is refused', () => {

@@ -137,7 +137,7 @@ export interface MetadataStoreStats {
   readonly metadataRefused: number;
   /** Items for members not held yet, dropped at `maxPending` (oldest first). */
   readonly metadataPendingDropped: number;
-  /** Items about us from someone else. */
+  /** Items about us from someone else, newer than our own (echoes of ours are not counted). */
   readonly metadataForged: number;
 }
 
@@ -198,15 +198,20 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
   apply(item: MetadataItem, own = false): boolean {
     if (this.isGone(item)) return false;
     const policy = this.policy;
-    if (policy !== undefined) {
-      if (item.addr === policy.selfAddr && !own) {
-        this.forged++;
-        policy.onForgedSelf?.(item);
+    if (policy !== undefined && item.addr === policy.selfAddr) {
+      if (!own) {
+        // Our own items come back through relays; only one newer than ours is someone else's.
+        const ours = this.items.get(item.addr);
+        if (ours === undefined || compare(item, ours.item) > 0) {
+          this.forged++;
+          policy.onForgedSelf?.(item);
+        }
         return false;
       }
+    } else if (policy !== undefined) {
       const generation = policy.generationOf(item.addr);
       if (generation === undefined) {
-        if (item.addr !== policy.selfAddr) this.holdPending(item);
+        this.holdPending(item);
         return false;
       }
       if (item.generation > generation) {
