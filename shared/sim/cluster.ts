@@ -33,7 +33,10 @@ export interface ClusterInit {
    * first links are the signaling server's bootstrap peers, pinned open for `bootstrapLinkMs`.
    */
   readonly overlay?: ClusterOverlayInit;
-  /** Every member runs Lifeguard (local health, nacks). Default true, as the tabs do; false to compare. */
+  /**
+   * Every member runs Lifeguard (local health, nacks, LHA-suspicion) and its host the rejoin-after-pause
+   * backoff. Default true, as the tabs do; false to compare.
+   */
   readonly lifeguard?: boolean;
 }
 
@@ -127,6 +130,9 @@ export class Cluster {
     this.swims.push(swim);
     this.stores.push(store);
     this.sim.addMember(swim, this.topologyFor(index, identity.addr));
+    // Without Lifeguard the host gives up its slow-member defence too: every long pause renames the
+    // member, as before the rejoin backoff (so `lifeguard: false` measures the whole defence).
+    if (!this.lifeguard) this.sim.host(index).loop.pauseRejoinBackoffMs = 0;
     return index;
   }
 

@@ -11,9 +11,9 @@ describe('overload (a CPU model: timers and handling late in proportion to the p
     );
     expect(r.convergedAfterMs, `seed ${seed}`).not.toBeNull();
     expect(r.convergedAfterMs!).toBeLessThanOrEqual(30_000);
-    // Flapping must not feed itself: under load a member sends at most twice the settled rate, and
+    // Flapping must not feed itself: under load a member sends at most 2.5 × the settled rate, and
     // once the load ends the rate is back under a settled room's (issue 12: ~12 packets/s at 16 tabs).
-    expect(r.packetsPerMemberSecondDuring).toBeLessThan(2 * r.packetsPerMemberSecondAfter);
+    expect(r.packetsPerMemberSecondDuring).toBeLessThan(2.5 * r.packetsPerMemberSecondAfter);
     expect(r.packetsPerMemberSecondAfter).toBeLessThan(12);
   });
 
@@ -22,5 +22,17 @@ describe('overload (a CPU model: timers and handling late in proportion to the p
     const r = runOverload({ seed, share: 0.1 });
     expect(r.formedUnderLoad, `seed ${seed}`).toBe(true);
     expect(r.falseDowns, `seed ${seed}`).toBe(0);
+  });
+
+  it('the rejoin-after-pause backoff holds back renames of members that stall again and again', () => {
+    const seed = scenarioSeed('overload limits', 1);
+    const off = runOverload({ seed, share: 0.02, limits: false });
+    const on = runOverload({ seed, share: 0.02 });
+    console.log(
+      `[sim] overload rejoins without / with the backoff: ${off.rejoins} / ${on.rejoins} (${on.rejoinsHeld} held)`,
+    );
+    expect(on.rejoinsHeld, `seed ${seed}`).toBeGreaterThan(0);
+    expect(on.rejoins).toBeLessThan(off.rejoins);
+    expect(on.convergedAfterMs).not.toBeNull();
   });
 });

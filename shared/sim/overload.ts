@@ -26,6 +26,11 @@ export interface OverloadInit {
   readonly afterMs?: number;
   /** Default `browser(size)`, the tabs' preset. */
   readonly config?: Config;
+  /**
+   * The overload limits (default on): the host loop's rejoin-after-pause backoff
+   * (`HostLoopInit.pauseRejoinBackoffMs`). Off: every long stall renames the member, as before.
+   */
+  readonly limits?: boolean;
 }
 
 export interface OverloadReport {
@@ -39,6 +44,8 @@ export interface OverloadReport {
   /** …of them while the load lasted. */
   readonly falseDownsDuring: number;
   readonly rejoins: number;
+  /** Rejoins after a pause that the backoff held back. */
+  readonly rejoinsHeld: number;
   /** Whether every member saw every other (all Alive) at the moment the load ended. */
   readonly formedUnderLoad: boolean;
   /** Load end → every member sees every other, all Alive; null if not within the watch. */
@@ -56,7 +63,10 @@ export function runOverload(init: OverloadInit): OverloadReport {
   const cluster = new Cluster({ size, seed: init.seed, config: init.config ?? browser(size) });
   const sim = cluster.sim;
   const cpu = new CpuModel(sim, { costMsPerPacket: init.costMsPerPacket ?? 2 });
-  for (const i of cluster.all()) cpu.setShare(i, share);
+  for (const i of cluster.all()) {
+    cpu.setShare(i, share);
+    if (init.limits === false) sim.host(i).loop.pauseRejoinBackoffMs = 0;
+  }
 
   let falseDowns = 0;
   let falseDownsDuring = 0;
@@ -85,6 +95,8 @@ export function runOverload(init: OverloadInit): OverloadReport {
   sim.runUntil(loadEnd + afterMs - 10_000);
   const sent1 = sim.stats.packetsSent;
   sim.runUntil(loadEnd + afterMs);
+  let rejoinsHeld = 0;
+  for (const i of cluster.all()) rejoinsHeld += sim.host(i).loop.pauseRejoinsHeld;
   return {
     size,
     packetsPerMemberSecondDuring: during,
@@ -92,6 +104,7 @@ export function runOverload(init: OverloadInit): OverloadReport {
     falseDowns,
     falseDownsDuring,
     rejoins,
+    rejoinsHeld,
     formedUnderLoad,
     convergedAfterMs: converged === undefined ? null : converged - loadEnd,
     cpuMsPerMemberSecond: cpuMs,

@@ -8,6 +8,9 @@ import { table } from './anchors';
 /** CPU shares per member the rows run at: 1 is an idle machine, 0.02 a spiral of missed timers. */
 export const OVERLOAD_SHARES = [1, 0.1, 0.05, 0.03, 0.02] as const;
 
+/** Seeds per row: the figures are sums (counts) and means (rates) over them. */
+export const OVERLOAD_SEEDS = 4;
+
 export interface OverloadRowResult extends OverloadReport {
   readonly scenario: 'overload';
   readonly share: number;
