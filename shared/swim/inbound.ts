@@ -6,6 +6,7 @@ import { decodePacket } from './packet';
 import type { Header } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
+import { checkNacked } from './suspicion-checks';
 
 /*
  * One packet from the network, in the order foca takes it: refuse what isn't for us (changing
@@ -124,6 +125,7 @@ export function handleData<T extends Identity, K extends Invalidates>(
       break;
     case 'nack':
       m.probe.receiveNack(src, msg.probeNumber);
+      if (m.lifeguard && m.checks.size > 0) checkNacked(m, src, msg.probeNumber, runtime);
       break;
     case 'announce':
       m.sendFeed(src, 0, runtime);
