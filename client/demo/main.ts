@@ -201,9 +201,16 @@ function join(): void {
     }),
     r.on('error', (e) => log('error', e.message)),
   ];
-  for (const event of ['status', 'join', 'leave', 'update', 'notification'] as const) {
+  for (const event of ['status', 'join', 'leave', 'update'] as const) {
     unsubscribe.push(r.on(event, scheduleRender));
   }
+  // Every packet is a notification too (data-sent, data-received): redrawing for those redrew the
+  // whole page ten times a second in a quiet room. The packets have their own light flash.
+  unsubscribe.push(
+    r.on('notification', (n) => {
+      if (n.type !== 'data-sent' && n.type !== 'data-received') scheduleRender();
+    }),
+  );
   ui.leave.textContent = 'Leave';
 }
 
