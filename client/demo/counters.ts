@@ -1,6 +1,6 @@
 /** The traffic panel: rates over the last second and the mesh's counters, as `<dt>`/`<dd>` pairs. */
 import type { RoomStats } from 'shoal';
-import { formatBytes } from './format';
+import { formatBytes, setText } from './format';
 
 type MeshStats = RoomStats['mesh'];
 interface Sample {
@@ -74,7 +74,7 @@ export class CountersPanel {
       const dd = this.values.get(key)!;
       const value = String(raw);
       if (dd.dataset.value !== value) dd.dataset.value = value;
-      if (dd.textContent !== text) dd.textContent = text;
+      setText(dd, text);
     }
   }
 }

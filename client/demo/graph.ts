@@ -80,6 +80,11 @@ export class RoomGraph {
       }
     }
 
+    // Pending flashes go into this redraw's frame rather than one of their own a moment later.
+    if (this.beat !== undefined) {
+      window.clearTimeout(this.beat);
+      this.drawFlashes();
+    }
     const drawn = ordered.map((n) => `${n.id} ${n.label} ${n.colour} ${n.state} ${n.self}`).join('\n');
     if (drawn === this.drawnNodes) return;
     this.drawnNodes = drawn;

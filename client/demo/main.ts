@@ -7,7 +7,7 @@
 import { joinRoom, type Room, type RoomStatus } from 'shoal';
 import { CountersPanel } from './counters';
 import { Cursors } from './cursors';
-import { formatClock, shortId } from './format';
+import { formatClock, setText, shortId } from './format';
 import { type GraphNode, RoomGraph } from './graph';
 import { colourOf, MemberList, nameOf } from './member-list';
 import { type DemoMetadata, loadProfile, saveProfile } from './profile';
@@ -104,7 +104,7 @@ function render(): void {
   const now = Date.now();
   const { ordered, gone } = members.render(now);
   for (const id of gone) theirLinks.delete(id);
-  ui.memberCount.textContent = `(${ordered.filter((m) => m.state !== 'down').length})`;
+  setText(ui.memberCount, `(${ordered.filter((m) => m.state !== 'down').length})`);
   const nodes: GraphNode[] = ordered.map((m) => ({
     id: m.id,
     label: nameOf(m, m.id),
@@ -115,8 +115,8 @@ function render(): void {
   graph.render(nodes, edges());
   if (room !== undefined) {
     const stats = room.stats();
-    ui.selfIncarnation.textContent = String(stats.incarnation);
-    ui.selfGeneration.textContent = String(stats.generation);
+    setText(ui.selfIncarnation, String(stats.incarnation));
+    setText(ui.selfGeneration, String(stats.generation));
     counters.render(stats.mesh, performance.now());
   }
   cursors.prune(now, (id) => members.isDown(id));

@@ -5,7 +5,7 @@
  * `data-self`.
  */
 import type { RoomMember } from 'shoal';
-import { colourFor, defaultName, formatDuration, safeColour, safeName, shortId } from './format';
+import { colourFor, defaultName, formatDuration, safeColour, safeName, setText, shortId } from './format';
 import type { DemoMetadata } from './profile';
 
 export type DemoMember = RoomMember<DemoMetadata>;
@@ -153,8 +153,4 @@ function fillRow(row: Row, s: Shown, now: number): void {
   setText(row.you, m.self ? ' (you)' : '');
   setText(row.state, `${m.state} · ${formatDuration(now - s.stateSince)}`);
   setText(row.meta, `${shortId(m.id)} · gen ${m.generation}`);
-}
-
-function setText(node: Node, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
 }
