@@ -50,7 +50,30 @@ export interface ProfileSummary {
   readonly busyMs: number;
   readonly seconds: number;
   readonly top: readonly HotFunction[];
+  /** Calls the page made over the window, per second: timers armed, data-channel sends. */
+  readonly timersPerSecond: number | null;
+  readonly sendsPerSecond: number | null;
 }
+
+/**
+ * Counts, from now on, the page's setTimeout/setInterval calls and RTCDataChannel sends (both
+ * libraries look these up at call time). A string: no bundler helpers may leak into the page.
+ */
+const COUNT_CALLS = `(() => {
+  const c = (window.__calls = { timers: 0, sends: 0, since: performance.now() });
+  for (const name of ['setTimeout', 'setInterval']) {
+    const original = window[name];
+    window[name] = function (...args) { c.timers++; return original.apply(this, args); };
+  }
+  const send = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (...args) { c.sends++; return send.apply(this, args); };
+})()`;
+const READ_CALLS = `(() => {
+  const c = window.__calls;
+  if (!c) return null;
+  const s = (performance.now() - c.since) / 1000;
+  return { timers: c.timers / s, sends: c.sends / s };
+})()`;
 
 /** Turns on the Performance domain, its durations in thread time. Call once per tab, after load. */
 export async function enableCpuMetrics(tab: Tab): Promise<void> {
@@ -159,8 +182,13 @@ export async function startProfile(tab: Tab): Promise<{ stop(): Promise<ProfileS
   await tab.cdp.send('Profiler.enable');
   await tab.cdp.send('Profiler.setSamplingInterval', { interval: 200 });
   await tab.cdp.send('Profiler.start');
+  await tab.page.evaluate(COUNT_CALLS).catch(() => {});
   return {
     async stop() {
+      const calls = (await tab.page.evaluate(READ_CALLS).catch(() => null)) as {
+        timers: number;
+        sends: number;
+      } | null;
       const { profile } = (await tab.cdp.send('Profiler.stop')) as {
         profile: {
           nodes: ProfileNode[];
@@ -201,6 +229,8 @@ export async function startProfile(tab: Tab): Promise<{ stop(): Promise<ProfileS
         busyMs: busy / 1000,
         seconds: (profile.endTime - profile.startTime) / 1e6,
         top,
+        timersPerSecond: calls?.timers ?? null,
+        sendsPerSecond: calls?.sends ?? null,
       };
     },
   };
@@ -209,8 +239,11 @@ export async function startProfile(tab: Tab): Promise<{ stop(): Promise<ProfileS
 /** A profile as lines for the terminal. */
 export function formatProfile(label: string, p: ProfileSummary): string[] {
   const load = p.seconds > 0 ? (p.busyMs / 10 / p.seconds).toFixed(2) : '?';
+  const rate = (x: number | null) => (x === null ? '?' : x.toFixed(1));
   return [
-    `profile   ${label}, tab ${p.tab}: main thread busy ${Math.round(p.busyMs)} ms in ${p.seconds.toFixed(1)} s (${load} % of a core, profiler on); self time:`,
+    `profile   ${label}, tab ${p.tab}: main thread busy ${Math.round(p.busyMs)} ms in ${p.seconds.toFixed(1)} s ` +
+      `(${load} % of a core, profiler on); ${rate(p.timersPerSecond)} timers armed/s, ` +
+      `${rate(p.sendsPerSecond)} data-channel sends/s; self time:`,
     ...p.top.map(
       (f) =>
         `            ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.selfMs.toFixed(1).padStart(7)} ms  ${f.name}  (${f.where})`,
