@@ -129,6 +129,7 @@ function setStatus(status: RoomStatus | 'left'): void {
 
 let linksSent = '';
 let linksSentAt = 0;
+let linksSoon: ReturnType<typeof setTimeout> | undefined;
 
 /** Tells the others our open links when they changed (or for late joiners, now and then). */
 function shareLinks(force = false): void {
@@ -161,8 +162,14 @@ function join(): void {
     r.on('join', (m) => {
       members.track(m, Date.now());
       log('join', `${nameOf(m, m.id)} (${shortId(m.id)})`);
-      // A newcomer should draw our links without waiting for the refresh.
-      shareLinks(true);
+      // A newcomer should draw our links without waiting for the refresh (one message for a burst
+      // of joins: a room of 16 forming sent each tab's links 15 times over).
+      if (linksSoon === undefined) {
+        linksSoon = setTimeout(() => {
+          linksSoon = undefined;
+          shareLinks(true);
+        }, RENDER_BATCH_MS);
+      }
     }),
     r.on('leave', (m) => {
       members.track(m, Date.now());
