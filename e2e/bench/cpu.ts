@@ -56,8 +56,10 @@ export interface ProfileSummary {
 }
 
 /**
- * Counts, from now on, the page's setTimeout/setInterval calls and RTCDataChannel sends (both
- * libraries look these up at call time). A string: no bundler helpers may leak into the page.
+ * Counts, from now on, the page's setTimeout/setInterval calls made through the globals, and its
+ * RTCDataChannel sends. Timers of code that kept its own reference at load are missed: simple-peer's
+ * browser build (in both pages) bundles a `process.nextTick` shim that captured setTimeout, and arms
+ * one per message its stream handles. A string: no bundler helpers may leak into the page.
  */
 const COUNT_CALLS = `(() => {
   const c = (window.__calls = { timers: 0, sends: 0, since: performance.now() });
