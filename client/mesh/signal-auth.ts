@@ -121,7 +121,8 @@ function signingFields(
         from,
         to,
         sessionId,
-        instance: message.instance,
+        instance:
+          message.stamp === undefined ? message.instance : `${message.instance ?? ''}-${message.stamp}`,
         binding: signalBinding(message.signal),
       };
     case 'connect':

@@ -17,7 +17,13 @@ import { PUBLIC_KEY_PATTERN, SIGNATURE_PATTERN } from '../../shared/signaling/me
  */
 export type SignalMessage =
   | ({ readonly type: 'offer'; readonly signal: object } & SignalProof)
-  | ({ readonly type: 'answer'; readonly signal: object; readonly instance?: string } & SignalProof)
+  | ({
+      readonly type: 'answer';
+      readonly signal: object;
+      readonly instance?: string;
+      /** The responder's page stamp when it answered (see `SessionId.counter`): orders its later requests. */
+      readonly stamp?: number;
+    } & SignalProof)
   | ({ readonly type: 'connect' } & SignalProof)
   | ({ readonly type: 'busy' } & SignalProof)
   | { readonly type: 'unreachable' };
@@ -40,6 +46,9 @@ const SESSION_RE = /^([0-9a-f]{8})-(\d{1,15})$/;
 /**
  * A session id names one attempt at a link: the sender's instance (random per mesh, so a reloaded tab
  * with the same addr is told apart) and a counter that grows with every attempt of that instance.
+ * The counter is a page stamp: it starts at the wall clock's milliseconds and grows by at least one
+ * per attempt, so a reloaded page's sessions (and answer stamps) come after its previous page's. A
+ * signed signal from an older page, replayed by a relay, is then told from a reload and ignored.
  */
 export interface SessionId {
   readonly instance: string;
@@ -70,10 +79,12 @@ export function parseSignalMessage(value: unknown): SignalMessage | undefined {
       const proof = parseProof(record);
       if (proof === undefined) return undefined;
       if (record.type === 'offer') return { type: 'offer', signal, ...proof };
-      const instance = record.instance;
-      if (instance === undefined) return { type: 'answer', signal, ...proof };
+      const { instance, stamp } = record;
+      if (stamp !== undefined && !(Number.isSafeInteger(stamp) && (stamp as number) >= 0)) return undefined;
+      const stamped = stamp === undefined ? {} : { stamp: stamp as number };
+      if (instance === undefined) return { type: 'answer', signal, ...stamped, ...proof };
       if (typeof instance !== 'string' || !INSTANCE_RE.test(instance)) return undefined;
-      return { type: 'answer', signal, instance, ...proof };
+      return { type: 'answer', signal, instance, ...stamped, ...proof };
     }
     case 'connect':
     case 'busy': {

@@ -19,7 +19,10 @@ export interface SignalSigningFields {
   readonly from: PeerAddr;
   readonly to: PeerAddr;
   readonly sessionId: string;
-  /** The answerer's page instance (answers only; it tells a reloaded responder from a late one). */
+  /**
+   * The answerer's page instance and stamp, `<instance>-<stamp>` (answers only; they tell a reloaded
+   * responder from a late or replayed one).
+   */
   readonly instance?: string | undefined;
   /** What the link is bound to: the DTLS fingerprint lines of an offer's or answer's SDP; '' otherwise. */
   readonly binding: string;
