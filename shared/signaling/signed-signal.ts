@@ -82,3 +82,24 @@ export function verifySignalProof(
   if (addrOfPublicKey(keyBytes) !== fields.from) return false;
   return verifySignature(keyBytes, signalSigningMessage(fields), hexToBytes(signature));
 }
+
+/**
+ * What is wrong with the proof a signal's `data` carries, as the server relays it from the socket
+ * bound to `from`; `undefined` when it carries none (the server's `data` stays opaque) or carries a
+ * public key that hashes to `from` and a well-formed signature. The server does not verify the
+ * signature (the receiver does, knowing its room and addr); it only refuses to carry a proof of a
+ * key that is not the sender's. Doesn't change state.
+ */
+export function signalProofProblem(data: unknown, from: PeerAddr): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { publicKey, signature } = data as Record<string, unknown>;
+  if (publicKey === undefined && signature === undefined) return undefined;
+  if (typeof publicKey !== 'string' || !PUBLIC_KEY_PATTERN.test(publicKey)) {
+    return 'data.publicKey must be 64 lowercase hex digits';
+  }
+  if (typeof signature !== 'string' || !SIGNATURE_PATTERN.test(signature)) {
+    return 'data.signature must be 128 lowercase hex digits';
+  }
+  if (addrOfPublicKey(hexToBytes(publicKey)) !== from) return "data.publicKey is not the sender's key";
+  return undefined;
+}
