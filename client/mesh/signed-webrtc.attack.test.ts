@@ -2,18 +2,24 @@
  * Issue 11, link setup over real WebRTC (Node, `@roamhq/wrtc`): the signature covers the SDP's DTLS
  * fingerprint, so whoever carries an offer or answer (here a hostile signaling path) cannot swap in
  * its own certificate, or V's signature onto its own SDP. The honest side refuses the signal, counts
- * it, and opens no link; an untouched signal opens one.
+ * it, and opens no link; an untouched signal opens one. And a hostile Node member, running the mesh's
+ * code but writing its own frames on its channels, cannot make A drop its link to V by naming V.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MemberKey, memberKeyFromSecret } from '../../shared/signaling/member-key';
 import { sdpFingerprints } from '../../shared/signaling/signed-signal';
 import { seededRng } from '../../shared/swim/index';
+import { encodeFrame } from './frame';
+import type { Link, LinkDriver } from './link';
 import { LocalSignalingHub } from './local-signaling';
 import type { ServerSignaling } from './mesh';
-import type { MeshNode } from './mesh-node';
+import { MeshNode } from './mesh-node';
 import { createWebRtcMesh } from './node';
 import { SignalAuth } from './signal-auth';
+import { encodeRelayedSignal } from './signal-frame';
 import type { SignalMessage, SignalProof } from './signal-message';
+import { createSimplePeerDriver } from './simple-peer-driver';
+import { simplePeerRuntime } from './simple-peer-node';
 import { fakeSwimSrcAddr, waitFor } from './test-support/helpers';
 
 const ROOM = 'webrtc-attack';
@@ -109,5 +115,77 @@ describe('signed WebRTC link setup', () => {
     offerer.connect(answerer.self);
     await waitFor(() => answerer.stats().signalsRejected >= 1, 'the refusal');
     expect(answerer.stats()).toMatchObject({ linksCreated: 0, signalsVerified: 0 });
+  }, 30_000);
+});
+
+describe('a hostile Node member over WebRTC', () => {
+  it("forging relayed signals from V on its own channel to A never touches A's link to V", async () => {
+    const hub = new LocalSignalingHub();
+    const keys = [7, 8, 9].map((i) => memberKeyFromSecret(new Uint8Array(32).fill(i)));
+    const [aKey, vKey, mKey] = keys as [MemberKey, MemberKey, MemberKey];
+    const honest = (key: MemberKey) => {
+      const mesh = createWebRtcMesh({
+        self: key.addr,
+        swimSrcAddr: fakeSwimSrcAddr,
+        server: hub.client(key.addr),
+        identity: { key, room: ROOM },
+      });
+      meshes.push(mesh);
+      return mesh;
+    };
+    const a = honest(aKey);
+    const v = honest(vKey);
+    // M runs the mesh's own code, but keeps its channels so it can write anything on them.
+    const channels = new Map<string, Link>();
+    const inner = createSimplePeerDriver({ runtime: simplePeerRuntime });
+    const driver: LinkDriver = {
+      createLink: (options) => {
+        const link = inner.createLink(options);
+        channels.set(options.peer, link);
+        return link;
+      },
+    };
+    const m = new MeshNode(
+      {
+        self: mKey.addr,
+        swimSrcAddr: fakeSwimSrcAddr,
+        server: hub.client(mKey.addr),
+        identity: { key: mKey, room: ROOM },
+      },
+      driver,
+    );
+    meshes.push(m);
+    for (const [x, y] of [
+      [a, v],
+      [a, m],
+      [v, m],
+    ] as const)
+      x.connect(y.self);
+    await waitFor(() => [a, v, m].every((x) => x.stats().open === 2), 'the full mesh');
+    const closes: string[] = [];
+    a.on('peer-close', (addr) => closes.push(addr));
+    const created = a.stats().linksCreated;
+
+    // 20 frames "from V", 100 ms apart: requests and offers of a "new page", unsigned or signed by M.
+    const mAuth = new SignalAuth(mKey.addr, { key: mKey, room: ROOM });
+    for (let i = 0; i < 20; i++) {
+      const sessionId = `ffffffff-${9_000_000_000_000 + i}`;
+      const offer: SignalMessage = { type: 'offer', signal: { type: 'offer', sdp: 'v=0' } };
+      const messages: SignalMessage[] = [{ type: 'connect' }, offer, mAuth.sign(a.self, sessionId, offer)];
+      const data = messages[i % messages.length]!;
+      const frame = encodeFrame(
+        'signal',
+        encodeRelayedSignal({ sessionId, seq: i, from: vKey.addr, to: a.self, ttl: 0, data }),
+      );
+      expect(channels.get(a.self)!.send(frame)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // The channel is unreliable (no retransmits): on a loaded machine a frame may be lost on loopback.
+    await waitFor(() => a.stats().signalsRejected >= 15, 'the frames refused');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(a.stats().signalsRejected).toBeLessThanOrEqual(20);
+    expect(closes).toEqual([]);
+    expect(a.isOpen(v.self) && v.isOpen(a.self)).toBe(true);
+    expect(a.stats()).toMatchObject({ failedAttempts: 0, linksCreated: created });
   }, 30_000);
 });
