@@ -61,7 +61,12 @@ describe("a member whose storage holds V's address", () => {
       rooms.push(mallory);
       expect(mallory.self.id).not.toBe(vId);
       expect(mallory.self.generation).toBe(0);
-      await until(() => a.members().length === 3 && v.members().length === 3, 'everyone sees three members');
+      // Metadata comes a gossip round after the join: wait for it too (the test runs in real time).
+      const malloryAtA = () => a.members().find((m) => m.id === mallory.self.id)?.metadata;
+      await until(
+        () => a.members().length === 3 && v.members().length === 3 && malloryAtA() !== undefined,
+        "everyone sees three members, and A has Mallory's metadata",
+      );
 
       // What A sees for V: V's own generation and metadata, and a link to V that is V's.
       const vAtA = a.members().find((m) => m.id === vId);

@@ -139,11 +139,12 @@ test('the React example in StrictMode joins once (no ghost member) and shows ava
   expect(seen.filter((s) => s.startsWith('leave'))).toEqual([]);
   // A fresh tab's first room is generation 0: no discarded first room took a generation before it.
   expect(seen.filter((s) => s.startsWith('join'))[0]).toMatch(/ generation 0$/);
-  // Nor did a first, StrictMode-discarded room reach the server: one connection, one join.
+  // Nor did a first, StrictMode-discarded room reach the server: each room has a socket of its own,
+  // so one new connection. (Joins are not counted here: the watcher, alone until the React page
+  // came, asks the server for fresh peers every 4 s, and each ask is a join on its socket.)
   const after = await serverCounters();
   console.log(`server counters while the React page opened: ${JSON.stringify({ before, after })}`);
   expect(after.connections - before.connections).toBe(1);
-  expect(after.joins - before.joins).toBe(1);
 
   // Unmounting the provider leaves the room: the watcher sees a goodbye, not a crash detection.
   await react.getByLabel('here').uncheck();

@@ -8,6 +8,7 @@ import {
   inboundEventNameSchema,
   inboundEventSchemas,
   type SignalingLimits,
+  signalProofProblem,
 } from '../shared/signaling/index';
 import type { IpLedger } from './ip-ledger';
 import { checkJoinProof, newChallenge } from './join-proof';
@@ -175,6 +176,8 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
       if (from === undefined)
         return refuse('signal', 'not-in-room', `join room ${room} before signaling`, ack);
       if (to === from) return refuse('signal', 'invalid-payload', 'a member cannot signal itself', ack);
+      const proofProblem = signalProofProblem(data, from);
+      if (proofProblem !== undefined) return refuse('signal', 'bad-signature', proofProblem, ack);
       if (!(await ctx.directory.deliver(room, to, { room, from, sessionId, data }))) {
         return refuse('signal', 'unknown-peer', `no member ${to} in room ${room}`, ack);
       }

@@ -90,6 +90,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
       ...(options.iceTransportPolicy === undefined ? {} : { iceTransportPolicy: options.iceTransportPolicy }),
       maxPacketSize: options.config.maxPacketSize,
       ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+      identity: { key: identityStore.key, room: options.room },
       logger,
       rng,
       clock,

@@ -2,6 +2,7 @@ import type { Clock, Logger } from '../../shared/host/index';
 import type { BoundStats, Rng } from '../../shared/swim/index';
 import type { OpenBroadcastChannel } from '../mesh/broadcast-channel-link';
 import type { Mesh, MeshStatsDetail, ServerSignaling } from '../mesh/mesh';
+import type { LinkIdentity } from '../mesh/signal-auth';
 import type { KeyValueStorage } from '../runtime/identity-store';
 import type { KeyClaims } from '../runtime/key-claims';
 import type { LifecycleTarget } from '../runtime/lifecycle';
@@ -21,6 +22,8 @@ export interface RoomMeshInit {
   readonly iceTransportPolicy?: RTCIceTransportPolicy;
   readonly maxPacketSize: number;
   readonly maxConnections?: number;
+  /** Our key and room: the mesh signs every link signal with it and checks its peers' (`MeshInit.identity`). */
+  readonly identity: LinkIdentity;
   /** The room's one logger, random source and clock, shared by every layer. */
   readonly logger: Logger;
   readonly rng: Rng;

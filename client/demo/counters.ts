@@ -1,6 +1,6 @@
 /** The traffic panel: rates over the last second and the mesh's counters, as `<dt>`/`<dd>` pairs. */
 import type { RoomStats } from 'shoal';
-import { formatBytes } from './format';
+import { formatBytes, setText } from './format';
 
 type MeshStats = RoomStats['mesh'];
 interface Sample {
@@ -17,6 +17,8 @@ const RATE_WINDOW_MS = 900;
 export class CountersPanel {
   private last: Sample | undefined;
   private rates = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
+  /** Each counter's `<dd>`, by key. */
+  private readonly values = new Map<string, HTMLElement>();
 
   constructor(private readonly list: HTMLElement) {}
 
@@ -55,16 +57,24 @@ export class CountersPanel {
       ['loss-dropped', 'dropped by the loss slider', mesh.lossDropped, String(mesh.lossDropped)],
       ['spoofed-dropped', 'spoofed packets dropped', mesh.spoofedDropped, String(mesh.spoofedDropped)],
     ];
-    this.list.replaceChildren(
-      ...rows.flatMap(([key, label, raw, text]) => {
-        const dt = document.createElement('dt');
-        dt.textContent = label;
-        const dd = document.createElement('dd');
-        dd.dataset.counter = key;
-        dd.dataset.value = String(raw);
-        dd.textContent = text;
-        return [dt, dd];
-      }),
-    );
+    // Drawn once, then only the values that changed: the panel redraws every second.
+    if (this.values.size === 0) {
+      this.list.replaceChildren(
+        ...rows.flatMap(([key, label]) => {
+          const dt = document.createElement('dt');
+          dt.textContent = label;
+          const dd = document.createElement('dd');
+          dd.dataset.counter = key;
+          this.values.set(key, dd);
+          return [dt, dd];
+        }),
+      );
+    }
+    for (const [key, , raw, text] of rows) {
+      const dd = this.values.get(key)!;
+      const value = String(raw);
+      if (dd.dataset.value !== value) dd.dataset.value = value;
+      setText(dd, text);
+    }
   }
 }

@@ -59,3 +59,8 @@ export function safeColour(value: unknown, fallback: string): string {
 export function safeName(value: unknown, fallback: string): string {
   return typeof value === 'string' && value.trim() !== '' ? value.slice(0, 40) : fallback;
 }
+
+/** Sets a node's text only when it differs: an equal write still costs the page a layout and a paint. */
+export function setText(node: Node, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}

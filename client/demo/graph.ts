@@ -5,6 +5,8 @@
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const RADIUS = 120;
+/** How long a flash stays lit, and how often flashes are drawn (250 ms cost a quiet tab ~1 % of a core more). */
+const FLASH_MS = 500;
 
 export interface GraphNode {
   readonly id: string;
@@ -23,7 +25,13 @@ export class RoomGraph {
   private readonly nodesLayer: SVGGElement;
   private readonly positions = new Map<string, { x: number; y: number }>();
   private readonly edgeEls = new Map<string, SVGLineElement>();
-  private readonly flashTimers = new Map<string, number>();
+  /** Edges a packet crossed since the last beat, with the kind to show. */
+  private readonly flashed = new Map<string, 'probe' | 'gossip'>();
+  /** Edges lit now. */
+  private readonly lit = new Set<string>();
+  private beat: number | undefined;
+  /** What the nodes layer shows now (ids, labels, colours, states), to skip redrawing it unchanged. */
+  private drawnNodes = '';
 
   constructor(svg: SVGSVGElement) {
     this.edgesLayer = document.createElementNS(SVG_NS, 'g');
@@ -31,7 +39,7 @@ export class RoomGraph {
     svg.append(this.edgesLayer, this.nodesLayer);
   }
 
-  /** Redraws nodes and edges; `edges` are pairs of member ids with an open connection. */
+  /** Redraws what changed of nodes and edges; `edges` are pairs of member ids with an open connection. */
   render(nodes: readonly GraphNode[], edges: Iterable<readonly [string, string]>): void {
     const ordered = [...nodes].sort((a, b) => (a.self ? -1 : b.self ? 1 : a.id.localeCompare(b.id)));
     this.positions.clear();
@@ -55,10 +63,15 @@ export class RoomGraph {
         this.edgesLayer.append(line);
         this.edgeEls.set(key, line);
       }
-      line.setAttribute('x1', String(pa.x));
-      line.setAttribute('y1', String(pa.y));
-      line.setAttribute('x2', String(pb.x));
-      line.setAttribute('y2', String(pb.y));
+      // Written only when they move: the graph is redrawn every second, mostly unchanged.
+      const coords = `${pa.x} ${pa.y} ${pb.x} ${pb.y}`;
+      if (line.dataset.coords !== coords) {
+        line.dataset.coords = coords;
+        line.setAttribute('x1', String(pa.x));
+        line.setAttribute('y1', String(pa.y));
+        line.setAttribute('x2', String(pb.x));
+        line.setAttribute('y2', String(pb.y));
+      }
     }
     for (const [key, line] of this.edgeEls) {
       if (!seen.has(key)) {
@@ -67,6 +80,14 @@ export class RoomGraph {
       }
     }
 
+    // Pending flashes go into this redraw's frame rather than one of their own a moment later.
+    if (this.beat !== undefined) {
+      window.clearTimeout(this.beat);
+      this.drawFlashes();
+    }
+    const drawn = ordered.map((n) => `${n.id} ${n.label} ${n.colour} ${n.state} ${n.self}`).join('\n');
+    if (drawn === this.drawnNodes) return;
+    this.drawnNodes = drawn;
     this.nodesLayer.replaceChildren(
       ...ordered.map((n) => {
         const p = this.positions.get(n.id) ?? { x: 0, y: 0 };
@@ -89,21 +110,40 @@ export class RoomGraph {
     );
   }
 
-  /** Lights the edge between two members for a moment. */
+  /**
+   * Lights the edge between two members for a moment. Flashes are drawn together once per beat: a
+   * quiet room still sends a dozen packets a second, and a style change and a repaint for each one
+   * (and another to clear it) cost the tab more than everything else on the page.
+   */
   flash(a: string, b: string, kind: 'probe' | 'gossip'): void {
     const key = edgeKey(a, b);
-    const line = this.edgeEls.get(key);
-    if (line === undefined) return;
-    line.classList.remove('lit-probe', 'lit-gossip');
-    line.classList.add(kind === 'probe' ? 'lit-probe' : 'lit-gossip');
-    const previous = this.flashTimers.get(key);
-    if (previous !== undefined) window.clearTimeout(previous);
-    this.flashTimers.set(
-      key,
-      window.setTimeout(() => {
+    // Within a beat, a probe shows over gossip (the rarer, more telling one).
+    if (this.flashed.get(key) !== 'probe') this.flashed.set(key, kind);
+    this.beat ??= window.setTimeout(() => this.drawFlashes(), FLASH_MS);
+  }
+
+  /** Lights the edges flashed in the beat that ended, clears the others; beats stop when nothing flashes. */
+  private drawFlashes(): void {
+    this.beat = undefined;
+    for (const key of this.lit) {
+      if (this.flashed.has(key)) continue;
+      this.edgeEls.get(key)?.classList.remove('lit-probe', 'lit-gossip');
+      this.lit.delete(key);
+    }
+    for (const [key, kind] of this.flashed) {
+      const line = this.edgeEls.get(key);
+      if (line === undefined) continue;
+      const want = kind === 'probe' ? 'lit-probe' : 'lit-gossip';
+      if (!line.classList.contains(want)) {
         line.classList.remove('lit-probe', 'lit-gossip');
-        this.flashTimers.delete(key);
-      }, 250),
-    );
+        line.classList.add(want);
+      }
+      this.lit.add(key);
+    }
+    // One more beat clears what is lit now, if nothing crosses those edges again meanwhile.
+    if (this.flashed.size > 0 || this.lit.size > 0) {
+      this.flashed.clear();
+      this.beat = window.setTimeout(() => this.drawFlashes(), FLASH_MS);
+    }
   }
 }

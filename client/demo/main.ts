@@ -7,7 +7,7 @@
 import { joinRoom, type Room, type RoomStatus } from 'shoal';
 import { CountersPanel } from './counters';
 import { Cursors } from './cursors';
-import { formatClock, shortId } from './format';
+import { formatClock, setText, shortId } from './format';
 import { type GraphNode, RoomGraph } from './graph';
 import { colourOf, MemberList, nameOf } from './member-list';
 import { type DemoMetadata, loadProfile, saveProfile } from './profile';
@@ -104,7 +104,7 @@ function render(): void {
   const now = Date.now();
   const { ordered, gone } = members.render(now);
   for (const id of gone) theirLinks.delete(id);
-  ui.memberCount.textContent = `(${ordered.filter((m) => m.state !== 'down').length})`;
+  setText(ui.memberCount, `(${ordered.filter((m) => m.state !== 'down').length})`);
   const nodes: GraphNode[] = ordered.map((m) => ({
     id: m.id,
     label: nameOf(m, m.id),
@@ -115,8 +115,8 @@ function render(): void {
   graph.render(nodes, edges());
   if (room !== undefined) {
     const stats = room.stats();
-    ui.selfIncarnation.textContent = String(stats.incarnation);
-    ui.selfGeneration.textContent = String(stats.generation);
+    setText(ui.selfIncarnation, String(stats.incarnation));
+    setText(ui.selfGeneration, String(stats.generation));
     counters.render(stats.mesh, performance.now());
   }
   cursors.prune(now, (id) => members.isDown(id));
@@ -129,6 +129,7 @@ function setStatus(status: RoomStatus | 'left'): void {
 
 let linksSent = '';
 let linksSentAt = 0;
+let linksSoon: ReturnType<typeof setTimeout> | undefined;
 
 /** Tells the others our open links when they changed (or for late joiners, now and then). */
 function shareLinks(force = false): void {
@@ -161,8 +162,14 @@ function join(): void {
     r.on('join', (m) => {
       members.track(m, Date.now());
       log('join', `${nameOf(m, m.id)} (${shortId(m.id)})`);
-      // A newcomer should draw our links without waiting for the refresh.
-      shareLinks(true);
+      // A newcomer should draw our links without waiting for the refresh (one message for a burst
+      // of joins: a room of 16 forming sent each tab's links 15 times over).
+      if (linksSoon === undefined) {
+        linksSoon = setTimeout(() => {
+          linksSoon = undefined;
+          shareLinks(true);
+        }, RENDER_BATCH_MS);
+      }
     }),
     r.on('leave', (m) => {
       members.track(m, Date.now());
@@ -201,9 +208,16 @@ function join(): void {
     }),
     r.on('error', (e) => log('error', e.message)),
   ];
-  for (const event of ['status', 'join', 'leave', 'update', 'notification'] as const) {
+  for (const event of ['status', 'join', 'leave', 'update'] as const) {
     unsubscribe.push(r.on(event, scheduleRender));
   }
+  // Every packet is a notification too (data-sent, data-received): redrawing for those redrew the
+  // whole page ten times a second in a quiet room. The packets have their own light flash.
+  unsubscribe.push(
+    r.on('notification', (n) => {
+      if (n.type !== 'data-sent' && n.type !== 'data-received') scheduleRender();
+    }),
+  );
   ui.leave.textContent = 'Leave';
 }
 

@@ -5,7 +5,7 @@
  * `data-self`.
  */
 import type { RoomMember } from 'shoal';
-import { colourFor, defaultName, formatDuration, safeColour, safeName, shortId } from './format';
+import { colourFor, defaultName, formatDuration, safeColour, safeName, setText, shortId } from './format';
 import type { DemoMetadata } from './profile';
 
 export type DemoMember = RoomMember<DemoMetadata>;
@@ -32,6 +32,8 @@ export function colourOf(m: DemoMember | undefined, id: string): string {
 
 export class MemberList {
   private readonly shown = new Map<string, Shown>();
+  /** The drawn rows, by member id: kept and updated in place. */
+  private readonly rows = new Map<string, Row>();
 
   constructor(private readonly list: HTMLElement) {}
 
@@ -60,7 +62,11 @@ export class MemberList {
     for (const [id, s] of this.shown) if (!keepSelf || !s.member.self) this.shown.delete(id);
   }
 
-  /** Drops members whose fade ended; returns their ids. Then draws the list, us first, then by arrival. */
+  /**
+   * Drops members whose fade ended; returns their ids. Then draws the list, us first, then by arrival,
+   * touching only what changed: the once-a-second redraw of a quiet room is then a few text nodes,
+   * not a new list (a new list is a style pass, a layout and a repaint of the whole card).
+   */
   render(now: number): { readonly ordered: readonly DemoMember[]; readonly gone: readonly string[] } {
     const gone: string[] = [];
     for (const [id, s] of this.shown) {
@@ -72,37 +78,79 @@ export class MemberList {
     const list = [...this.shown.values()].sort((a, b) =>
       a.member.self ? -1 : b.member.self ? 1 : a.member.since - b.member.since,
     );
-    this.list.replaceChildren(...list.map((s) => memberRow(s, now)));
+    for (const [id, row] of this.rows) {
+      if (this.shown.has(id)) continue;
+      row.li.remove();
+      this.rows.delete(id);
+    }
+    let previous: Element | null = null;
+    for (const s of list) {
+      let row = this.rows.get(s.member.id);
+      if (row === undefined) {
+        row = memberRow(s.member.id);
+        this.rows.set(s.member.id, row);
+      }
+      fillRow(row, s, now);
+      const at: Element | null =
+        previous === null ? this.list.firstElementChild : previous.nextElementSibling;
+      if (at !== row.li) {
+        if (previous === null) this.list.prepend(row.li);
+        else previous.after(row.li);
+      }
+      previous = row.li;
+    }
     return { ordered: list.map((s) => s.member), gone };
   }
 }
 
-function memberRow(s: Shown, now: number): HTMLLIElement {
-  const m = s.member;
+/** One member's row and the parts of it that change. */
+interface Row {
+  readonly li: HTMLLIElement;
+  readonly swatch: HTMLSpanElement;
+  readonly name: Text;
+  readonly you: HTMLSpanElement;
+  readonly state: HTMLSpanElement;
+  readonly meta: HTMLSpanElement;
+}
+
+function memberRow(id: string): Row {
   const li = document.createElement('li');
   li.className = 'member';
-  li.dataset.memberId = m.id;
-  li.dataset.state = m.state;
-  if (m.self) li.dataset.self = '';
-  if (s.removeAt !== undefined && now >= s.removeAt) li.classList.add('fading');
+  li.dataset.memberId = id;
   const swatch = document.createElement('span');
   swatch.className = 'swatch';
-  swatch.style.background = colourOf(m, m.id);
-  const name = document.createElement('span');
-  name.className = 'name';
-  name.textContent = nameOf(m, m.id);
-  if (m.self) {
-    const you = document.createElement('span');
-    you.className = 'you';
-    you.textContent = ' (you)';
-    name.append(you);
-  }
+  const nameEl = document.createElement('span');
+  nameEl.className = 'name';
+  const name = document.createTextNode('');
+  const you = document.createElement('span');
+  you.className = 'you';
+  nameEl.append(name, you);
   const state = document.createElement('span');
   state.className = 'state';
-  state.textContent = `${m.state} · ${formatDuration(now - s.stateSince)}`;
   const meta = document.createElement('span');
   meta.className = 'meta';
-  meta.textContent = `${shortId(m.id)} · gen ${m.generation}`;
-  li.append(swatch, name, state, meta);
-  return li;
+  li.append(swatch, nameEl, state, meta);
+  return { li, swatch, name, you, state, meta };
+}
+
+/** Writes what changed into a row (an unchanged write would still cost a style pass). */
+function fillRow(row: Row, s: Shown, now: number): void {
+  const m = s.member;
+  const { li } = row;
+  if (li.dataset.state !== m.state) li.dataset.state = m.state;
+  if (m.self !== (li.dataset.self !== undefined)) {
+    if (m.self) li.dataset.self = '';
+    else delete li.dataset.self;
+  }
+  const fading = s.removeAt !== undefined && now >= s.removeAt;
+  if (li.classList.contains('fading') !== fading) li.classList.toggle('fading', fading);
+  const colour = colourOf(m, m.id);
+  if (row.swatch.dataset.colour !== colour) {
+    row.swatch.dataset.colour = colour;
+    row.swatch.style.background = colour;
+  }
+  setText(row.name, nameOf(m, m.id));
+  setText(row.you, m.self ? ' (you)' : '');
+  setText(row.state, `${m.state} · ${formatDuration(now - s.stateSince)}`);
+  setText(row.meta, `${shortId(m.id)} · gen ${m.generation}`);
 }

@@ -168,7 +168,9 @@ export class ConnectionManager {
     }
     const last = peer?.lastOffer;
     const key = `${from}/${sessionId}`;
-    const stale = last !== undefined && last.instance === id.instance && id.counter <= last.counter;
+    // Counters are page stamps, ordered across the initiator's reloads: an older one, even from
+    // another instance, is a late copy or a replay of a previous page's offer.
+    const stale = last !== undefined && id.counter <= last.counter;
     if (stale || this.#answered.has(key)) return;
     if (peer === undefined) {
       if (!this.#admit(from)) {
@@ -189,14 +191,14 @@ export class ConnectionManager {
   #onAnswer(
     from: PeerAddr,
     sessionId: string,
-    answer: { signal: object; instance?: string },
+    answer: { signal: object; instance?: string; stamp?: number },
     path: SignalPath,
   ): void {
     const state = this.#links.get(from)?.state;
     if (state?.phase !== 'signaling' || state.link === undefined) return;
     const session = state.session;
     if (session.id !== sessionId || !session.awaitingAnswer) return;
-    session.answered(path, answer.instance);
+    session.answered(path, answer.instance, answer.stamp);
     state.link.signal(answer.signal);
   }
 
@@ -214,6 +216,9 @@ export class ConnectionManager {
     if (state.phase === 'open') {
       const instance = state.session.remoteInstance;
       if (instance === undefined || instance === id.instance) return; // Late, from the same page.
+      // From a page older than the one that answered us: a replay, not a reload.
+      const stamp = state.session.remoteStamp;
+      if (stamp !== undefined && id.counter <= stamp) return;
       // The peer reloaded with the same addr: our link went to its previous page and is dead.
       this.#logger.info('mesh: peer restarted, re-linking', { peer: from });
       this.#links.startAttempt(peer);

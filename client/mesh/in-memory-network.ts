@@ -30,6 +30,7 @@ export class InMemoryNetwork {
   readonly #endpoints = new Map<number, MemoryLink>();
   readonly #meshes = new Map<PeerAddr, MeshNode>();
   readonly #crashed = new Set<PeerAddr>();
+  readonly #taps = new Set<(from: PeerAddr, to: PeerAddr, bytes: Uint8Array) => void>();
   #nextToken = 0;
 
   constructor(init: InMemoryNetworkInit = {}) {
@@ -74,6 +75,29 @@ export class InMemoryNetwork {
   /** Whether `addr` was crashed with `crash`. */
   isCrashed(addr: PeerAddr): boolean {
     return this.#crashed.has(addr);
+  }
+
+  /**
+   * Puts raw `bytes` on `from`'s open link to `to`, past `from`'s mesh: what a hostile member's own
+   * code can send (forged signal frames, say). Returns false when no such link is open. For attack tests.
+   */
+  inject(from: PeerAddr, to: PeerAddr, bytes: Uint8Array): boolean {
+    for (const link of this.#endpoints.values()) if (link.joins(from, to)) return link.send(bytes);
+    return false;
+  }
+
+  /**
+   * Calls `observer` with every frame delivered from now on, as the receiving member's code sees it
+   * (a hostile member records what it relays this way). Returns the function that stops it.
+   */
+  tap(observer: (from: PeerAddr, to: PeerAddr, bytes: Uint8Array) => void): () => void {
+    this.#taps.add(observer);
+    return () => this.#taps.delete(observer);
+  }
+
+  /** Tells the taps about a frame being delivered. */
+  delivered(from: PeerAddr, to: PeerAddr, bytes: Uint8Array): void {
+    for (const observer of this.#taps) observer(from, to, bytes);
   }
 
   /** Links not yet destroyed (negotiating or open), over the whole network. */
@@ -159,7 +183,10 @@ class MemoryLink implements Link {
     const copy = bytes.slice();
     this.#network.schedule(() => {
       if (this.#network.isCrashed(this.#self) || this.#network.isCrashed(this.#peer)) return;
-      if (remote.#open && !remote.#done && remote.#remote === this) remote.#handlers.data(copy);
+      if (remote.#open && !remote.#done && remote.#remote === this) {
+        this.#network.delivered(this.#self, this.#peer, copy);
+        remote.#handlers.data(copy);
+      }
     });
     return true;
   }
@@ -173,6 +200,11 @@ class MemoryLink implements Link {
     if (remote !== undefined && remote.#remote === this && !this.#network.isCrashed(this.#self)) {
       this.#network.schedule(() => remote.#finish('closed'));
     }
+  }
+
+  /** Whether this is `from`'s open end of a link to `to`. */
+  joins(from: PeerAddr, to: PeerAddr): boolean {
+    return this.#self === from && this.#peer === to && this.#open && !this.#done;
   }
 
   /** This link if it is a live link whose far end belongs to `addr`. */

@@ -184,11 +184,14 @@ export class LinkLifecycle {
   }
 
   #newSession(peer: Peer, kind: SignalSession['kind'], id?: string): SignalSession {
-    if (id === undefined) {
-      this.#counter += 1;
-      id = formatSessionId({ instance: this.instance, counter: this.#counter });
-    }
+    if (id === undefined) id = formatSessionId({ instance: this.instance, counter: this.#stamp() });
     return new SignalSession(this.#sessions, peer.addr, kind, id, (reason) => this.fail(peer, reason));
+  }
+
+  /** The next page stamp (see `SessionId`): past the last one, and at least the wall clock's ms. */
+  #stamp(): number {
+    this.#counter = Math.max(this.#counter + 1, Math.floor(this.#init.clock.wallNow()));
+    return this.#counter;
   }
 
   /** Enters `signaling` with `session` and arms the connect timeout. */
@@ -220,7 +223,10 @@ export class LinkLifecycle {
           if (session.message !== undefined) return;
           if (session.kind === 'offer') session.send({ type: 'offer', signal: data });
           else if (session.kind === 'answer') {
-            session.answer({ type: 'answer', signal: data, instance: this.instance });
+            // The stamp orders our later requests after this answer; only a signed one can be
+            // trusted to, so an unsigned mesh (tests of hand-made addrs) sends none.
+            const stamp = this.#init.identity === undefined ? {} : { stamp: this.#stamp() };
+            session.answer({ type: 'answer', signal: data, instance: this.instance, ...stamp });
           }
         },
         open: () => {

@@ -4,6 +4,7 @@
  */
 
 import { type Logger, silentLogger } from '../../shared/host/index';
+import type { RateLimit } from '../../shared/signaling/limits';
 import {
   DEFAULT_MAX_PACKET_SIZE,
   isMemberAddr,
@@ -14,9 +15,9 @@ import {
 import { type Clock, systemClock } from '../runtime/clock';
 import type { ConnectionPolicy } from './connection-policy';
 import { fullMeshPolicy } from './connection-policy';
-import { MAX_FRAME_PAYLOAD_BYTES } from './limits';
+import { MAX_FRAME_PAYLOAD_BYTES, MAX_RELAY_TTL, RELAY_FORWARD_FANOUT, RELAY_RATE_LIMIT } from './limits';
 import type { PeerAddr, ServerSignaling } from './mesh';
-import { MAX_RELAY_TTL } from './signal-frame';
+import type { LinkIdentity } from './signal-auth';
 
 export interface MeshInit {
   /** Our own addr (32 lowercase hex digits). */
@@ -58,10 +59,24 @@ export interface MeshInit {
   readonly backoffBaseMs?: number;
   /** Cap on the retry delay. Default 30,000 ms. */
   readonly backoffMaxMs?: number;
-  /** Hops a relayed signal may take past its first. Default 3 (at most `MAX_RELAY_TTL`). */
+  /** Hops a relayed signal may take past its first. Default and most: `MAX_RELAY_TTL` (3). */
   readonly relayTtl?: number;
-  /** Links a relay forwards a signal on when it has no link to the target. Default 3. */
+  /** Links our own signal is flooded on when we hold no link to its target and no route. Default 3. */
   readonly relayFanout?: number;
+  /**
+   * Links a relay forwards another member's signal on when it holds no link to the target and no
+   * route. Default `RELAY_FORWARD_FANOUT` (1: a relay never multiplies a frame), at most `relayFanout`.
+   */
+  readonly relayForwardFanout?: number;
+  /** Relayed-signal frames accepted per link; past it they are dropped unread. Default `RELAY_RATE_LIMIT`. */
+  readonly relayRateLimit?: RateLimit;
+  /**
+   * Our key (its addr must be `self`) and room: every signal we originate is signed with it, and every
+   * signal addressed to us must carry a valid signature by its sender for this room, or is dropped
+   * (`signalsRejected`). `joinRoom` always passes one. Without it, signals are neither signed nor
+   * checked: only for meshes of hand-made addrs in tests.
+   */
+  readonly identity?: LinkIdentity;
 }
 
 /** A rejected option; nothing was created. */
@@ -70,7 +85,10 @@ export class InvalidMeshInitError extends Error {
   override readonly name = InvalidMeshInitError.NAME;
 }
 
-export type ResolvedMeshInit = Required<Omit<MeshInit, 'server'>> & { readonly server?: ServerSignaling };
+export type ResolvedMeshInit = Required<Omit<MeshInit, 'server' | 'identity'>> & {
+  readonly server?: ServerSignaling;
+  readonly identity?: LinkIdentity;
+};
 
 /** A fresh, unpredictable generator for a mesh that was given none. */
 function randomRng(): Rng {
@@ -111,13 +129,40 @@ export function resolveMeshInit(init: MeshInit): ResolvedMeshInit {
     meshSignalTries: checkInt('meshSignalTries', init.meshSignalTries ?? 3, 0, 100),
     backoffBaseMs: checkInt('backoffBaseMs', init.backoffBaseMs ?? 1_000, 1),
     backoffMaxMs: checkInt('backoffMaxMs', init.backoffMaxMs ?? 30_000, 1),
-    relayTtl: checkInt('relayTtl', init.relayTtl ?? 3, 0, MAX_RELAY_TTL),
+    relayTtl: checkInt('relayTtl', init.relayTtl ?? MAX_RELAY_TTL, 0, MAX_RELAY_TTL),
     relayFanout: checkInt('relayFanout', init.relayFanout ?? 3, 1, 64),
+    relayForwardFanout: checkInt(
+      'relayForwardFanout',
+      init.relayForwardFanout ?? Math.min(RELAY_FORWARD_FANOUT, init.relayFanout ?? 3),
+      1,
+      init.relayFanout ?? 3,
+    ),
+    relayRateLimit: checkRate('relayRateLimit', init.relayRateLimit ?? RELAY_RATE_LIMIT),
   };
+  const identity = init.identity;
+  if (identity !== undefined && identity.key?.addr !== resolved.self) {
+    throw new InvalidMeshInitError('identity.key must be the key of self (its addr)');
+  }
   if (resolved.backoffMaxMs < resolved.backoffBaseMs) {
     throw new InvalidMeshInitError(
       `backoffMaxMs (${resolved.backoffMaxMs}) must be at least backoffBaseMs (${resolved.backoffBaseMs})`,
     );
   }
-  return init.server === undefined ? resolved : { ...resolved, server: init.server };
+  return {
+    ...resolved,
+    ...(init.server === undefined ? {} : { server: init.server }),
+    ...(identity === undefined ? {} : { identity }),
+  };
+}
+
+function checkRate(name: string, value: RateLimit): RateLimit {
+  const ok =
+    typeof value === 'object' &&
+    value !== null &&
+    Number.isFinite(value.ratePerSecond) &&
+    value.ratePerSecond > 0 &&
+    Number.isFinite(value.burst) &&
+    value.burst >= 1;
+  if (!ok) throw new InvalidMeshInitError(`${name} must be { ratePerSecond > 0, burst >= 1 }`);
+  return value;
 }

@@ -9,6 +9,7 @@ import { decodeFrame, encodeFrame } from './frame';
 import type { LinkDriver } from './link';
 import type { FrameKind, Mesh, MeshEvents, MeshStatsDetail, PeerAddr, SignalRoutes } from './mesh';
 import { type MeshInit, type ResolvedMeshInit, resolveMeshInit } from './mesh-init';
+import { SignalAuth } from './signal-auth';
 import { decodeRelayedSignal, encodeRelayedSignal, type RelayedSignal } from './signal-frame';
 import { parseSignalMessage, type SignalMessage } from './signal-message';
 import { SignalRouter } from './signal-router';
@@ -21,6 +22,7 @@ export class MeshNode implements Mesh {
   readonly #init: ResolvedMeshInit;
   readonly #manager: ConnectionManager;
   readonly #router: SignalRouter;
+  readonly #auth: SignalAuth;
   readonly #events: Emitter<MeshEvents> = createNanoEvents<MeshEvents>();
   readonly #counters = {
     packetsIn: 0,
@@ -44,22 +46,30 @@ export class MeshNode implements Mesh {
     const resolved = resolveMeshInit(init);
     this.#init = resolved;
     this.self = resolved.self;
+    this.#auth = new SignalAuth(resolved.self, resolved.identity);
     this.#router = new SignalRouter({
       self: resolved.self,
       rng: resolved.rng,
       relayTtl: resolved.relayTtl,
       relayFanout: resolved.relayFanout,
+      relayForwardFanout: resolved.relayForwardFanout,
+      relayRateLimit: resolved.relayRateLimit,
+      now: () => resolved.clock.now(),
       isOpen: (addr) => this.isOpen(addr),
       openPeers: () => this.openPeers(),
       nextHops: (to) => this.#routes?.nextHops(to),
       sendSignalFrame: (to, signal) => this.#sendSignalFrame(to, signal),
-      deliver: (from, sessionId, data) => this.#manager.handleSignal(from, sessionId, data, 'mesh'),
+      deliver: (from, sessionId, data) => this.#signalForUs(from, sessionId, data, 'mesh'),
     });
     this.#manager = new ConnectionManager(resolved, driver, {
-      sendViaMesh: (to, sessionId, data) => this.#router.originate(to, sessionId, data),
+      sendViaMesh: (to, sessionId, data) =>
+        this.#router.originate(to, sessionId, this.#auth.sign(to, sessionId, data)),
       sendViaServer: (to, sessionId, data) => this.#sendViaServer(to, sessionId, data),
       linkOpened: (addr, path) => this.#linkOpened(addr, path),
-      linkClosed: (addr) => this.#emit('peer-close', addr),
+      linkClosed: (addr) => {
+        this.#router.linkClosed(addr);
+        this.#emit('peer-close', addr);
+      },
       frameReceived: (addr, bytes) => this.#receive(addr, bytes),
     });
     this.#unsubscribeServer =
@@ -132,6 +142,10 @@ export class MeshNode implements Mesh {
       signalsRouted: this.#router.stats.sentRouted,
       signalsFlooded: this.#router.stats.sentFlooded,
       signalsViaServer: this.#counters.signalsViaServer,
+      relayRateDropped: this.#router.stats.rateDropped,
+      signalsVerified: this.#auth.stats.verified,
+      signalsVerifyCached: this.#auth.stats.verifyCached,
+      signalsRejected: this.#auth.stats.rejected,
     };
   }
 
@@ -225,6 +239,7 @@ export class MeshNode implements Mesh {
         this.#emit('app', from, payload);
         return undefined;
       case 'signal': {
+        if (!this.#router.admit(from)) return undefined; // Counted as `relayRateDropped`.
         const signal = decodeRelayedSignal(payload);
         if (signal === undefined) return 'bad relayed signal';
         this.#router.handle(from, signal);
@@ -240,14 +255,23 @@ export class MeshNode implements Mesh {
       this.#init.logger.debug('mesh: malformed signal from the server dropped');
       return;
     }
-    this.#manager.handleSignal(from, sessionId, message, 'server');
+    this.#signalForUs(from, sessionId, message, 'server');
+  }
+
+  /** A signal addressed to us, by either path: acted on only when its sender's proof holds. */
+  #signalForUs(from: PeerAddr, sessionId: string, data: SignalMessage, path: SignalPath): void {
+    if (!this.#auth.accept(from, sessionId, data)) {
+      this.#init.logger.debug('mesh: signal without a valid signature dropped', { peer: from, path });
+      return;
+    }
+    this.#manager.handleSignal(from, sessionId, data, path);
   }
 
   #sendViaServer(to: PeerAddr, sessionId: string, data: SignalMessage): Promise<boolean> | undefined {
     const server = this.#init.server;
     if (server === undefined || this.#closed) return undefined;
     this.#counters.signalsViaServer += 1;
-    return server.send(to, sessionId, data).catch((error: unknown) => {
+    return server.send(to, sessionId, this.#auth.sign(to, sessionId, data)).catch((error: unknown) => {
       this.#init.logger.warn('mesh: server signaling failed', { peer: to, error: String(error) });
       return false;
     });

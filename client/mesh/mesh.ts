@@ -66,6 +66,18 @@ export interface MeshStatsDetail extends MeshStats {
   readonly signalsFlooded: number;
   /** Signals sent through the signaling server (bootstrap, or the fallback). */
   readonly signalsViaServer: number;
+  /** Relayed-signal frames dropped unread because their link was over `relayRateLimit`. */
+  readonly relayRateDropped: number;
+  /** Signals to us whose sender's signature was verified (one Ed25519 verification each). */
+  readonly signalsVerified: number;
+  /** Signals to us accepted as copies of one already verified (resends), without verifying again. */
+  readonly signalsVerifyCached: number;
+  /**
+   * Signals to us dropped for their proof: none, a key that is not the sender's, or a signature that
+   * does not cover our room, our addr, the session and the link's fingerprint (forged or replayed
+   * elsewhere). They never open, replace or close a link.
+   */
+  readonly signalsRejected: number;
 }
 
 /**

@@ -5,12 +5,11 @@
  */
 
 import { isMemberAddr } from '../../shared/swim/index';
-import { MAX_FRAME_PAYLOAD_BYTES } from './limits';
+import { MAX_FRAME_PAYLOAD_BYTES, MAX_RELAY_TTL } from './limits';
 import type { PeerAddr } from './mesh';
 import { parseSessionId, parseSignalMessage, type SignalMessage } from './signal-message';
 
-/** Hops a relayed signal may take at most; larger ttls on the wire are malformed. */
-export const MAX_RELAY_TTL = 8;
+export { MAX_RELAY_TTL } from './limits';
 /**
  * Largest encoded relayed signal: one frame's payload (a non-trickle SDP is ~1 KB on loopback, a few
  * KB with TURN).

@@ -4,8 +4,15 @@
  * route its view gives (`nextHops`: the links one hop closer on a shortest path over the overlay, in a
  * large room); else to a few random open links (bounded fanout). Each hop spends one of the signal's
  * ttl, and copies already seen are dropped.
+ *
+ * What another member can make us relay is bounded (issue 11): a frame's ttl is at most
+ * `MAX_RELAY_TTL` (checked when decoding), a relay forwards a frame on at most `relayForwardFanout`
+ * links (1 by default: one frame, one line of copies), each link's relayed frames are rate-limited
+ * (`relayRateLimit`), and an `unreachable` note counts only from the neighbour that sent it.
  */
 
+import type { RateLimit } from '../../shared/signaling/limits';
+import { TokenBucket } from '../../shared/signaling/token-bucket';
 import { type Rng, shuffle } from '../../shared/swim/index';
 import { BoundedSet } from './bounded-set';
 import type { PeerAddr } from './mesh';
@@ -18,6 +25,10 @@ export interface SignalRouterHost {
   readonly rng: Rng;
   readonly relayTtl: number;
   readonly relayFanout: number;
+  readonly relayForwardFanout: number;
+  readonly relayRateLimit: RateLimit;
+  /** Monotonic milliseconds, for the per-link rate limit. */
+  now(): number;
   isOpen(addr: PeerAddr): boolean;
   openPeers(): PeerAddr[];
   /**
@@ -44,6 +55,8 @@ export interface SignalRouterStats {
   sentRouted: number;
   /** Signals (ours or relayed) flooded to random links: no link to the target and no route. */
   sentFlooded: number;
+  /** Relayed-signal frames dropped unread: their link was over `relayRateLimit`. */
+  rateDropped: number;
 }
 
 const SEEN_CAPACITY = 4096;
@@ -55,9 +68,12 @@ export class SignalRouter {
     sentDirect: 0,
     sentRouted: 0,
     sentFlooded: 0,
+    rateDropped: 0,
   };
   readonly #host: SignalRouterHost;
   readonly #seen = new BoundedSet<string>(SEEN_CAPACITY);
+  /** One token bucket per link that sent us signal frames; dropped with the link. */
+  readonly #buckets = new Map<PeerAddr, TokenBucket>();
   #seq = 0;
 
   constructor(host: SignalRouterHost) {
@@ -83,10 +99,33 @@ export class SignalRouter {
     return this.#route(signal, undefined);
   }
 
+  /**
+   * Whether one more signal frame from `neighbour` is within its link's rate (spends a token); counts
+   * the frame as dropped when it is not. Call before decoding, so a flood costs no parsing.
+   */
+  admit(neighbour: PeerAddr): boolean {
+    let bucket = this.#buckets.get(neighbour);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(this.#host.relayRateLimit, () => this.#host.now());
+      this.#buckets.set(neighbour, bucket);
+    }
+    if (bucket.take()) return true;
+    this.stats.rateDropped += 1;
+    return false;
+  }
+
+  /** Forgets a closed link's rate-limit state. */
+  linkClosed(neighbour: PeerAddr): void {
+    this.#buckets.delete(neighbour);
+  }
+
   /** Handles a relayed signal that arrived on the link to `neighbour`. */
   handle(neighbour: PeerAddr, signal: RelayedSignal): void {
     const host = this.#host;
-    if (signal.from === host.self || !this.#seen.add(seenKey(signal))) {
+    // `unreachable` is a first hop's note to its neighbour, never relayed: from anyone else it is forged.
+    const forgedNote =
+      signal.data.type === 'unreachable' && (signal.from !== neighbour || signal.to !== host.self);
+    if (forgedNote || signal.from === host.self || !this.#seen.add(seenKey(signal))) {
       this.stats.relayDropped += 1;
       return;
     }
@@ -140,7 +179,11 @@ export class SignalRouter {
       // links) goes to a few open links, which route it on.
       if (cameFrom !== undefined) return [];
     }
-    const flooded = this.#sendToSome(host.openPeers().filter(usable), signal);
+    const flooded = this.#sendToSome(
+      host.openPeers().filter(usable),
+      signal,
+      cameFrom === undefined ? host.relayFanout : host.relayForwardFanout,
+    );
     if (flooded.length > 0) this.stats.sentFlooded += 1;
     return flooded;
   }

@@ -54,6 +54,8 @@ export class SignalSession {
   path: SignalPath | undefined;
   /** The responder's page instance, from its answer (initiator side). */
   remoteInstance: string | undefined;
+  /** The responder's page stamp, from its answer: its requests from before it are not a reload. */
+  remoteStamp: number | undefined;
   #message: SignalMessage | undefined;
   #meshSends = 0;
   /** Neighbours our copies went through, and those of them that said they could not forward them. */
@@ -101,9 +103,10 @@ export class SignalSession {
   }
 
   /** The peer answered by `path`: stop resending. */
-  answered(path: SignalPath, remoteInstance: string | undefined): void {
+  answered(path: SignalPath, remoteInstance: string | undefined, remoteStamp: number | undefined): void {
     this.path = path;
     this.remoteInstance = remoteInstance;
+    this.remoteStamp = remoteStamp;
     this.stopResending();
   }
 

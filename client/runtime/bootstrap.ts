@@ -201,7 +201,7 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
     // A full mesh re-links to every member; past the budget the host's link keeper decides.
     if (this.host.overlayMode) return;
     for (const m of this.host.members()) {
-      if (!mesh.isOpen(m.id.addr)) mesh.connect(m.id.addr);
+      if (!mesh.isOpen(m.id.addr)) this.host.connectMember(m.id.addr);
     }
   }
 

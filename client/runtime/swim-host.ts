@@ -80,7 +80,10 @@ export interface SwimHostEvents {
 }
 
 /** Counters of what the host did, for `stats()`. */
-export type HostStats = HostLoopStats;
+export interface HostStats extends HostLoopStats {
+  /** Links to strangers closed to make room for a member's link in a full mesh (`connectMember`). */
+  readonly strangersEvicted: number;
+}
 
 /** The core's own figures, for `room.stats()`. */
 export interface CoreStats {
@@ -113,6 +116,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
   private readonly disconnectDownAfterMs: number;
   private readonly events: Emitter<SwimHostEvents>;
   private readonly active = new Set<PeerAddr>();
+  private strangersEvicted = 0;
   private readonly pendingDisconnects = new Map<PeerAddr, unknown>();
   /** Notifications of the running core call, tracked and queued once it returns. */
   private readonly fresh: Notification<Id>[] = [];
@@ -272,7 +276,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
   }
 
   stats(): HostStats {
-    return this.loop.stats();
+    return { ...this.loop.stats(), strangersEvicted: this.strangersEvicted };
   }
 
   coreStats(): CoreStats {
@@ -304,8 +308,26 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
   send(to: Id, bytes: Uint8Array): boolean {
     if (this.mesh.sendSwim(to.addr, bytes)) return true;
     // In overlay mode only the keeper asks for links: a reply to a stranger must not open one.
-    if (this.active.has(to.addr) && !this.overlayMode) this.mesh.connect(to.addr);
+    if (this.active.has(to.addr) && !this.overlayMode) this.connectMember(to.addr);
     return false;
+  }
+
+  /**
+   * Full mesh: asks for a link to `addr`, an active member. When the budget is full and some of it
+   * holds links to strangers (peers not in our view: another room's bootstrap links while two halves
+   * merge), one of those gives its slot: in a full mesh we probe every member, and a member we can't
+   * reach would be suspected for our lack of a link (measured: a room of 14 at `maxConnections: 6`
+   * declared a live member Down after the halves merged, its probers' budgets full of strangers).
+   */
+  connectMember(addr: PeerAddr): void {
+    if (this.mesh.connect(addr)) return;
+    for (const peer of this.mesh.links().keys()) {
+      if (peer === addr || this.active.has(peer)) continue;
+      this.mesh.disconnect(peer);
+      this.strangersEvicted++;
+      this.mesh.connect(addr);
+      return;
+    }
   }
 
   notify(notification: Notification<Id>): void {
@@ -355,7 +377,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       case 'member-up':
         this.active.add(n.id.addr);
         this.cancelDisconnect(n.id.addr);
-        if (!this.overlayMode) this.mesh.connect(n.id.addr);
+        if (!this.overlayMode) this.connectMember(n.id.addr);
         return;
       case 'member-down':
         this.active.delete(n.id.addr);

@@ -5,30 +5,34 @@
  * of each system, and the bench measures join time, steady-state traffic, connections per tab, a
  * graceful leave and a crash. See repetition.ts for the steps and tabs.ts for the clock.
  */
-import { cpus, hostname, release, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { Command, InvalidArgumentError } from 'commander';
+import { APP_DIR, APP_PAGES, type AppRestResult, buildAppPages, runAppRest } from './app-pages';
 import { type BuiltPage, buildPage, OUT_DIR, type System } from './build-pages';
+import { browserSession, formatProfile } from './cpu';
 import { formatLargeRow, runLargeRoom } from './large-room';
 import {
   cleanupAll,
   freePort,
   installExitHandlers,
   onCleanup,
+  ROOT,
   serveStatic,
   startProcess,
+  startShoalSignaling,
   waitForHttp,
 } from './processes';
 import { type RepetitionResult, runRepetition } from './repetition';
-import { formatTable, goalLines, notMeasuredRow, type Row, toRow } from './report';
+import { formatTable, goalLines, median, notMeasuredRow, type Row, repetitionLines, toRow } from './report';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SYSTEMS: readonly System[] = ['shoal', 'y-webrtc'];
 /** y-webrtc with yjs, as measured when this benchmark was written (for the reader's reference). */
 const Y_WEBRTC_REFERENCE_GZIP = '58.6 KB';
+/** The quiet window over which Shoal's own pages (harness, demo) are measured, after the settle. */
+const APP_WINDOW_MS = 10_000;
 
 /** An error's message on one line, cut short: it goes into a table note and a JSON field. */
 function oneLine(e: unknown): string {
@@ -71,6 +75,12 @@ const program = new Command('bench:browser')
     positiveInt,
   )
   .option('--system <name...>', 'only these systems (shoal, y-webrtc)')
+  .option('--no-apps', "skip Shoal's own pages at rest (the harness and the demo: CPU per tab)")
+  .option(
+    '--profile',
+    'profile one tab of each page over its rest window (CDP Profiler); pages built unminified',
+    false,
+  )
   .option('--large', 'one large Shoal room instead: pages × members per page, a hold, a page crash', false)
   .option('--pages <p>', '--large: pages, each its own browser context (default 10)', positiveInt)
   .option('--per-page <m>', '--large: members per page (default 10)', positiveInt)
@@ -92,6 +102,11 @@ Figures (median and max over repetitions):
   bytesPerMemberSecond      data-channel bytesSent (RTCPeerConnection.getStats) per tab per second
   wireBytesPerMemberSecond  transport bytesSent (DTLS/SCTP/ICE included) per tab per second
   connectionsPerTab         connected RTCPeerConnections per tab
+  cpu*Percent               CPU per tab over the traffic window, % of one core: main thread (CDP
+                            TaskDuration, thread time), of which script, renderer process (CDP
+                            ProcessTime), all of Chromium ÷ tabs (CDP SystemInfo: /proc on Linux)
+  harness*, demo*           the same for N tabs of Shoal's harness page and demo page at rest
+                            (their own room, after the bench's repetition; 10 s window)
 Clock: page timestamps are performance.timeOrigin + performance.now() taken when the library tells the
 page; triggers use the same expression in Node; each tab's offset to Node is measured and removed.`,
   );
@@ -103,6 +118,8 @@ interface Options {
   reps?: number;
   window?: number;
   system?: string[];
+  apps: boolean;
+  profile: boolean;
   large: boolean;
   pages?: number;
   perPage?: number;
@@ -125,7 +142,7 @@ async function main(): Promise<void> {
   const progress = (line: string) => process.stderr.write(`  ${line}\n`);
   const started = Date.now();
   // Bounded: a hung step can't keep the machine busy past this.
-  const budgetMs = opts.quick ? 6 * 60_000 : 40 * 60_000;
+  const budgetMs = opts.quick ? 9 * 60_000 : 60 * 60_000;
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: over its ${budgetMs / 60_000} min budget; stopping\n`);
     void cleanupAll().finally(() => process.exit(2));
@@ -135,7 +152,19 @@ async function main(): Promise<void> {
   progress('building bench pages (Vite)…');
   const built = new Map<System, BuiltPage | string>();
   for (const s of systems) {
-    built.set(s, await buildPage(s).catch((e: unknown) => `page build failed: ${oneLine(e)}`));
+    built.set(s, await buildPage(s, !opts.profile).catch((e: unknown) => `page build failed: ${oneLine(e)}`));
+  }
+  // Shoal's own pages, served as `npm start` serves them (the demo signals to the page's origin).
+  let appsBase: string | null = null;
+  let appsProblem: string | null = null;
+  if (opts.apps && systems.includes('shoal')) {
+    try {
+      progress('building the harness and demo pages (Vite, vite.config.ts)…');
+      await buildAppPages(!opts.profile);
+      appsBase = await startShoalSignaling(APP_DIR);
+    } catch (e) {
+      appsProblem = `harness and demo pages not measured: ${oneLine(e)}`;
+    }
   }
 
   const servers: Partial<Record<System, string>> = {};
@@ -176,12 +205,16 @@ async function main(): Promise<void> {
     ],
   });
   onCleanup(() => browser.close());
+  const browserCdp = await browserSession(browser);
+  const profiles: string[] = [];
+  const loads: number[] = [];
 
   const results = new Map<string, RepetitionResult[]>();
+  const appResults = new Map<number, AppRestResult[]>();
   const key = (s: System, n: number) => `${s}/${n}`;
   const runId = Math.random().toString(36).slice(2, 8);
   // Repetitions after each N's first stop when the next one would not fit the time budget.
-  const roundsBudgetMs = opts.quick ? 270_000 : 35 * 60_000;
+  const roundsBudgetMs = opts.quick ? 450_000 : 55 * 60_000;
   const skipped: string[] = [];
   for (const n of ns) {
     let longestRoundMs = 0;
@@ -192,6 +225,7 @@ async function main(): Promise<void> {
         break;
       }
       const roundStart = Date.now();
+      loads.push(loadavg()[0]!);
       // Systems alternate within each repetition so drift on the shared machine hits both alike.
       for (const s of systems) {
         const page = built.get(s);
@@ -207,6 +241,8 @@ async function main(): Promise<void> {
           trafficWindowMs: windowMs,
           leaveTimeoutMs: 30_000,
           crashCapMs: 60_000,
+          browserCdp,
+          profile: opts.profile,
         });
         const list = results.get(key(s, n)) ?? [];
         list.push(r);
@@ -215,8 +251,31 @@ async function main(): Promise<void> {
         progress(
           `${s} N=${n} rep ${rep + 1}/${reps}: form ${f(r.formMs)} ms, join ${f(r.joinMs)} ms, leave ${f(r.gracefulLeaveMs)} ms, ` +
             `crash ${f(r.crashDetectedMs)} ms${r.crashCapped ? ' (cap)' : ''}, ${f(r.bytesPerMemberSecond)} B/s, ` +
-            `${r.connectionsPerTab ?? '—'} conns${r.problems.length ? `; ${r.problems.join('; ')}` : ''}`,
+            `${r.connectionsPerTab ?? '—'} conns, CPU ${cpuText(r.cpu)}` +
+            `${r.problems.length ? `; ${r.problems.join('; ')}` : ''}`,
         );
+        if (r.profile) profiles.push(...formatProfile(`${s} bench page N=${n} rep ${rep + 1}`, r.profile));
+      }
+      for (const page of appsBase === null ? [] : APP_PAGES) {
+        const a = await runAppRest({
+          browser,
+          base: appsBase!,
+          page,
+          room: `bench-${runId}-${page}-${n}-${rep}`,
+          n,
+          formTimeoutMs: 20_000 + 1_000 * n,
+          settleMs: 3_000,
+          windowMs: APP_WINDOW_MS,
+          browserCdp,
+          profile: opts.profile,
+        });
+        appResults.set(n, [...(appResults.get(n) ?? []), a]);
+        progress(
+          `shoal ${page} page N=${n} rep ${rep + 1}/${reps}: ` +
+            `${a.formed ? `formed in ${Math.round(a.formMs!)} ms` : 'NOT formed'}, CPU ${cpuText(a.cpu)}` +
+            `${a.problems.length ? `; ${a.problems.join('; ')}` : ''}`,
+        );
+        if (a.profile) profiles.push(...formatProfile(`shoal ${page} page N=${n} rep ${rep + 1}`, a.profile));
       }
       longestRoundMs = Math.max(longestRoundMs, Date.now() - roundStart);
     }
@@ -229,7 +288,7 @@ async function main(): Promise<void> {
       const gz = typeof page === 'object' ? page.jsGzipBytes : null;
       rows.push(
         typeof page === 'object'
-          ? toRow(s, n, results.get(key(s, n)) ?? [], gz)
+          ? toRow(s, n, results.get(key(s, n)) ?? [], gz, s === 'shoal' ? (appResults.get(n) ?? []) : [])
           : notMeasuredRow(s, n, page ?? '?', gz),
       );
     }
@@ -260,7 +319,16 @@ async function main(): Promise<void> {
     `run       N = ${ns.join(', ')}; ${reps} repetitions; traffic window ${windowMs / 1000} s after ${3} s settle; ` +
       `crash wait capped at 60 s; took ${Math.round((Date.now() - started) / 1000)} s`,
   );
-  say(`bundle    Shoal page JS: ${size('shoal')}`);
+  const [, , load15] = loadavg();
+  say(
+    `load      1-min load average at each repetition's start ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} ` +
+      `(median ${median(loads).toFixed(2)}), 15-min ${load15!.toFixed(2)} at the end, on ${cpu.length} cores`,
+  );
+  say(
+    `cpu       per tab, % of one core, over the traffic window (bench pages) or a ${APP_WINDOW_MS / 1000} s window (harness, demo) ` +
+      `after a 3 s settle${opts.profile ? '; the profiled tab (t0) is left out' : ''}`,
+  );
+  say(`bundle    Shoal page JS: ${size('shoal')}${opts.profile ? ' (unminified: --profile)' : ''}`);
   say(`          yjs + y-webrtc page JS: ${size('y-webrtc')} (reference: ${Y_WEBRTC_REFERENCE_GZIP})`);
   for (const s of systems) {
     const p = built.get(s);
@@ -272,30 +340,25 @@ async function main(): Promise<void> {
   say(formatTable(rows));
   for (const r of rows) if (r.problems.length) say(`note: ${r.system} N=${r.n}: ${r.problems.join('; ')}`);
   for (const line of skipped) say(`note: ${line}`);
+  if (appsProblem) say(`note: ${appsProblem}`);
+  say('');
+  say('Per repetition (the room of N−1 tabs opened at once, then the last tab):');
+  for (const line of repetitionLines(rows)) say(line);
+  if (profiles.length) say('');
+  for (const line of profiles) say(line);
   say('');
   for (const line of goalLines(rows, built)) say(line);
   if (opts.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
   clearTimeout(watchdog);
 }
 
-/** Starts the project's signaling server on a free port, serving `staticDir`; returns its URL. */
-async function startShoalSignaling(staticDir: string): Promise<string> {
-  const port = await freePort();
-  const p = startProcess('shoal signaling', process.execPath, [
-    '--import',
-    'tsx',
-    join(ROOT, 'signaling-server/main.ts'),
-    '--port',
-    String(port),
-    '--host',
-    '127.0.0.1',
-    '--log-level',
-    'warn',
-    '--static-dir',
-    staticDir,
-  ]);
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, p.output);
-  return `http://127.0.0.1:${port}`;
+function cpuText(c: AppRestResult['cpu']): string {
+  if (c === null) return '—';
+  const p = (x: number) => `${x.toFixed(2)} %`;
+  return (
+    `main ${p(c.mainThreadPercent)} (script ${p(c.scriptPercent)}), renderer ${p(c.rendererPercent)}` +
+    `${c.chromiumPercent === null ? '' : `, all Chromium ÷ tabs ${p(c.chromiumPercent)}`}`
+  );
 }
 
 /** `--large`: one room of pages × members per page over real WebRTC (see large-room.ts). */

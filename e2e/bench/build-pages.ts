@@ -68,8 +68,11 @@ function partsOf(output: unknown): BuiltPage['parts'] {
     .sort((a, b) => b.share - a.share);
 }
 
-/** Builds one page into dist/bench/<dir> (each on its own, so no chunk is shared between systems). */
-export async function buildPage(system: Page): Promise<BuiltPage> {
+/**
+ * Builds one page into dist/bench/<dir> (each on its own, so no chunk is shared between systems).
+ * `minify: false` keeps function names and the bundler's `//#region` markers for a profile.
+ */
+export async function buildPage(system: Page, minify = true): Promise<BuiltPage> {
   const page = PAGES[system];
   const outDir = join(OUT_DIR, page.dir);
   const output = await build({
@@ -81,6 +84,7 @@ export async function buildPage(system: Page): Promise<BuiltPage> {
       outDir,
       emptyOutDir: true,
       target: 'es2022',
+      minify,
       reportCompressedSize: false,
       rollupOptions: { input: join(PAGES_ROOT, page.html) },
     },

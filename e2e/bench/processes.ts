@@ -6,7 +6,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { extname, join, normalize, resolve } from 'node:path';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 type Cleanup = () => Promise<void>;
 
@@ -154,4 +158,24 @@ export async function serveStatic(dir: string): Promise<string> {
   const addr = server.address();
   if (typeof addr !== 'object' || !addr) throw new Error('static server has no address');
   return `http://127.0.0.1:${addr.port}`;
+}
+
+/** Starts the project's signaling server on a free port, serving `staticDir`; returns its URL. */
+export async function startShoalSignaling(staticDir: string): Promise<string> {
+  const port = await freePort();
+  const p = startProcess('shoal signaling', process.execPath, [
+    '--import',
+    'tsx',
+    join(ROOT, 'signaling-server/main.ts'),
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--log-level',
+    'warn',
+    '--static-dir',
+    staticDir,
+  ]);
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, p.output);
+  return `http://127.0.0.1:${port}`;
 }

@@ -1,10 +1,11 @@
 /**
  * One repetition for one system and N: N−1 tabs load at once and form a room, the last tab loads into
- * it, then the bench measures, in this order, steady-state traffic and connections, a graceful leave
+ * it, then the bench measures, in this order, steady-state traffic, connections and CPU, a graceful leave
  * (beforeunload) and a crash (CDP Page.crash). Every instant is on the common clock (see tabs.ts); page instants are the moment
  * the library told the page.
  */
-import type { Browser } from '@playwright/test';
+import type { Browser, CDPSession } from '@playwright/test';
+import { type CpuFigures, enableCpuMetrics, measureRest, type ProfileSummary } from './cpu';
 import type { BenchState } from './pages/presence-log';
 import { sleep } from './processes';
 import {
@@ -31,10 +32,16 @@ export interface RepetitionPlan {
   readonly trafficWindowMs: number;
   readonly leaveTimeoutMs: number;
   readonly crashCapMs: number;
+  /** The browser's own CDP session, for all of Chromium's CPU; null: that figure is not measured. */
+  readonly browserCdp: CDPSession | null;
+  /** True: the first tab is profiled over the rest window (and left out of the CPU figures). */
+  readonly profile: boolean;
 }
 
 /** What one repetition measured; a figure is null when its step could not run (see `problems`). */
 export interface RepetitionResult {
+  /** Whether the N−1 tabs saw each other within the timeout; null: the repetition failed before. */
+  formed: boolean | null;
   formMs: number | null;
   joinMs: number | null;
   /** Like joinMs, up to every tab listing all N members, presence state (metadata) or not. */
@@ -46,6 +53,9 @@ export interface RepetitionResult {
   bytesPerMemberSecond: number | null;
   wireBytesPerMemberSecond: number | null;
   connectionsPerTab: number | null;
+  /** CPU per tab at rest, over the traffic window. */
+  cpu: CpuFigures | null;
+  profile: ProfileSummary | null;
   /** Largest |page clock − Node clock| uncertainty (half a round trip), ms. */
   clockUncertaintyMs: number;
   /** Largest |page clock − Node clock| found (and removed), ms. */
@@ -79,6 +89,7 @@ function pageToNode(tab: Tab, pageMs: number): number {
 /** Opens N tabs, measures, and closes every tab it opened, whatever happens. */
 export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionResult> {
   const result: RepetitionResult = {
+    formed: null,
     formMs: null,
     joinMs: null,
     joinListedMs: null,
@@ -89,6 +100,8 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
     bytesPerMemberSecond: null,
     wireBytesPerMemberSecond: null,
     connectionsPerTab: null,
+    cpu: null,
+    profile: null,
     clockUncertaintyMs: 0,
     maxClockOffsetMs: 0,
     problems: [],
@@ -114,23 +127,40 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
       (s) => earlyIds.every((id) => s.visible.includes(id)),
       plan.joinTimeoutMs,
     );
-    if (formed.error || formed.timedOut) {
+    result.formed = !formed.error && !formed.timedOut;
+    if (!result.formed) {
       problem(`${early.length} tabs forming a room`, formed, plan.joinTimeoutMs);
       return result;
     }
+
+    /** Last script start → all N−1 see each other, on the common clock (needs the tabs' offsets). */
+    const formTime = () => {
+      const formStates = formed.states as BenchState[];
+      const start = Math.max(...formStates.map((s, i) => pageToNode(early[i]!, s.startedAt)));
+      const end = Math.max(
+        ...formStates.map((s, i) => Math.max(...earlyIds.map((id) => pageToNode(early[i]!, s.seenAt[id]!)))),
+      );
+      return end - start;
+    };
 
     // Join: the last tab loads into the formed room; every tab must see all N.
     await late.page.goto(url(late.id), { waitUntil: 'load' });
     const joined = await waitForAll(tabs, (s) => s.allSeenAt !== null, plan.joinTimeoutMs);
     if (joined.error || joined.timedOut) {
       problem(`the last tab joining`, joined, plan.joinTimeoutMs);
+      // The room did form: time it (offsets read now, since the traffic step will not run).
+      for (const t of early) await measureOffset(t).catch(() => 0);
+      result.formMs = formTime();
       return result;
     }
 
-    // Steady state: every tab's data-channel and transport bytes over the same window.
+    // Steady state: every tab's data-channel and transport bytes, and its CPU, over the same window.
+    await Promise.all(tabs.map(enableCpuMetrics));
     await sleep(plan.settleMs);
     const before = await Promise.all(tabs.map(readTraffic));
-    await sleep(plan.trafficWindowMs);
+    const rest = await measureRest(tabs, plan.trafficWindowMs, plan.browserCdp, plan.profile);
+    result.cpu = rest.cpu;
+    result.profile = rest.profile;
     const after = await Promise.all(tabs.map(readTraffic));
     let dc = 0;
     let wire = 0;
@@ -150,12 +180,7 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
       result.clockUncertaintyMs = Math.max(result.clockUncertaintyMs, (await measureOffset(t)) / 2);
       result.maxClockOffsetMs = Math.max(result.maxClockOffsetMs, Math.abs(t.offsetMs));
     }
-    const formStates = formed.states as BenchState[];
-    const formStart = Math.max(...formStates.map((s, i) => pageToNode(early[i]!, s.startedAt)));
-    const formEnd = Math.max(
-      ...formStates.map((s, i) => Math.max(...earlyIds.map((id) => pageToNode(early[i]!, s.seenAt[id]!)))),
-    );
-    result.formMs = formEnd - formStart;
+    result.formMs = formTime();
     const joinStates = joined.states as BenchState[];
     const joinStart = pageToNode(late, joinStates[tabs.length - 1]!.startedAt);
     result.joinMs = Math.max(...joinStates.map((s, i) => pageToNode(tabs[i]!, s.allSeenAt!))) - joinStart;

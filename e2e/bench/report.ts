@@ -2,6 +2,7 @@
  * Turns repetitions into rows (median and max per figure) and prints them: a table with the ratio
  * Shoal/y-webrtc per figure, or one JSON object per row.
  */
+import type { AppPage, AppRestResult } from './app-pages';
 import type { System } from './build-pages';
 import type { RepetitionResult } from './repetition';
 
@@ -14,8 +15,38 @@ export const FIGURES = [
   'bytesPerMemberSecond',
   'wireBytesPerMemberSecond',
   'connectionsPerTab',
+  'cpuMainThreadPercent',
+  'cpuScriptPercent',
+  'cpuRendererPercent',
+  'cpuChromiumPercent',
+  'harnessMainThreadPercent',
+  'harnessRendererPercent',
+  'demoMainThreadPercent',
+  'demoRendererPercent',
 ] as const;
 export type Figure = (typeof FIGURES)[number];
+
+/** Figures of Shoal's own pages (the harness and the demo): y-webrtc has none. */
+const SHOAL_ONLY: ReadonlySet<Figure> = new Set([
+  'harnessMainThreadPercent',
+  'harnessRendererPercent',
+  'demoMainThreadPercent',
+  'demoRendererPercent',
+]);
+
+/** What one repetition showed of the room forming and the last tab's join (null: not reached). */
+export interface RepetitionOutcome {
+  readonly formed: boolean | null;
+  readonly formMs: number | null;
+  readonly joinMs: number | null;
+  readonly problems: readonly string[];
+}
+
+/** How often a room formed: `formed` of `of` repetitions. */
+export interface FormedCount {
+  readonly formed: number;
+  readonly of: number;
+}
 
 /** Median and max over the repetitions that produced the figure; `capped` counts waits that hit their cap. */
 export interface Summary {
@@ -34,9 +65,15 @@ export type Row = {
   /** Why some or all figures are missing (first problem of each failed step). */
   readonly problems: readonly string[];
   readonly notMeasured?: string;
+  /** Rooms of N−1 tabs that formed within the timeout, over the repetitions. */
+  readonly roomsFormed: FormedCount;
+  /** The harness and demo rooms (Shoal only): formed of tried, by page. */
+  readonly appRoomsFormed: Partial<Record<AppPage, FormedCount>>;
+  readonly perRepetition: readonly RepetitionOutcome[];
 } & { readonly [F in Figure]: Summary | null };
 
-function median(xs: readonly number[]): number {
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
@@ -51,18 +88,42 @@ function summarize(values: readonly (number | null)[], capped = 0): Summary | nu
   return capped ? { ...s, capped } : s;
 }
 
+const percent = (x: number) => Math.round(x * 100) / 100;
+
+/** A CPU figure (hundredths of a percent: at rest they are small). */
+function summarizePercent(values: readonly (number | null | undefined)[]): Summary | null {
+  const xs = values.filter((v): v is number => v !== null && v !== undefined);
+  if (xs.length === 0) return null;
+  return { median: percent(median(xs)), max: percent(Math.max(...xs)), samples: xs.map(percent) };
+}
+
 export function toRow(
   system: System,
   n: number,
   reps: readonly RepetitionResult[],
   bundleGzipBytes: number | null,
+  apps: readonly AppRestResult[] = [],
 ): Row {
+  const app = (page: AppPage) => apps.filter((a) => a.page === page);
+  const appFormed: Partial<Record<AppPage, FormedCount>> = {};
+  for (const page of ['harness', 'demo'] as const) {
+    const tried = app(page);
+    if (tried.length) appFormed[page] = { formed: tried.filter((a) => a.formed).length, of: tried.length };
+  }
   return {
     system,
     n,
     repetitions: reps.length,
     bundleGzipBytes,
-    problems: [...new Set(reps.flatMap((r) => r.problems))],
+    problems: [...new Set([...reps.flatMap((r) => r.problems), ...apps.flatMap((a) => a.problems)])],
+    roomsFormed: { formed: reps.filter((r) => r.formed).length, of: reps.length },
+    appRoomsFormed: appFormed,
+    perRepetition: reps.map((r) => ({
+      formed: r.formed,
+      formMs: r.formMs,
+      joinMs: r.joinMs,
+      problems: r.problems,
+    })),
     formMs: summarize(reps.map((r) => r.formMs)),
     joinMs: summarize(reps.map((r) => r.joinMs)),
     joinListedMs: summarize(reps.map((r) => r.joinListedMs)),
@@ -77,6 +138,14 @@ export function toRow(
     bytesPerMemberSecond: summarize(reps.map((r) => r.bytesPerMemberSecond)),
     wireBytesPerMemberSecond: summarize(reps.map((r) => r.wireBytesPerMemberSecond)),
     connectionsPerTab: summarize(reps.map((r) => r.connectionsPerTab)),
+    cpuMainThreadPercent: summarizePercent(reps.map((r) => r.cpu?.mainThreadPercent)),
+    cpuScriptPercent: summarizePercent(reps.map((r) => r.cpu?.scriptPercent)),
+    cpuRendererPercent: summarizePercent(reps.map((r) => r.cpu?.rendererPercent)),
+    cpuChromiumPercent: summarizePercent(reps.map((r) => r.cpu?.chromiumPercent)),
+    harnessMainThreadPercent: summarizePercent(app('harness').map((a) => a.cpu?.mainThreadPercent)),
+    harnessRendererPercent: summarizePercent(app('harness').map((a) => a.cpu?.rendererPercent)),
+    demoMainThreadPercent: summarizePercent(app('demo').map((a) => a.cpu?.mainThreadPercent)),
+    demoRendererPercent: summarizePercent(app('demo').map((a) => a.cpu?.rendererPercent)),
   };
 }
 
@@ -94,6 +163,9 @@ export function notMeasuredRow(
     bundleGzipBytes,
     problems: [reason],
     notMeasured: reason,
+    roomsFormed: { formed: 0, of: 0 },
+    appRoomsFormed: {},
+    perRepetition: [],
     formMs: null,
     joinMs: null,
     joinListedMs: null,
@@ -102,6 +174,14 @@ export function notMeasuredRow(
     bytesPerMemberSecond: null,
     wireBytesPerMemberSecond: null,
     connectionsPerTab: null,
+    cpuMainThreadPercent: null,
+    cpuScriptPercent: null,
+    cpuRendererPercent: null,
+    cpuChromiumPercent: null,
+    harnessMainThreadPercent: null,
+    harnessRendererPercent: null,
+    demoMainThreadPercent: null,
+    demoRendererPercent: null,
   };
 }
 
@@ -114,6 +194,14 @@ const LABELS: Record<Figure, string> = {
   bytesPerMemberSecond: 'data-channel B/s per member',
   wireBytesPerMemberSecond: 'wire B/s per member (transport)',
   connectionsPerTab: 'connections per tab',
+  cpuMainThreadPercent: 'CPU % of a core per tab: main thread',
+  cpuScriptPercent: '  of which: script',
+  cpuRendererPercent: 'CPU % per tab: renderer process',
+  cpuChromiumPercent: 'CPU % per tab: all Chromium ÷ tabs',
+  harnessMainThreadPercent: 'harness page CPU %: main thread',
+  harnessRendererPercent: 'harness page CPU %: renderer',
+  demoMainThreadPercent: 'demo page CPU %: main thread',
+  demoRendererPercent: 'demo page CPU %: renderer',
 };
 
 function fmt(x: number): string {
@@ -122,9 +210,10 @@ function fmt(x: number): string {
   return x.toFixed(2);
 }
 
-function cell(s: Summary | null, row: Row | undefined): string {
+function cell(s: Summary | null, row: Row | undefined, f?: Figure): string {
   if (!row) return '—';
   if (row.notMeasured) return 'not measured';
+  if (f && SHOAL_ONLY.has(f) && row.system !== 'shoal') return 'n/a';
   if (!s) return 'failed';
   const cap = s.capped ? ` (${s.capped}× cap)` : '';
   return `${fmt(s.median)} (max ${fmt(s.max)})${cap}`;
@@ -145,13 +234,18 @@ export function formatTable(rows: readonly Row[]): string {
   for (const n of ns) {
     const shoal = rows.find((r) => r.n === n && r.system === 'shoal');
     const yw = rows.find((r) => r.n === n && r.system === 'y-webrtc');
+    const formed = (r: Row | undefined) =>
+      !r ? '—' : r.notMeasured ? 'not measured' : `${r.roomsFormed.formed} of ${r.roomsFormed.of}`;
+    lines.push([String(n), 'room formed (repetitions)', formed(shoal), formed(yw), '']);
     for (const f of FIGURES) {
+      // Shoal's own pages: shown when they were tried (not under --no-apps).
+      if (SHOAL_ONLY.has(f) && !shoal?.appRoomsFormed[f.startsWith('harness') ? 'harness' : 'demo']) continue;
       lines.push([
         String(n),
         LABELS[f],
-        cell(shoal?.[f] ?? null, shoal),
-        cell(yw?.[f] ?? null, yw),
-        ratio(shoal?.[f], yw?.[f]),
+        cell(shoal?.[f] ?? null, shoal, f),
+        cell(yw?.[f] ?? null, yw, f),
+        SHOAL_ONLY.has(f) ? '' : ratio(shoal?.[f], yw?.[f]),
       ]);
     }
   }
@@ -185,6 +279,18 @@ export function goalLines(
   goal('crashDetectedMs', 2_000, 'crash detected by all');
   goal('gracefulLeaveMs', 50, 'graceful leave');
   goal('joinMs', 500, 'join');
+  const cpuGoal = (label: string, limit: number, renderer: Figure, main: Figure) => {
+    const r = at8?.[renderer];
+    const m = at8?.[main];
+    out.push(
+      `  ${mark(r ? r.median <= limit : null)} N=8 ${label} ≤ ${limit} % of a core per tab at rest (renderer ` +
+        `process, median): ${r ? fmt(r.median) : '—'}${m ? ` (main thread ${fmt(m.median)})` : ''}`,
+    );
+  };
+  cpuGoal('library alone, bench page,', 1, 'cpuRendererPercent', 'cpuMainThreadPercent');
+  if (at8?.appRoomsFormed.harness)
+    cpuGoal('library alone, harness page,', 1, 'harnessRendererPercent', 'harnessMainThreadPercent');
+  if (at8?.appRoomsFormed.demo) cpuGoal('demo page', 3, 'demoRendererPercent', 'demoMainThreadPercent');
   const traffic = rows
     .filter((r) => r.system === 'shoal' && r.bytesPerMemberSecond)
     .map((r) => [r.n, r.bytesPerMemberSecond!.median] as const);
@@ -207,6 +313,25 @@ export function goalLines(
     );
   } else {
     out.push(`  ${mark(null)} page JS smaller than yjs + y-webrtc: both pages must build`);
+  }
+  return out;
+}
+
+/** Per repetition, per system and N: whether the room formed and in how long, and the last tab's join. */
+export function repetitionLines(rows: readonly Row[]): string[] {
+  const out: string[] = [];
+  const ms = (x: number) => `${Math.round(x).toLocaleString('en-US')} ms`;
+  for (const r of rows) {
+    for (const [i, rep] of r.perRepetition.entries()) {
+      const head = `  ${r.system} N=${r.n} rep ${i + 1}:`;
+      if (rep.formed === null) out.push(`${head} failed before the room formed: ${rep.problems[0] ?? '?'}`);
+      else if (!rep.formed) out.push(`${head} room of ${r.n - 1} NOT formed: ${rep.problems[0] ?? '?'}`);
+      else
+        out.push(
+          `${head} room of ${r.n - 1} formed in ${rep.formMs === null ? '?' : ms(rep.formMs)}; ` +
+            `tab ${r.n} ${rep.joinMs === null ? `did not join: ${rep.problems[0] ?? '?'}` : `joined in ${ms(rep.joinMs)}`}`,
+        );
+    }
   }
   return out;
 }

@@ -61,7 +61,8 @@ export class SignalingProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const deadline = Date.now() + 30_000;
+    // Generous: tsx compiles the server on start, and a loaded 2-core machine took over 30 s once.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       try {
         const r = await fetch(`${this.url}/healthz`);

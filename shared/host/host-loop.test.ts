@@ -345,6 +345,40 @@ describe('HostLoop pauses', () => {
     expect(h.notifications).toEqual([{ type: 'rejoin', id: h.core.identity }]);
   });
 
+  it('after rejoining by itself, holds back a rejoin after a pause within the backoff, then rejoins again once it is over', () => {
+    const h = setup(2500);
+    h.schedule(1, 100);
+    h.stall(20_000);
+    h.advance(0);
+    expect(h.core.identity.generation).toBe(2);
+    // A second long stall 25 s later (a starved tab): no rename of its own, the core decides.
+    h.schedule(2, 100);
+    h.advance(5000);
+    h.schedule(3, 100);
+    h.stall(20_000);
+    h.advance(0);
+    expect(h.core.identity.generation).toBe(2);
+    expect(h.loop.stats().pauseRejoinsHeld).toBe(1);
+    // The window doubled (60 s from that pause); after it, a long pause rejoins again.
+    h.schedule(4, 100);
+    h.advance(61_000);
+    h.schedule(5, 100);
+    h.stall(20_000);
+    h.advance(0);
+    expect(h.core.identity.generation).toBe(3);
+  });
+
+  it('rejoins after every long pause with pauseRejoinBackoffMs 0', () => {
+    const h = setup(2500);
+    h.loop.pauseRejoinBackoffMs = 0;
+    for (let k = 0; k < 3; k++) {
+      h.schedule(k + 1, 100);
+      h.stall(20_000);
+      h.advance(0);
+    }
+    expect(h.core.identity.generation).toBe(4);
+  });
+
   it('does not rejoin when the core is not connected', () => {
     const h = setup(2500);
     h.core.connectionState = 'disconnected';

@@ -75,12 +75,25 @@ export interface HostLoopInit<T extends Identity> {
    */
   readonly rejoinAfterPauseMs?: (config: HostCore<T>['config']) => number;
   /**
+   * Overload limit: after the loop rejoined by itself after a pause, another pause within this long
+   * does not rejoin by itself (the core still does when it hears it was declared Down); each pause
+   * held back doubles the window, up to `PAUSE_REJOIN_BACKOFF_CAP` times. A starved tab stalls for
+   * seconds again and again, and a rename per stall is churn every member pays for. Default
+   * `PAUSE_REJOIN_BACKOFF_MS`; 0 rejoins after every long pause.
+   */
+  readonly pauseRejoinBackoffMs?: number;
+  /**
    * Overlay support: the loop keeps this topology in step with the core's member-up, member-down and
    * rename notifications, and hands it to the core (`setTopology`) while its mode is 'overlay'
    * (undefined in 'mesh' mode). Default none: the core stays a full mesh.
    */
   readonly topology?: OverlayTopology;
 }
+
+/** See `HostLoopInit.pauseRejoinBackoffMs`. */
+export const PAUSE_REJOIN_BACKOFF_MS = 30_000;
+/** The held-back window grows at most to this many times `pauseRejoinBackoffMs`. */
+export const PAUSE_REJOIN_BACKOFF_CAP = 8;
 
 /** Counters of what a host loop did. */
 export interface HostLoopStats {
@@ -90,6 +103,8 @@ export interface HostLoopStats {
   readonly unsentNoLink: number;
   /** Pauses seen (each shifted the timers). */
   readonly pauses: number;
+  /** Pauses long enough to rejoin after that the backoff held back (`pauseRejoinBackoffMs`). */
+  readonly pauseRejoinsHeld: number;
   /** Timers waiting in the queue. */
   readonly timersPending: number;
   /** Late batches of timers held back for `lateGraceMs` so the packets queued behind them went first. */
@@ -145,7 +160,13 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   timersRun = 0;
   pauses = 0;
   lateGraces = 0;
+  pauseRejoinsHeld = 0;
   unsentNoLink = 0;
+  /** See `HostLoopInit.pauseRejoinBackoffMs` (the simulator turns it off to compare). */
+  pauseRejoinBackoffMs: number;
+  /** Until when a pause doesn't rejoin by itself, and the window the next rejoin will set. */
+  private rejoinHeldUntil = Number.NEGATIVE_INFINITY;
+  private rejoinWindow = 0;
   /** See `HostLoopInit.topology`. */
   readonly topology: OverlayTopology | undefined;
   /** The mode last handed to the core. */
@@ -178,6 +199,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     this.lateGraceMs = init.lateGraceMs ?? 0;
     this.lateThresholdMs = init.lateThresholdMs ?? 50;
     this.rejoinAfterPauseMs = init.rejoinAfterPauseMs ?? ((config) => config.suspectToDownAfterMs);
+    this.pauseRejoinBackoffMs = init.pauseRejoinBackoffMs ?? PAUSE_REJOIN_BACKOFF_MS;
     this.topology = init.topology;
   }
 
@@ -342,6 +364,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
       remoteErrors: { ...this.remoteErrors },
       unsentNoLink: this.unsentNoLink,
       pauses: this.pauses,
+      pauseRejoinsHeld: this.pauseRejoinsHeld,
       timersPending: this.timers.size,
       lateGraces: this.lateGraces,
     };
@@ -396,6 +419,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     this.port.paused?.(gap);
     const core = this.core;
     if (gap < this.rejoinAfterPauseMs(core.config) || core.connectionState !== 'connected') return;
+    if (this.holdsRejoinBack(now)) return;
     // Long enough to have been declared Down: come back under a new identity rather than as a ghost.
     const renewed = core.identity.renew();
     if (renewed === undefined) return;
@@ -403,6 +427,24 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
       core.changeIdentity(renewed, rt);
       rt.notify({ type: 'rejoin', id: renewed });
     });
+  }
+
+  /**
+   * Whether the rejoin after a pause at `now` waits for the core's evidence instead (see
+   * `pauseRejoinBackoffMs`); if not, opens the window the next pause falls in.
+   */
+  private holdsRejoinBack(now: number): boolean {
+    const base = this.pauseRejoinBackoffMs;
+    if (base <= 0) return false;
+    if (now < this.rejoinHeldUntil) {
+      this.pauseRejoinsHeld++;
+      this.rejoinWindow = Math.min(base * PAUSE_REJOIN_BACKOFF_CAP, this.rejoinWindow * 2);
+      this.rejoinHeldUntil = now + this.rejoinWindow;
+      return true;
+    }
+    this.rejoinWindow = base;
+    this.rejoinHeldUntil = now + base;
+    return false;
   }
 
   /** A core call returned: switch the core's mode if the view crossed the budget, then tell the port. */

@@ -2,3 +2,5 @@ export type * from './events';
 export * from './limits';
 export * from './member-key';
 export * from './schemas';
+export * from './signed-signal';
+export * from './token-bucket';

@@ -35,7 +35,8 @@ export interface ClusterInit {
   readonly overlay?: ClusterOverlayInit;
   /**
    * Every member doubts itself before it accuses others, as the tabs do: Lifeguard (local health,
-   * nacks) and the host loop's late grace. Default true; false to compare.
+   * nacks, LHA-suspicion), the host loop's late grace and its rejoin-after-pause backoff. Default
+   * true; false to compare.
    */
   readonly lifeguard?: boolean;
   /**
@@ -144,6 +145,9 @@ export class Cluster {
     this.swims.push(swim);
     this.stores.push(store);
     this.sim.addMember(swim, this.topologyFor(index, identity.addr));
+    // Without Lifeguard the host gives up its slow-member defence too: every long pause renames the
+    // member, as before the rejoin backoff (so `lifeguard: false` measures the whole defence).
+    if (!this.lifeguard) this.sim.host(index).loop.pauseRejoinBackoffMs = 0;
     return index;
   }
 

@@ -1,5 +1,6 @@
 import { type Config, randomInt, seededRng } from '../swim/index';
 import { Cluster, mixSeed } from './cluster';
+import { CpuModel } from './cpu-model';
 import { ClusterMetrics } from './metrics';
 import type { LinkParams } from './network';
 import { simConfig } from './sim-config';
@@ -122,22 +123,12 @@ export function runSlowMembers(init: SlowMembersInit): SlowMembersReport {
     }
   });
 
-  // Starved CPU: packets handled in the last tick cost CPU the next tick pays for.
-  const received = new Array<number>(init.size).fill(0);
-  sim.onSend((_src, dst) => {
-    if (kind(dst) === 'cpu') received[dst]!++;
-  });
+  // Starved CPU: packets handled in the last tick cost CPU the next tick pays for (cpu-model.ts).
+  const cpu = new CpuModel(sim, { costMsPerPacket: cpuMs, tickMs: TICK_MS });
+  for (let i = 0; i < slowCount; i++) if (kind(i) === 'cpu') cpu.setShare(i, 1);
   const start = sim.now;
   const end = start + init.durationMs;
-  const tick = () => {
-    for (let i = 0; i < slowCount; i++) {
-      if (kind(i) !== 'cpu' || received[i] === 0) continue;
-      sim.hang(i, Math.min(5000, received[i]! * cpuMs), { queueInbound: true });
-      received[i] = 0;
-    }
-    if (sim.now + TICK_MS < end) sim.after(TICK_MS, tick);
-  };
-  sim.after(TICK_MS, tick);
+  sim.at(end - 1, () => cpu.clear());
   // Stalls: 0.5–3 s every 2–8 s.
   const stall = (i: number) => {
     sim.hang(i, 500 + rng.next() * 2500, { queueInbound: true });

@@ -26,6 +26,12 @@ export const MEMBER_STATE_CODES: Readonly<Record<MemberState, number>> = { alive
 
 const STATES: readonly MemberState[] = ['alive', 'suspect', 'down'];
 
+/** Protocol 1.2 (LHA-suspicion): a Suspect followed by its accusers (u8 count, u16 tags). */
+const SUSPECT_WITH_ACCUSERS = 3;
+
+/** Most accuser tags one Suspect carries on the wire; more is a `DecodeError`. */
+export const MAX_WIRE_ACCUSERS = 8;
+
 /**
  * Shoal's compact binary codec: big-endian, no padding, identities in their own wire form.
  * Header: src, u16 srcIncarnation, dst, u8 tag, fields. Member: id, u16 incarnation, u8 state.
@@ -67,15 +73,32 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
   writeMember(w: ByteWriter, member: Member<T>): void {
     const code = MEMBER_STATE_CODES[member.state];
     if (code === undefined) throw new RangeError(`unknown member state ${String(member.state)}`);
+    const accusers = member.state === 'suspect' ? member.accusers : undefined;
+    if (accusers !== undefined && accusers.length > MAX_WIRE_ACCUSERS) {
+      throw new RangeError(`${accusers.length} accusers: at most ${MAX_WIRE_ACCUSERS}`);
+    }
     this.ids.write(w, member.id);
     w.u16(member.incarnation);
-    w.u8(code);
+    if (accusers === undefined || accusers.length === 0) {
+      w.u8(code);
+      return;
+    }
+    w.u8(SUSPECT_WITH_ACCUSERS);
+    w.u8(accusers.length);
+    for (const tag of accusers) w.u16(tag);
   }
 
   readMember(r: ByteReader): Member<T> {
     const id = this.ids.read(r);
     const incarnation = r.u16();
     const code = r.u8();
+    if (code === SUSPECT_WITH_ACCUSERS) {
+      const count = r.u8();
+      if (count === 0 || count > MAX_WIRE_ACCUSERS) throw new DecodeError(`${count} accusers`);
+      const accusers: number[] = [];
+      for (let i = 0; i < count; i++) accusers.push(r.u16());
+      return { id, incarnation, state: 'suspect', accusers };
+    }
     const state = STATES[code];
     if (state === undefined) throw new DecodeError(`unknown member state code ${code}`);
     return { id, incarnation, state };

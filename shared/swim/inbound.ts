@@ -6,6 +6,7 @@ import { decodePacket } from './packet';
 import type { Header } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
+import { checkNacked } from './suspicion-checks';
 
 /*
  * One packet from the network, in the order foca takes it: refuse what isn't for us (changing
@@ -53,7 +54,7 @@ export function handleData<T extends Identity, K extends Invalidates>(
 
   if (m.dataNotifications) runtime.notify({ type: 'data-received', header });
 
-  const senderIsActive = m.applyUpdate(src, header.srcIncarnation, 'alive', true, runtime, true);
+  const senderIsActive = m.applyUpdate(src, header.srcIncarnation, 'alive', true, runtime, undefined, true);
   if (!senderIsActive) {
     // The sender is Down to us (or an old identity): its data can't be trusted. A TurnUndead from it
     // still counts, or two members that think each other Down would bounce TurnUndeads forever.
@@ -124,6 +125,7 @@ export function handleData<T extends Identity, K extends Invalidates>(
       break;
     case 'nack':
       m.probe.receiveNack(src, msg.probeNumber);
+      if (m.lifeguard && m.checks.size > 0) checkNacked(m, src, msg.probeNumber, runtime);
       break;
     case 'announce':
       m.sendFeed(src, 0, runtime);

@@ -15,4 +15,10 @@ export interface Member<T extends Identity> {
   /** Raised only by the member itself, to refute a suspicion; a higher one wins (see members.ts `OVERRIDES`). */
   readonly incarnation: Incarnation;
   readonly state: MemberState;
+  /**
+   * Lifeguard only (LHA-suspicion): with a Suspect, the 16-bit tags (`accuserTag`) of members known to
+   * have found it silent, the first accuser first. Absent on every other update and without Lifeguard,
+   * so foca's wire form is unchanged.
+   */
+  readonly accusers?: readonly number[];
 }

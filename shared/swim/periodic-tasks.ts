@@ -31,7 +31,14 @@ export function runPeriodicTask<T extends Identity, K extends Invalidates>(
       return;
     case 'periodic-gossip':
       if (m.out.updates.size > 0 || m.out.customs.size > 0) {
-        m.chooseAndSend(params.numMembers, { type: 'gossip' }, runtime);
+        // Lifeguard: not to suspects. A suspect may be a starved member, and a burst of gossip is CPU
+        // it doesn't have; its probers' and checkers' pings carry the suspicion it must refute.
+        m.chooseAndSend(
+          params.numMembers,
+          { type: 'gossip' },
+          runtime,
+          m.lifeguard ? m.isHeldAlive : undefined,
+        );
       }
       return;
     case 'periodic-announce-down': {

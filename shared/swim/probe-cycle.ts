@@ -67,9 +67,11 @@ function judgeProbe<T extends Identity, K extends Invalidates>(
     checkBeforeSuspect(m, failed.id, failed.incarnation, runtime);
   } else {
     const s = m.suspect(failed.id, failed.incarnation, undefined, runtime);
-    // Already Suspect: its timeout may have gone with an old token, so it runs again.
+    // Already Suspect: our own timeout runs again beside any running one (it may have gone with an
+    // old token, or be a longer one we only heard of), and with Lifeguard our failure confirms it.
     if (s?.isActiveNow === true && !s.applySuccessful) {
-      m.armSuspicionTimeout(failed.id, failed.incarnation, m.suspicionWaitMs, runtime);
+      m.armSuspicionTimeout(failed.id, failed.incarnation, m.suspicionWaitMs, runtime, true);
+      m.confirmSuspicion(failed.id, failed.incarnation, [m.accuserTag], runtime);
     }
   }
 }

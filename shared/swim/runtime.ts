@@ -78,6 +78,19 @@ export type Timer<T extends Identity> =
       readonly token: TimerToken;
       readonly round: number;
     }
+  /**
+   * Lifeguard only (LHA-suspicion, lha-suspicion.ts): the suspicion of `memberId` at `incarnation` has
+   * run as long as its timeout with `level` confirmations; if it has that many by now, it timed out
+   * (as `change-suspect-to-down`). Ignored for a ladder (`epoch`) since replaced, or as that timer is.
+   */
+  | {
+      readonly type: 'suspicion-level';
+      readonly memberId: T;
+      readonly incarnation: Incarnation;
+      readonly token: TimerToken;
+      readonly level: number;
+      readonly epoch: number;
+    }
   /** Announce to a few active members (heals partitions); re-arms itself. Only with `periodicAnnounce`. */
   | { readonly type: 'periodic-announce'; readonly token: TimerToken }
   /** Announce to a few Down members; re-arms itself. Only with `periodicAnnounceToDownMembers`. */

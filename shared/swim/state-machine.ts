@@ -4,6 +4,7 @@ import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
 import type { Config } from './config';
 import type { Identity } from './identity';
+import { accuserTag, confirmSuspicion, LhaSuspicions, startLhaSuspicion } from './lha-suspicion';
 import { LATE_TIMER_SHARE, LocalHealth, RelayedProbes } from './local-health';
 import type { Incarnation, Member, MemberState } from './member';
 import { type ApplySummary, heldAs, type MemberRecord, Members } from './members';
@@ -74,6 +75,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   readonly health = new LocalHealth();
   /** PingReqs we relay whose target hasn't answered yet (Lifeguard's nacks). */
   readonly relayed = new RelayedProbes<T>();
+  /** Suspicions timed out by LHA (Lifeguard only): their accusers and timer ladders. */
+  readonly lha = new LhaSuspicions();
   /** Reused buffer for random choices of members. */
   readonly choice: T[] = [];
   /** Addr of the member whose Feed pages we are walking, so a page of known members doesn't end the walk. */
@@ -136,7 +139,7 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
         // An older life of ours: it must not come back.
         this.applyUpdate(m.id, 0, 'down', doBroadcast, runtime);
       } else {
-        this.applyUpdate(m.id, m.incarnation, m.state, doBroadcast, runtime);
+        this.applyUpdate(m.id, m.incarnation, m.state, doBroadcast, runtime, m.accusers);
       }
     }
     this.adjustConnectionState(runtime);
@@ -152,16 +155,21 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     state: MemberState,
     doBroadcast: boolean,
     runtime: Runtime<T>,
+    accusers?: readonly number[],
     heard = false,
   ): boolean {
     const s = this.table.apply(id, incarnation, state, this.rng, heard);
     const active = s.conflict === 'lost' || s.conflict === 'failed-condition' ? false : s.isActiveNow;
     if (s.applySuccessful) {
-      const update: Member<T> = { id, incarnation, state };
+      const update: Member<T> =
+        accusers === undefined ? { id, incarnation, state } : { id, incarnation, state, accusers };
       this.afterApply(
         { summary: s, update, disseminate: doBroadcast, suspicionTimeoutMs: this.heardSuspicionWaitMs },
         runtime,
       );
+    } else if (state === 'suspect' && accusers !== undefined && this.usesLha) {
+      // A suspicion we hold already: its accusers may be news (LHA confirmations).
+      this.confirmSuspicion(id, incarnation, accusers, runtime);
     }
     return active;
   }
@@ -176,10 +184,14 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     incarnation: Incarnation,
     onlyIf: ((known: MemberRecord<T>) => boolean) | undefined,
     runtime: Runtime<T>,
+    witnesses: readonly number[] = [],
   ): ApplySummary<T> | undefined {
     const s = this.table.applyExistingIf(id, incarnation, 'suspect', onlyIf, this.rng);
     if (s === undefined || !s.applySuccessful) return s;
-    const update: Member<T> = { id, incarnation, state: 'suspect' };
+    // With Lifeguard the suspicion names us (and the relays that nacked our check) as its accusers.
+    const update: Member<T> = this.usesLha
+      ? { id, incarnation, state: 'suspect', accusers: [this.accuserTag, ...witnesses] }
+      : { id, incarnation, state: 'suspect' };
     this.afterApply(
       { summary: s, update, disseminate: true, suspicionTimeoutMs: this.suspicionWaitMs },
       runtime,
@@ -222,6 +234,24 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     if (evicted !== undefined && evicted.state !== 'down') {
       runtime.notify({ type: 'member-down', id: evicted.id });
     }
+    let update = a.update;
+    const lhaTimeout =
+      this.usesLha && isActiveNow && state === 'suspect' && a.suspicionTimeoutMs !== undefined;
+    if (lhaTimeout) {
+      // LHA: the ladder merges the accusers we knew for this incarnation; pass on the whole set.
+      const lha = startLhaSuspicion(
+        this,
+        id,
+        update.incarnation,
+        a.suspicionTimeoutMs!,
+        update.accusers ?? [],
+        false,
+        runtime,
+      );
+      update = { id, incarnation: update.incarnation, state, accusers: lha.accusers.slice() };
+    } else if (update.accusers !== undefined) {
+      update = { id, incarnation: update.incarnation, state };
+    }
     // Even an Alive member's higher incarnation is passed on, as foca: a refutation has to outrun
     // its suspicion everywhere (sparing it left suspicions lingering under loss).
     if (a.disseminate) {
@@ -229,11 +259,11 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
       // suspicion came before it) only finds out when its own probe comes round: up to N periods.
       const introduces = isActiveNow && (inserted || conflict === 'replaced');
       const tx = introduces || !isActiveNow ? this.unrepairedTransmissions : this.config.maxTransmissions;
-      this.out.updates.add(a.update, this.out.measure(a.update), tx);
+      this.out.updates.add(update, this.out.measure(update), tx);
     }
     if (!isActiveNow) {
       runtime.submitAfter({ type: 'remove-down', id }, this.config.removeDownAfterMs);
-    } else if (state === 'suspect' && a.suspicionTimeoutMs !== undefined) {
+    } else if (state === 'suspect' && a.suspicionTimeoutMs !== undefined && !lhaTimeout) {
       // Shoal: whoever learns of a suspicion times it out, not only the prober.
       this.armSuspicionTimeout(id, a.update.incarnation, a.suspicionTimeoutMs, runtime);
     }
@@ -245,7 +275,31 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     }
   }
 
-  armSuspicionTimeout(id: T, incarnation: Incarnation, afterMs: number, runtime: Runtime<T>): void {
+  /**
+   * LHA (Lifeguard only): `tags` found `id` silent at `incarnation` too. See `confirmSuspicion`;
+   * returns false (nothing changed) when we run no such suspicion or the accusers are known.
+   */
+  confirmSuspicion(id: T, incarnation: Incarnation, tags: readonly number[], runtime: Runtime<T>): boolean {
+    return this.usesLha && confirmSuspicion(this, id, incarnation, tags, runtime);
+  }
+
+  /**
+   * Arms the suspicion timeout of `id` at `incarnation`: foca's timer, or with Lifeguard a new LHA
+   * ladder (`afterMs` its shortest timeout) that keeps the accusers known so far. A ladder armed
+   * `alongside` leaves the running ones counting (as foca's timers, the first to expire wins);
+   * otherwise the suspicion is watched anew.
+   */
+  armSuspicionTimeout(
+    id: T,
+    incarnation: Incarnation,
+    afterMs: number,
+    runtime: Runtime<T>,
+    alongside = false,
+  ): void {
+    if (this.usesLha) {
+      startLhaSuspicion(this, id, incarnation, afterMs, [], alongside, runtime);
+      return;
+    }
     runtime.submitAfter(
       { type: 'change-suspect-to-down', memberId: id, incarnation, token: this.token },
       afterMs,
@@ -365,6 +419,7 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     // Their timers are stale now.
     this.checks.clear();
     this.relayed.clear();
+    this.lha.clear();
   }
 
   // ---- timeouts ----------------------------------------------------------------------------------
@@ -418,6 +473,26 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     if (this.lifeguard) this.health.noteLateness(lateMs, this.config.probeRttMs * LATE_TIMER_SHARE);
   }
 
+  /**
+   * Whether suspicions time out with LHA (lha-suspicion.ts): with Lifeguard, in a full mesh. In overlay
+   * mode only a member's few ring observers probe it, so confirmations are scarce and an unconfirmed
+   * suspicion would wait the long end (a partitioned ring half was not Down within 60 s); it keeps
+   * the fixed timeouts.
+   */
+  get usesLha(): boolean {
+    return this.lifeguard && this.topology === undefined;
+  }
+
+  /** Our tag as an accuser in LHA suspicions (lha-suspicion.ts). */
+  get accuserTag(): number {
+    return accuserTag(this.identity.addr);
+  }
+
+  /** `id`'s tag as an accuser. */
+  accuserTagOf(id: T): number {
+    return accuserTag(id.addr);
+  }
+
   get unrepairedTransmissions(): number {
     return Math.min(255, this.config.maxTransmissions * UNREPAIRED_TX_FACTOR);
   }
@@ -467,14 +542,25 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     return true;
   }
 
-  /** Sends `message` to up to `numMembers` random active members (in overlay mode, reachable ones). */
-  chooseAndSend(numMembers: number, message: Message<T>, runtime: Runtime<T>): void {
-    if (this.topology === undefined) this.table.chooseActive(numMembers, this.choice, this.rng, undefined);
-    else chooseReachable(this, numMembers, this.choice, undefined);
+  /**
+   * Sends `message` to up to `numMembers` random active members (in overlay mode, reachable ones)
+   * that `pick` accepts.
+   */
+  chooseAndSend(
+    numMembers: number,
+    message: Message<T>,
+    runtime: Runtime<T>,
+    pick?: (id: T) => boolean,
+  ): void {
+    if (this.topology === undefined) this.table.chooseActive(numMembers, this.choice, this.rng, pick);
+    else chooseReachable(this, numMembers, this.choice, pick);
     if (this.choice.length === 0) return;
     const chosen = this.choice.splice(0);
     for (const id of chosen) this.send(id, message, runtime);
   }
+
+  /** Whether we hold `id` Alive (not Suspect): Lifeguard's periodic gossip spares suspects. */
+  readonly isHeldAlive = (id: T): boolean => this.table.get(id.addr)?.state === 'alive';
 
   /** Sends a Gossip to `numIndirectProbes` random active members, as foca. */
   gossip(runtime: Runtime<T>): void {

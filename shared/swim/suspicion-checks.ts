@@ -41,6 +41,10 @@ interface Check {
   round: number;
   probeNumber: ProbeNumber;
   answered: boolean;
+  /** Addrs of the relays asked in the current round. */
+  relays: readonly string[];
+  /** LHA (Lifeguard): accuser tags of the relays that nacked any round (they found it silent too). */
+  readonly nackers: number[];
 }
 
 /**
@@ -73,10 +77,38 @@ export class SuspicionChecks {
     if (c !== undefined && c.incarnation === incarnation) {
       c.round = round;
       c.probeNumber = this.nextNumber;
+      c.relays = [];
     } else {
-      this.checks.set(addr, { incarnation, round, probeNumber: this.nextNumber, answered: false });
+      this.checks.set(addr, {
+        incarnation,
+        round,
+        probeNumber: this.nextNumber,
+        answered: false,
+        relays: [],
+        nackers: [],
+      });
     }
     return this.nextNumber;
+  }
+
+  /** Records the relays asked in the current round of `addr`'s check. */
+  setRelays(addr: string, relays: readonly string[]): void {
+    const c = this.checks.get(addr);
+    if (c !== undefined) c.relays = relays;
+  }
+
+  /**
+   * Records a Nack from `from` for the round with `probeNumber`, if `from` was one of its relays.
+   * Returns the checked member's addr and its check when the nack was news, else undefined.
+   */
+  nacked(from: string, tag: number, probeNumber: ProbeNumber): [string, Readonly<Check>] | undefined {
+    for (const [addr, c] of this.checks) {
+      if (c.probeNumber !== probeNumber || !c.relays.includes(from)) continue;
+      if (c.nackers.includes(tag)) return undefined;
+      c.nackers.push(tag);
+      return [addr, c];
+    }
+    return undefined;
   }
 
   /**
@@ -129,8 +161,12 @@ export function endCheckBeforeSuspect<T extends Identity, K extends Invalidates>
   m.checks.end(addr);
   // If it answered, the failed probe was bad luck and nobody ever hears of it.
   if (running.answered) return;
-  const s = m.suspect(id, incarnation, heldAs(id, incarnation, 'alive'), runtime);
-  if (s === undefined || !s.applySuccessful) return;
+  const s = m.suspect(id, incarnation, heldAs(id, incarnation, 'alive'), runtime, running.nackers);
+  if (s === undefined || !s.applySuccessful) {
+    // Someone else's suspicion reached us meanwhile: ours (and our relays' nacks) confirm it.
+    m.confirmSuspicion(id, incarnation, [m.accuserTag, ...running.nackers], runtime);
+    return;
+  }
   // And tell the suspect at once (its Ack would carry the refutation): the sooner it refutes, the
   // shorter the suspicion's life and the fewer members that time it out.
   const suspicion: Member<T> = { id, incarnation, state: 'suspect' };
@@ -222,6 +258,11 @@ export function runCheckRound<T extends Identity, K extends Invalidates>(
   // fails 68 % of the time, so 3 relays leave a live member silent in 14 % of checks, 9 in 1.4 %.
   chooseIndirect(m, id, m.choice, m.config.numIndirectProbes * CHECK_RELAY_FACTOR);
   const relays = m.choice.splice(0);
+  if (m.lifeguard)
+    m.checks.setRelays(
+      id.addr,
+      relays.map((r) => r.addr),
+    );
   for (const via of relays) m.send(via, { type: 'ping-req', target: id, probeNumber }, runtime);
   const token = m.token;
   runtime.submitAfter(
@@ -230,4 +271,24 @@ export function runCheckRound<T extends Identity, K extends Invalidates>(
       : { type: 'check-before-down', memberId: id, incarnation, token, round },
     m.config.probePeriodMs,
   );
+}
+
+/**
+ * A Nack from `from` (Lifeguard): if it answers a round of one of our checks, `from` pinged the member
+ * itself and heard nothing, an independent accuser for LHA. Before the suspicion is published
+ * (round 0) it is kept for it; after, it confirms the suspicion we hold.
+ */
+export function checkNacked<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  from: T,
+  probeNumber: ProbeNumber,
+  runtime: Runtime<T>,
+): void {
+  const hit = m.checks.nacked(from.addr, m.accuserTagOf(from), probeNumber);
+  if (hit === undefined) return;
+  const [addr, check] = hit;
+  const rec = m.table.get(addr);
+  if (check.round > 0 && rec !== undefined) {
+    m.confirmSuspicion(rec.id, check.incarnation, [m.accuserTagOf(from)], runtime);
+  }
 }

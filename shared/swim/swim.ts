@@ -71,6 +71,7 @@ import {
 } from './errors';
 import type { Identity } from './identity';
 import { handleData } from './inbound';
+import { suspicionLevelReached } from './lha-suspicion';
 import type { Incarnation, Member } from './member';
 import { runPeriodicTask } from './periodic-tasks';
 import { judgeProbeEarly, probeRandomMember, sendIndirectProbe, sendNack } from './probe-cycle';
@@ -322,6 +323,9 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
         return;
       case 'check-before-down':
         endCheckBeforeDown(m, timer.memberId, timer.incarnation, timer.round, runtime);
+        return;
+      case 'suspicion-level':
+        suspicionLevelReached(m, timer.memberId, timer.incarnation, timer.level, timer.epoch, runtime);
         return;
       case 'periodic-announce':
       case 'periodic-gossip':

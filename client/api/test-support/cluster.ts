@@ -62,6 +62,7 @@ export class TestCluster {
           swimSrcAddr: init.swimSrcAddr,
           server: init.server,
           maxPacketSize: init.maxPacketSize,
+          identity: init.identity,
           ...(init.maxConnections === undefined ? {} : { maxConnections: init.maxConnections }),
           rng: seededRng(Math.floor(this.rng.next() * 2 ** 32)),
         });

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { mixSeed } from '../cluster';
 import { FOCA, fmt, memberlistSuspicion, SERF, table } from './anchors';
 import { type RowExtras, type RowResult, type RowSpec, runRow } from './bench-row';
+import { type OverloadRowResult, overloadRowsTable, runOverloadRows } from './overload-row';
 import { runSlowRows, type SlowRowResult, type SlowRowSpec, slowRowsTable } from './slow-members-row';
 
 const args = process.argv.slice(2);
@@ -208,6 +209,13 @@ if (ONLY === undefined || ONLY === 'slow') {
   }
 }
 
+// The overload rows (issue 12 item 6): small and quick, in this process.
+let overloadRows: OverloadRowResult[] | undefined;
+if (ONLY === undefined || ONLY === 'overload') {
+  overloadRows = runOverloadRows(mixSeed(SEED, 0x0ad));
+  if (JSON_OUT) for (const r of overloadRows) process.stdout.write(`${JSON.stringify(r)}\n`);
+}
+
 if (JSON_OUT) process.exit(0);
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -385,4 +393,9 @@ if (kinds.length > 0) {
 if (slowRows !== undefined || slowError !== undefined) {
   console.log('');
   console.log(slowRows === undefined ? slowError : slowRowsTable(slowSpec, slowRows));
+}
+
+if (overloadRows !== undefined) {
+  console.log('');
+  console.log(overloadRowsTable(overloadRows));
 }

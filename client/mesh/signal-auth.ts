@@ -1,0 +1,121 @@
+/**
+ * Signed link setup (DESIGN.md §9): the mesh signs every signal it originates and checks every signal
+ * addressed to it before the connection manager sees it, whichever path it came by (the server or
+ * relays). A signal whose sender's key does not hash to its `from`, whose signature does not cover our
+ * room, our addr, its session and the link's DTLS fingerprint, or that carries no proof, is dropped:
+ * it never opens, replaces or tears down a link. So a relay (or the server) can carry a signal but
+ * cannot speak for its sender, and the link opens only to whoever holds the signed certificate.
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { MemberKey } from '../../shared/signaling/member-key';
+import {
+  type SignalSigningFields,
+  signalBinding,
+  signalSigningMessage,
+  verifySignalProof,
+} from '../../shared/signaling/signed-signal';
+import { BoundedSet } from './bounded-set';
+import type { PeerAddr } from './mesh';
+import type { SignalMessage } from './signal-message';
+
+/** Who we are to the peers we link to: our key (its addr is the mesh's `self`) and our room. */
+export interface LinkIdentity {
+  readonly key: MemberKey;
+  readonly room: string;
+}
+
+/** Counters kept by `SignalAuth`, read into the mesh's stats. */
+export interface SignalAuthStats {
+  /** Signatures verified (one Ed25519 verification each; resent copies hit the cache instead). */
+  verified: number;
+  /** Signals accepted from the cache: a copy of one already verified (a resent offer, say). */
+  verifyCached: number;
+  /** Signals dropped: no proof, a key that is not the sender's, or a signature that does not verify. */
+  rejected: number;
+}
+
+/** Verified signals remembered, so resends and duplicate copies cost a string compare, not a verify. */
+const VERIFIED_CAPACITY = 512;
+
+export class SignalAuth {
+  readonly stats: SignalAuthStats = { verified: 0, verifyCached: 0, rejected: 0 };
+  readonly #self: PeerAddr;
+  readonly #identity: LinkIdentity | undefined;
+  readonly #publicKey: string | undefined;
+  /** Our signed copy of each message object (a session resends the same object). */
+  readonly #signed = new WeakMap<SignalMessage, { key: string; message: SignalMessage }>();
+  readonly #verified = new BoundedSet<string>(VERIFIED_CAPACITY);
+
+  /** Without `identity`, signals are neither signed nor checked (meshes of hand-made test addrs). */
+  constructor(self: PeerAddr, identity: LinkIdentity | undefined) {
+    this.#self = self;
+    this.#identity = identity;
+    this.#publicKey = identity === undefined ? undefined : bytesToHex(identity.key.publicKey);
+  }
+
+  /** Whether signals are signed and checked. */
+  get enabled(): boolean {
+    return this.#identity !== undefined;
+  }
+
+  /**
+   * `message` with our proof for `to` and `sessionId` (the same object back without an identity, or
+   * for `unreachable`). Signs once per message object and destination. Doesn't change other state.
+   */
+  sign(to: PeerAddr, sessionId: string, message: SignalMessage): SignalMessage {
+    const identity = this.#identity;
+    if (identity === undefined || message.type === 'unreachable') return message;
+    const memoKey = `${to}/${sessionId}`;
+    const memo = this.#signed.get(message);
+    if (memo?.key === memoKey) return memo.message;
+    const fields = signingFields(message, identity.room, this.#self, to, sessionId);
+    const signature = bytesToHex(identity.key.sign(signalSigningMessage(fields)));
+    const signed = { ...message, publicKey: this.#publicKey, signature } as SignalMessage;
+    this.#signed.set(message, { key: memoKey, message: signed });
+    return signed;
+  }
+
+  /**
+   * Whether a signal that says it is from `from` and reached us may be acted on: always without an
+   * identity; else only when its proof verifies for our room and addr. Counts what it decides.
+   */
+  accept(from: PeerAddr, sessionId: string, message: SignalMessage): boolean {
+    const identity = this.#identity;
+    if (identity === undefined || message.type === 'unreachable') return true;
+    const { publicKey, signature } = message;
+    if (publicKey === undefined || signature === undefined) {
+      this.stats.rejected += 1;
+      return false;
+    }
+    const fields = signingFields(message, identity.room, from, this.#self, sessionId);
+    // Every signed field is in the key (room and `to` are ours, fixed): a hit is the same statement.
+    const cacheKey = `${publicKey}/${signature}/${fields.type}/${from}/${sessionId}/${fields.instance}/${fields.binding}`;
+    if (this.#verified.has(cacheKey)) {
+      this.stats.verifyCached += 1;
+      return true;
+    }
+    if (!verifySignalProof(publicKey, signature, fields)) {
+      this.stats.rejected += 1;
+      return false;
+    }
+    this.stats.verified += 1;
+    this.#verified.add(cacheKey);
+    return true;
+  }
+}
+
+/** What a signal's signature covers, for a message of ours or a peer's. */
+function signingFields(
+  message: Exclude<SignalMessage, { type: 'unreachable' }>,
+  room: string,
+  from: PeerAddr,
+  to: PeerAddr,
+  sessionId: string,
+): SignalSigningFields {
+  const binding = 'signal' in message ? signalBinding(message.signal) : '';
+  let instance: string | undefined;
+  if (message.type === 'answer') {
+    instance = message.stamp === undefined ? message.instance : `${message.instance ?? ''}-${message.stamp}`;
+  }
+  return { type: message.type, room, from, to, sessionId, instance, binding };
+}
