@@ -6,6 +6,7 @@ export { MessageError } from './api/app-frames';
 export { MAX_METADATA_BYTES, type Metadata, MetadataError } from './api/metadata';
 export { type JoinRoomOptions, RoomOptionsError } from './api/options';
 export { Room, RoomClosedError, type RoomStats } from './api/room';
+export type { RoomBoundStats } from './api/room-deps';
 export type {
   MemberState,
   PacketEvent,
@@ -16,4 +17,5 @@ export type {
   RoomMessage,
   RoomStatus,
 } from './api/room-events';
+export { DEFAULT_ROOM_LIMITS, type RoomLimits } from './api/room-limits';
 export { JoinRefusedError, type TokenSource } from './runtime/signaling-client';

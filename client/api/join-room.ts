@@ -15,6 +15,7 @@ import { type Metadata, type MetadataKey, MetadataStore } from './metadata';
 import { type JoinRoomOptions, type ResolvedOptions, RoomOptionsError, resolveOptions } from './options';
 import { Room } from './room';
 import type { RoomDeps } from './room-deps';
+import { swimBounds } from './room-limits';
 import { SelfMetadata } from './self-metadata';
 
 /** What an environment supplies to `makeJoinRoom`; the randomness is seeded here if absent. */
@@ -116,9 +117,16 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
 
   const changedMetadata = new Set<string>();
   let host: SwimHost<MetadataKey> | undefined;
+  let selfMetadata: SelfMetadata<M> | undefined;
   const metadataStore = new MetadataStore(
     (addr) => changedMetadata.add(addr),
     isGoneMember((addr) => host?.member(addr)),
+    {
+      generationOf: (addr) => host?.member(addr)?.id.generation,
+      selfAddr: identity.addr,
+      onForgedSelf: () => selfMetadata?.reassert(),
+      maxPending: options.limits.maxPendingMetadata,
+    },
   );
   // A full mesh while the room fits the link budget (less a reserve for joiners' first links);
   // past it, K rings over the view (DESIGN §8).
@@ -139,12 +147,14 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     logger,
     topology,
     linkBudget: maxConnections,
+    bounds: swimBounds(options.limits),
   });
   // A tab of this browser, heard without the server: ask it to let us in, as a server-given peer.
   sameBrowser?.on('peer-open', (addr) => {
     if (sameBrowser.isSameBrowser(addr) && host.member(addr) === undefined) host.announce(addr);
   });
   const bootstrap = new Bootstrapper<MetadataKey>({ host, mesh, signaling, clock, logger });
+  selfMetadata = new SelfMetadata(options.metadata, host, mesh, clock);
   return new Room<M>({
     name: options.room,
     host,
@@ -153,7 +163,8 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     bootstrap,
     identityStore,
     metadataStore,
-    selfMetadata: new SelfMetadata(options.metadata, host, mesh, clock),
+    appLimits: options.limits,
+    selfMetadata,
     table: new MemberTable<M>(metadataStore),
     changedMetadata,
     clock,

@@ -93,11 +93,16 @@ function compare(a: { generation: number; version: number }, b: { generation: nu
 
 /** The backlog key of a metadata item: a newer item of the same member makes older ones obsolete. */
 export class MetadataKey implements Invalidates {
+  /** Items of different members never replace each other: the core finds a member's item by addr. */
+  readonly scope: string;
+
   constructor(
     readonly addr: string,
     readonly generation: number,
     readonly version: number,
-  ) {}
+  ) {
+    this.scope = addr;
+  }
 
   invalidates(other: MetadataKey): boolean {
     return other.addr === this.addr && compare(this, other) > 0;
@@ -105,12 +110,62 @@ export class MetadataKey implements Invalidates {
 }
 
 /**
+ * How far a relayed item's version may run ahead of the last item the member sent us itself. Its
+ * own items always win over relayed ones; past this window, relayed items wait until it speaks to us
+ * again. A member publishes at most 10 versions a second (`PUBLISH_INTERVAL_MS`).
+ */
+export const METADATA_RELAY_WINDOW = 64;
+
+/** Items kept for members the core does not hold yet (a join may trail its metadata). Default. */
+export const DEFAULT_MAX_PENDING_METADATA = 256;
+
+/** What the store checks items against; without it every addr counts as a known member. */
+export interface MetadataPolicy {
+  /** The core's record of `addr`: the generation it holds, or undefined when it holds none. */
+  readonly generationOf: (addr: string) => number | undefined;
+  /** Our own addr: an item for it from someone else is a forgery (`onForgedSelf`). */
+  readonly selfAddr?: string;
+  /** Called (inside the core call: defer work) when someone else sends an item about us. */
+  readonly onForgedSelf?: (item: MetadataItem) => void;
+  /** Most items kept for members the core doesn't hold. Default `DEFAULT_MAX_PENDING_METADATA`. */
+  readonly maxPending?: number;
+}
+
+/** What the store refused, for `room.stats()`. */
+export interface MetadataStoreStats {
+  /** Items about a life the core doesn't hold, or relayed past `METADATA_RELAY_WINDOW`. */
+  readonly metadataRefused: number;
+  /** Items for members not held yet, dropped at `maxPending` (oldest first). */
+  readonly metadataPendingDropped: number;
+  /** Items about us from someone else, newer than our own (echoes of ours are not counted). */
+  readonly metadataForged: number;
+}
+
+interface Held {
+  item: MetadataItem;
+  /** (generation, version) of the last item the member sent us itself, if any. */
+  own: { generation: number; version: number } | undefined;
+}
+
+/**
  * The newest metadata of every member we heard of, and the core's broadcast handler: an item is
  * taken (and disseminated further) only when it is newer than what we hold for its member; our own
  * items (`addBroadcast`, no sender) are always taken.
+ *
+ * Shoal bounds what a peer can make it hold or show (DESIGN.md §9), short of signed items: a
+ * member's own items (in its own packets or app frames) win over relayed copies, and a relayed copy
+ * may run at most `METADATA_RELAY_WINDOW` versions past its own last word; items about a life the
+ * core doesn't hold are refused, and those for a member it doesn't hold yet wait in a bounded
+ * pending store and are not passed on. Every lookup is by addr: O(1) per item.
  */
 export class MetadataStore implements BroadcastHandler<BrowserIdentity, MetadataKey> {
-  private readonly items = new Map<string, MetadataItem>();
+  private readonly items = new Map<string, Held>();
+  /** Items for members the core doesn't hold, oldest first. */
+  private readonly pending = new Map<string, MetadataItem>();
+  private readonly maxPending: number;
+  private refused = 0;
+  private pendingDropped = 0;
+  private forged = 0;
 
   /**
    * `onChange(addr)` runs (inside the core call: defer work) when a member's metadata changed.
@@ -120,34 +175,125 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
   constructor(
     private readonly onChange: (addr: string) => void,
     private readonly isGone: (item: MetadataItem) => boolean = () => false,
-  ) {}
+    private readonly policy: MetadataPolicy | undefined = undefined,
+  ) {
+    this.maxPending = policy?.maxPending ?? DEFAULT_MAX_PENDING_METADATA;
+  }
 
   receiveItem(bytes: Uint8Array, sender: BrowserIdentity | undefined): MetadataKey | undefined {
     const item = decodeMetadataItem(bytes);
-    if (!this.apply(item) && sender !== undefined) return undefined;
-    return new MetadataKey(item.addr, item.generation, item.version);
+    const key = new MetadataKey(item.addr, item.generation, item.version);
+    if (sender === undefined) {
+      // Ours: always queued.
+      this.apply(item, true);
+      return key;
+    }
+    return this.apply(item, sender.addr === item.addr) ? key : undefined;
   }
 
-  /** Keeps `item` if it is newer than what we hold for its member; returns whether it did. */
-  apply(item: MetadataItem): boolean {
+  /**
+   * Keeps `item` if it is newer than what we hold for its member (`own`: the member sent it itself,
+   * see the class doc); returns whether it was taken to be passed on.
+   */
+  apply(item: MetadataItem, own = false): boolean {
     if (this.isGone(item)) return false;
-    const known = this.items.get(item.addr);
-    if (known !== undefined && compare(item, known) <= 0) return false;
-    this.items.set(item.addr, item);
+    const policy = this.policy;
+    if (policy !== undefined && item.addr === policy.selfAddr) {
+      if (!own) {
+        // Our own items come back through relays; only one newer than ours is someone else's.
+        const ours = this.items.get(item.addr);
+        if (ours === undefined || compare(item, ours.item) > 0) {
+          this.forged++;
+          policy.onForgedSelf?.(item);
+        }
+        return false;
+      }
+    } else if (policy !== undefined) {
+      const generation = policy.generationOf(item.addr);
+      if (generation === undefined) {
+        this.holdPending(item);
+        return false;
+      }
+      if (item.generation > generation) {
+        this.refused++;
+        return false;
+      }
+    }
+    const held = this.items.get(item.addr);
+    if (held === undefined) {
+      this.items.set(item.addr, { item, own: own ? item : undefined });
+      this.onChange(item.addr);
+      return true;
+    }
+    if (own) {
+      // Its own word replaces a relayed copy, even one that claimed a higher version.
+      if (held.own !== undefined && compare(item, held.own) <= 0) return false;
+      held.own = item;
+      if (held.item === item || compare(item, held.item) === 0) return false;
+    } else {
+      if (compare(item, held.item) <= 0) return false;
+      const base = held.own;
+      if (
+        base !== undefined &&
+        item.generation === base.generation &&
+        item.version - base.version > METADATA_RELAY_WINDOW
+      ) {
+        this.refused++;
+        return false;
+      }
+    }
+    held.item = item;
     this.onChange(item.addr);
     return true;
   }
 
   get(addr: string): MetadataItem | undefined {
-    return this.items.get(addr);
+    return this.items.get(addr)?.item;
+  }
+
+  /**
+   * The core now holds `addr` (it came up): a pending item for it, if any, is taken as if it had just
+   * arrived. Call on member-up.
+   */
+  admit(addr: string): void {
+    const item = this.pending.get(addr);
+    if (item === undefined) return;
+    this.pending.delete(addr);
+    this.apply(item);
   }
 
   /** Forgets a member's metadata (it went Down). */
   delete(addr: string): void {
     this.items.delete(addr);
+    this.pending.delete(addr);
   }
 
   get size(): number {
     return this.items.size;
+  }
+
+  /** Items waiting for their member to come up. */
+  get pendingSize(): number {
+    return this.pending.size;
+  }
+
+  stats(): MetadataStoreStats {
+    return {
+      metadataRefused: this.refused,
+      metadataPendingDropped: this.pendingDropped,
+      metadataForged: this.forged,
+    };
+  }
+
+  private holdPending(item: MetadataItem): void {
+    const known = this.pending.get(item.addr);
+    if (known !== undefined && compare(item, known) <= 0) return;
+    this.pending.delete(item.addr);
+    this.pending.set(item.addr, item);
+    if (this.pending.size > this.maxPending) {
+      const oldest = this.pending.keys().next();
+      if (oldest.done !== true) this.pending.delete(oldest.value);
+      this.pendingDropped++;
+    }
   }
 }

@@ -7,6 +7,7 @@ import { MAX_FRAME_PAYLOAD_BYTES } from '../mesh/limits';
 import type { KeyValueStorage } from '../runtime/identity-store';
 import type { TokenSource } from '../runtime/signaling-client';
 import { encodeMetadataJson, type Metadata, MetadataError } from './metadata';
+import { type ResolvedRoomLimits, type RoomLimits, resolveRoomLimits, roomLimitsSchema } from './room-limits';
 
 /** Options that can't work. Thrown by `joinRoom` before anything is created; the message lists every problem. */
 export class RoomOptionsError extends Error {
@@ -57,6 +58,8 @@ export interface JoinRoomOptions<M extends Metadata = Metadata> {
    * them. Default: on in browsers, off in Node. Turn it off to measure WebRTC between tabs of one browser.
    */
   readonly sameBrowser?: boolean;
+  /** What one peer can make this member hold or handle (see `RoomLimits`); each field has a default. */
+  readonly limits?: RoomLimits;
 }
 
 // zod/mini ships no messages: load the English ones so errors say what is wrong.
@@ -152,6 +155,7 @@ const optionsSchema = z.strictObject({
   logger: z.optional(loggerSchema),
   storage: z.optional(z.union([storageSchema, z.null()])),
   sameBrowser: z.optional(z.boolean()),
+  limits: z.optional(roomLimitsSchema),
 });
 
 /** Options after validation, with defaults filled in. */
@@ -170,6 +174,7 @@ export interface ResolvedOptions<M extends Metadata> {
   readonly storage: KeyValueStorage | null | undefined;
   /** `undefined`: the environment's default. */
   readonly sameBrowser: boolean | undefined;
+  readonly limits: ResolvedRoomLimits;
 }
 
 /**
@@ -214,6 +219,7 @@ export function resolveOptions<M extends Metadata>(options: unknown): ResolvedOp
     logger: o.logger,
     storage: o.storage,
     sameBrowser: o.sameBrowser,
+    limits: resolveRoomLimits(o.limits),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../../shared/host/index';
-import type { Rng } from '../../shared/swim/index';
+import type { BoundStats, Rng } from '../../shared/swim/index';
 import type { OpenBroadcastChannel } from '../mesh/broadcast-channel-link';
 import type { Mesh, MeshStatsDetail, ServerSignaling } from '../mesh/mesh';
 import type { LinkIdentity } from '../mesh/signal-auth';
@@ -8,6 +8,8 @@ import type { KeyClaims } from '../runtime/key-claims';
 import type { LifecycleTarget } from '../runtime/lifecycle';
 import type { SignalingClient, SocketSignalingInit } from '../runtime/signaling-client';
 import type { CoreStats, HostStats } from '../runtime/swim-host';
+import type { AppInboxStats } from './app-inbox';
+import type { MetadataStoreStats } from './metadata';
 
 export type { LifecycleTarget } from '../runtime/lifecycle';
 
@@ -51,10 +53,17 @@ export interface SameBrowserEnv {
 }
 
 /** `room.stats()`: the mesh's counters, the core's backlog and the host's counters. */
-export interface RoomStats extends HostStats, Omit<CoreStats, 'connectionState'> {
+/**
+ * What the room's bounds (`RoomLimits`, DESIGN.md §9) and the core's Down-as-accusation rule turned
+ * away since the room was joined.
+ */
+export interface RoomBoundStats extends BoundStats, Omit<AppInboxStats, 'appDropped'>, MetadataStoreStats {}
+
+export interface RoomStats extends HostStats, Omit<CoreStats, 'connectionState' | 'bounds'> {
   readonly mesh: MeshStatsDetail;
   readonly members: number;
   readonly connectionState: string;
   /** App frames dropped because they were malformed or spoofed. */
   readonly appDropped: number;
+  readonly bounds: RoomBoundStats;
 }

@@ -1,6 +1,7 @@
 import type { Mesh } from '../mesh/mesh';
 import type { SwimHost } from '../runtime/swim-host';
-import type { MetadataKey } from './metadata';
+import type { AppInbox } from './app-inbox';
+import type { MetadataKey, MetadataStore } from './metadata';
 import type { RoomStats } from './room-deps';
 
 /** Gathers `room.stats()`: the host's and the core's counters, the mesh's, and the room's own. Reads only. */
@@ -8,13 +9,17 @@ export function buildRoomStats(
   host: SwimHost<MetadataKey>,
   mesh: Mesh,
   members: number,
-  appDropped: number,
+  inbox: AppInbox,
+  metadata: MetadataStore,
 ): RoomStats {
+  const core = host.coreStats();
+  const { appDropped, ...app } = inbox.stats();
   return {
     ...host.stats(),
     mesh: mesh.stats(),
     members,
-    ...host.coreStats(),
+    ...core,
     appDropped,
+    bounds: { ...core.bounds, ...app, ...metadata.stats() },
   };
 }

@@ -9,7 +9,7 @@ import type { LifecycleTarget } from '../runtime/lifecycle';
 import type { SignalingClient } from '../runtime/signaling-client';
 import type { SwimHost } from '../runtime/swim-host';
 import { encodeMessage } from './app-frames';
-import { AppInbox } from './app-inbox';
+import { AppInbox, type AppInboxLimits } from './app-inbox';
 import type { MemberTable } from './member-table';
 import { type Metadata, MetadataError, type MetadataKey, type MetadataStore } from './metadata';
 import type { RoomStats } from './room-deps';
@@ -47,6 +47,8 @@ export interface RoomParts<M extends Metadata> {
   readonly bootstrap: Bootstrapper<MetadataKey>;
   readonly identityStore: IdentityStore;
   readonly metadataStore: MetadataStore;
+  /** Per-link bounds on app frames; default `DEFAULT_APP_INBOX_LIMITS`. */
+  readonly appLimits?: AppInboxLimits;
   readonly selfMetadata: SelfMetadata<M>;
   readonly table: MemberTable<M>;
   /** Addrs whose metadata changed inside a core call (the store's `onChange` fills it). */
@@ -73,6 +75,7 @@ export class Room<M extends Metadata = Metadata> {
   private readonly table: MemberTable<M>;
   private readonly selfMetadata: SelfMetadata<M>;
   private readonly inbox: AppInbox;
+  private readonly metadataStore: MetadataStore;
   private readonly statusMachine = new StatusMachine();
   private readonly history: RawNotification[] = [];
   private readonly changedMetadata: Set<string>;
@@ -98,10 +101,14 @@ export class Room<M extends Metadata = Metadata> {
       // An app's handler must not break the room.
       logger.error('room event handler threw', { event, error: e instanceof Error ? e.message : String(e) }),
     );
+    this.metadataStore = parts.metadataStore;
+    const clock = this.clock;
     this.inbox = new AppInbox(
       parts.metadataStore,
       (message) => this.events.emit('message', message),
       () => this.flushMetadataChanges(),
+      parts.appLimits,
+      () => clock.now(),
     );
     this.joinedAt = this.clock.wallNow();
 
@@ -214,7 +221,7 @@ export class Room<M extends Metadata = Metadata> {
   }
 
   stats(): RoomStats {
-    return buildRoomStats(this.host, this.mesh, this.table.size + 1, this.inbox.dropped);
+    return buildRoomStats(this.host, this.mesh, this.table.size + 1, this.inbox, this.metadataStore);
   }
 
   /** Ids of the members we hold an open data channel with. */
@@ -292,6 +299,8 @@ export class Room<M extends Metadata = Metadata> {
         return;
       case 'member-up': {
         if (n.id.addr === self) return;
+        // Its metadata may have come before its join, and waited.
+        this.metadataStore.admit(n.id.addr);
         const member = this.table.up(n.id, this.clock.wallNow());
         this.selfMetadata.owe(n.id.addr);
         this.events.emit('join', member);

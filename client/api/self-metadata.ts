@@ -7,6 +7,9 @@ import { encodeMetadataItem, encodeMetadataJson, type Metadata, type MetadataKey
 /** At most one metadata broadcast per this many ms; the latest value wins. */
 export const PUBLISH_INTERVAL_MS = 100;
 
+/** At most one direct re-send of our metadata to every link per this many ms (see `reassert`). */
+export const REASSERT_INTERVAL_MS = 1000;
+
 /**
  * Our own metadata and how it gets out: each change is a new version, queued as a custom broadcast
  * (throttled) that the core spreads and older versions drop out of the backlog; members that just came
@@ -21,6 +24,7 @@ export class SelfMetadata<M extends Metadata> {
   private lastPublish = Number.NEGATIVE_INFINITY;
   private handle: unknown;
   private stopped = false;
+  private lastReassert = Number.NEGATIVE_INFINITY;
   /** Members that have not had our metadata directly yet. */
   private readonly owed = new Set<string>();
 
@@ -77,6 +81,22 @@ export class SelfMetadata<M extends Metadata> {
   sendOwed(addr: string): void {
     if (!this.owed.has(addr) || !this.mesh.isOpen(addr)) return;
     if (this.mesh.sendApp(addr, encodeMetadataFrame(this.item))) this.owed.delete(addr);
+  }
+
+  /**
+   * Someone relayed an item about us that we never sent (a forgery, or a life of ours long gone):
+   * sends our current item directly to every linked member, where a member's own word beats relayed
+   * copies (see `MetadataStore`). At most once per `REASSERT_INTERVAL_MS`; deferred out of the core
+   * call that found the forgery.
+   */
+  reassert(): void {
+    const now = this.clock.now();
+    if (this.stopped || now - this.lastReassert < REASSERT_INTERVAL_MS) return;
+    this.lastReassert = now;
+    this.clock.setTimeout(() => {
+      if (this.stopped) return;
+      for (const addr of this.mesh.openPeers()) this.owe(addr);
+    }, 0);
   }
 
   forget(addr: string): void {

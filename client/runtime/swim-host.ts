@@ -9,6 +9,7 @@ import {
 } from '../../shared/host/index';
 import {
   BinaryCodec,
+  type BoundStats,
   type BroadcastHandler,
   BrowserIdentity,
   browserIdentityCodec,
@@ -20,6 +21,7 @@ import {
   type Rng,
   type Runtime,
   Swim,
+  type SwimBounds,
 } from '../../shared/swim/index';
 import { LinkKeeper, overlayRoutes } from '../mesh/link-keeper';
 import type { Mesh, PeerAddr } from '../mesh/mesh';
@@ -59,6 +61,13 @@ export interface SwimHostInit<K extends Invalidates> {
    * can't reach, so without this nobody would ever suspect it. Default 30,000 ms.
    */
   readonly lostLinkProbeMs?: number;
+  /** What a peer can make the core hold (`SwimInit.bounds`); each missing field takes its default. */
+  readonly bounds?: Partial<SwimBounds>;
+  /**
+   * A Down from the wire is an accusation the core checks itself (`SwimInit.downIsAccusation`).
+   * Default true: no member can make a tab drop another one that still answers probes.
+   */
+  readonly downIsAccusation?: boolean;
 }
 
 export interface SwimHostEvents {
@@ -83,6 +92,10 @@ export interface CoreStats {
   readonly connectionState: ConnectionState;
   readonly updatesBacklog: number;
   readonly customBroadcastBacklog: number;
+  /** Members the core holds, Down ones included (at most `bounds.maxMembers`, see `SwimBounds`). */
+  readonly membersHeld: number;
+  /** What the core's bounds and its Down-as-accusation rule turned away. */
+  readonly bounds: BoundStats;
 }
 
 /**
@@ -137,6 +150,9 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       codec: new BinaryCodec(browserIdentityCodec),
       // A tab starved of CPU must doubt itself before it accuses others (Lifeguard's local health).
       lifeguard: true,
+      // A forged or stale Down must not remove a member that answers our probes (DESIGN.md §9).
+      downIsAccusation: init.downIsAccusation ?? true,
+      ...(init.bounds === undefined ? {} : { bounds: init.bounds }),
       ...(init.broadcastHandler === undefined ? {} : { broadcastHandler: init.broadcastHandler }),
     });
     this.loop = new HostLoop<Id>({
@@ -271,6 +287,8 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       connectionState: core.connectionState,
       updatesBacklog: core.updatesBacklog,
       customBroadcastBacklog: core.customBroadcastBacklog,
+      membersHeld: core.membersHeld,
+      bounds: core.boundStats,
     };
   }
 

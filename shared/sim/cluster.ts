@@ -1,7 +1,7 @@
 import { type IndirectChecks, OverlayTopology } from '../host/index';
 import { RingPositionCache } from '../overlay/index';
 import type { Member } from '../swim/index';
-import { BinaryCodec, BrowserIdentity, type Config, Swim, seededRng } from '../swim/index';
+import { BinaryCodec, BrowserIdentity, type Config, DEFAULT_BOUNDS, Swim, seededRng } from '../swim/index';
 import { InterningIdentityCodec } from './interning-identity-codec';
 import type { LinkModelInit } from './links';
 import type { LinkParams } from './network';
@@ -39,6 +39,11 @@ export interface ClusterInit {
    * true; false to compare.
    */
   readonly lifeguard?: boolean;
+  /**
+   * Every member takes a Down from the wire as an accusation (`SwimInit.downIsAccusation`), as the
+   * tabs do. Default false for now, so the measured scenarios keep their figures; tests turn it on.
+   */
+  readonly downIsAccusation?: boolean;
 }
 
 /** Options of a cluster's overlay (see `ClusterInit.overlay`). */
@@ -86,12 +91,17 @@ export class Cluster {
   readonly overlay: ClusterOverlayInit | undefined;
   private readonly positions: RingPositionCache | undefined;
   private readonly lifeguard: boolean;
+  private readonly downIsAccusation: boolean;
+  /** The core's member cap, kept well above the cluster's size (a 10,000-member run must not hit it). */
+  private readonly maxMembers: number;
 
   constructor(init: ClusterInit) {
     this.seed = init.seed;
     this.config = init.config ?? simConfig(init.size);
     this.joinRetryMs = init.joinRetryMs ?? 2000;
     this.lifeguard = init.lifeguard ?? true;
+    this.downIsAccusation = init.downIsAccusation ?? false;
+    this.maxMembers = Math.max(DEFAULT_BOUNDS.maxMembers, 4 * init.size);
     const worldRng = seededRng(mixSeed(init.seed, 0x5117));
     this.sim = new Simulator({
       rng: worldRng,
@@ -129,6 +139,8 @@ export class Cluster {
       codec: this.codec,
       broadcastHandler: store,
       lifeguard: this.lifeguard,
+      downIsAccusation: this.downIsAccusation,
+      bounds: { maxMembers: this.maxMembers },
     });
     this.swims.push(swim);
     this.stores.push(store);

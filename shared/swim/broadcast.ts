@@ -4,6 +4,12 @@ import type { Identity } from './identity';
 export interface Invalidates {
   /** True if this key replaces `other` in the backlog (the other item is dropped). Must not throw. */
   invalidates(other: this): boolean;
+  /**
+   * Optional: keys of different scopes never invalidate each other (a member's addr, say). With a
+   * scope the backlog finds what a new item replaces with one lookup; without one it asks every held
+   * key, as foca does.
+   */
+  readonly scope?: string;
 }
 
 /**

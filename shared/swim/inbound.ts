@@ -54,7 +54,7 @@ export function handleData<T extends Identity, K extends Invalidates>(
 
   if (m.dataNotifications) runtime.notify({ type: 'data-received', header });
 
-  const senderIsActive = m.applyUpdate(src, header.srcIncarnation, 'alive', true, runtime);
+  const senderIsActive = m.applyUpdate(src, header.srcIncarnation, 'alive', true, runtime, undefined, true);
   if (!senderIsActive) {
     // The sender is Down to us (or an old identity): its data can't be trusted. A TurnUndead from it
     // still counts, or two members that think each other Down would bounce TurnUndeads forever.
@@ -68,7 +68,7 @@ export function handleData<T extends Identity, K extends Invalidates>(
   // a periodic announce across a healed partition teaches one side about the other.
   const joining = msg.type === 'feed' && (wasDisconnected || (m.feedChase === src.addr && m.feedChaseIsJoin));
   const knownBefore = m.table.insertedActive;
-  m.applyMany(members, !joining, runtime);
+  m.applyMany(members, !joining, runtime, src);
   const learnedNew = m.table.insertedActive !== knownBefore;
 
   const result = broadcasts.length > 0 ? receiveBroadcasts(m, broadcasts, src) : OK;
@@ -168,6 +168,8 @@ function receiveBroadcasts<T extends Identity, K extends Invalidates>(
 ): HandleResult {
   const handler = m.handler;
   if (handler === undefined) return fail('custom-broadcast', 'custom broadcasts received with no handler');
+  // Once per packet: it encodes a header to size the room.
+  const room = m.out.broadcastRoom(m);
   for (const item of items) {
     let key: K | undefined;
     try {
@@ -177,7 +179,7 @@ function receiveBroadcasts<T extends Identity, K extends Invalidates>(
     }
     // An item too big for our packets (a peer with a larger maxPacketSize) is kept by the handler
     // but not passed on: it would sit in the backlog forever.
-    if (key !== undefined && item.length <= m.out.broadcastRoom(m)) {
+    if (key !== undefined && item.length <= room) {
       m.out.customs.addOrReplace(key, item, m.unrepairedTransmissions);
     }
   }

@@ -1,5 +1,6 @@
 export * from './accumulating-runtime';
 export * from './binary-codec';
+export * from './bounds';
 export * from './broadcast';
 export * from './browser-identity';
 export * from './byte-io';

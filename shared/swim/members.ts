@@ -11,6 +11,8 @@ export interface MemberRecord<T extends Identity> {
   incarnation: Incarnation;
   state: MemberState;
   slot: number;
+  /** Whether a packet of its own reached us (it spoke for itself), rather than only others' gossip. */
+  heard?: boolean;
 }
 
 /**
@@ -37,6 +39,11 @@ export interface ApplySummary<T extends Identity> {
   replaced: T | undefined;
   /** Whether the addr was unknown and is now registered. */
   inserted: boolean;
+  /**
+   * A member never heard from directly that was dropped to make room (`maxMembers`) for this one;
+   * its record is gone. The core tells the app it went down if it was active.
+   */
+  evicted: MemberRecord<T> | undefined;
 }
 
 export function isActiveState(state: MemberState): boolean {
@@ -101,6 +108,17 @@ export class Members<T extends Identity> {
   private numDown = 0;
   /** Members inserted as active since construction: lets the core tell whether a packet taught it anything. */
   insertedActive = 0;
+  /**
+   * Most members held (see `SwimBounds.maxMembers`): past it, a member only heard of is refused, and
+   * one heard from takes the place of the newest member never heard from.
+   */
+  maxMembers = Number.POSITIVE_INFINITY;
+  /** New members refused at `maxMembers`, and members dropped for room. */
+  refused = 0;
+  evictedCount = 0;
+  /** Members never heard from directly, oldest first; records heard from since are skipped lazily. */
+  private unheard: MemberRecord<T>[] = [];
+  private unheardCount = 0;
 
   readonly summary: ApplySummary<T> = {
     isActiveNow: false,
@@ -109,6 +127,7 @@ export class Members<T extends Identity> {
     conflict: 'none',
     replaced: undefined,
     inserted: false,
+    evicted: undefined,
   };
 
   get numActive(): number {
@@ -187,6 +206,7 @@ export class Members<T extends Identity> {
     const s = this.summary;
     s.replaced = undefined;
     s.inserted = false;
+    s.evicted = undefined;
     s.changedActiveSet = false;
     const idConflict = !known.id.equals(id);
     const wasActive = known.slot >= 0;
@@ -232,13 +252,38 @@ export class Members<T extends Identity> {
     return s;
   }
 
-  /** Applies an update, registering the member (at a random place of the probe list) when its addr is new. */
-  apply(id: T, incarnation: Incarnation, state: MemberState, rng: Rng): ApplySummary<T> {
+  /**
+   * Applies an update, registering the member (at a random place of the probe list) when its addr is
+   * new. `heard`: the update is the member's own packet (its sender), not gossip about it. At
+   * `maxMembers` a new member only heard of is refused (nothing changes: `applySuccessful` and
+   * `isActiveNow` false), and one heard from evicts the newest member never heard from (`evicted`).
+   */
+  apply(id: T, incarnation: Incarnation, state: MemberState, rng: Rng, heard = false): ApplySummary<T> {
     const existing = this.applyExistingIf(id, incarnation, state, undefined, rng);
-    if (existing !== undefined) return existing;
-    const rec: MemberRecord<T> = { id, incarnation, state, slot: -1 };
-    this.byAddr.set(id.addr, rec);
+    if (existing !== undefined) {
+      if (heard) this.markHeard(id.addr);
+      return existing;
+    }
     const s = this.summary;
+    let evicted: MemberRecord<T> | undefined;
+    if (this.byAddr.size >= this.maxMembers) {
+      evicted = heard ? this.evictNewestUnheard() : undefined;
+      if (evicted === undefined && !heard) {
+        this.refused++;
+        s.replaced = undefined;
+        s.inserted = false;
+        s.evicted = undefined;
+        s.conflict = 'none';
+        s.applySuccessful = false;
+        s.isActiveNow = false;
+        s.changedActiveSet = false;
+        return s;
+      }
+    }
+    const rec: MemberRecord<T> = { id, incarnation, state, slot: -1, heard };
+    this.byAddr.set(id.addr, rec);
+    if (!heard) this.noteUnheard(rec);
+    s.evicted = evicted;
     s.replaced = undefined;
     s.inserted = true;
     s.conflict = 'none';
@@ -259,9 +304,43 @@ export class Members<T extends Identity> {
   removeIfDown(id: T): boolean {
     const rec = this.byAddr.get(id.addr);
     if (rec === undefined || rec.state !== 'down' || !rec.id.equals(id)) return false;
-    this.byAddr.delete(id.addr);
-    this.numDown--;
+    this.remove(rec);
     return true;
+  }
+
+  /** Records that `addr`'s own packet reached us: it is no longer the first dropped for room. */
+  markHeard(addr: string): void {
+    const rec = this.byAddr.get(addr);
+    if (rec === undefined || rec.heard) return;
+    rec.heard = true;
+    this.unheardCount--;
+  }
+
+  private noteUnheard(rec: MemberRecord<T>): void {
+    this.unheard.push(rec);
+    this.unheardCount++;
+    // Records heard from (or gone) since leave the list lazily: sweep before they outnumber the rest.
+    if (this.unheard.length > 2 * this.unheardCount + 64) {
+      this.unheard = this.unheard.filter((r) => !r.heard && this.byAddr.get(r.id.addr) === r);
+    }
+  }
+
+  /** Drops the newest member never heard from directly; undefined when every member was heard from. */
+  private evictNewestUnheard(): MemberRecord<T> | undefined {
+    for (let rec = this.unheard.pop(); rec !== undefined; rec = this.unheard.pop()) {
+      if (rec.heard || this.byAddr.get(rec.id.addr) !== rec) continue;
+      this.remove(rec);
+      this.evictedCount++;
+      return rec;
+    }
+    return undefined;
+  }
+
+  private remove(rec: MemberRecord<T>): void {
+    this.byAddr.delete(rec.id.addr);
+    if (rec.slot >= 0) this.removeFromProbeList(rec);
+    else this.numDown--;
+    if (!rec.heard) this.unheardCount--;
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
-import { CustomBroadcasts } from './custom-broadcasts';
+import { type CustomBroadcastLimits, CustomBroadcasts, RETAINED_BROADCASTS } from './custom-broadcasts';
 import { EncodeError } from './errors';
 import { feedCandidates, type KeyedRecord, nextCursor } from './feed-page';
 import type { Identity } from './identity';
@@ -41,7 +41,7 @@ export interface Sender<T extends Identity> {
  */
 export class Outbox<T extends Identity, K extends Invalidates> {
   readonly updates: UpdateBacklog<T>;
-  readonly customs = new CustomBroadcasts<K>();
+  readonly customs: CustomBroadcasts<K>;
   private encoder: PacketEncoder<T>;
   private readonly sample: T[] = [];
 
@@ -50,7 +50,9 @@ export class Outbox<T extends Identity, K extends Invalidates> {
     maxPacketSize: number,
     private readonly handler: BroadcastHandler<T, K> | undefined,
     private readonly dataNotifications: boolean,
+    limits?: CustomBroadcastLimits,
   ) {
+    this.customs = new CustomBroadcasts<K>(RETAINED_BROADCASTS, limits);
     this.updates = new UpdateBacklog(codec);
     this.encoder = new PacketEncoder(codec, maxPacketSize);
   }

@@ -1,3 +1,5 @@
+import { accuse, isAccusation } from './accusations';
+import { BoundCounters, resolveBounds, type SwimBounds } from './bounds';
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
 import type { Config } from './config';
@@ -87,6 +89,11 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   probeCursor = -1;
   /** Packets not addressed because the topology could not reach their destination. */
   heldBack = 0;
+  /** What a peer can make us hold (bounds.ts), and what those bounds turned away. */
+  readonly bounds: SwimBounds;
+  readonly boundCounters = new BoundCounters();
+  /** A Down from the wire about another member is an accusation, not a verdict (accusations.ts). */
+  readonly downIsAccusation: boolean;
 
   constructor(init: SwimInit<T, K>) {
     this.identity = init.identity;
@@ -96,21 +103,37 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.handler = init.broadcastHandler;
     this.dataNotifications = init.dataNotifications ?? true;
     this.lifeguard = init.lifeguard ?? false;
+    this.downIsAccusation = init.downIsAccusation ?? false;
+    this.bounds = resolveBounds(init.bounds);
+    this.table.maxMembers = this.bounds.maxMembers;
+    const counters = this.boundCounters;
     this.out = new Outbox(
       init.codec,
       init.config.maxPacketSize,
       init.broadcastHandler,
       this.dataNotifications,
+      {
+        maxItems: this.bounds.maxCustomBroadcasts,
+        maxBytes: this.bounds.maxCustomBroadcastBytes,
+        onDrop: () => counters.customBroadcastsDropped++,
+      },
     );
   }
 
   // ---- members' states ---------------------------------------------------------------------------
 
-  /** Applies updates from a packet or the host; updates about us or an older life of ours included. */
-  applyMany(members: readonly Member<T>[], doBroadcast: boolean, runtime: Runtime<T>): void {
+  /**
+   * Applies updates from a packet (`from`: its sender) or the host; updates about us or an older life
+   * of ours included. With `downIsAccusation`, a Down in a packet about another member than its
+   * sender is an accusation (accusations.ts).
+   */
+  applyMany(members: readonly Member<T>[], doBroadcast: boolean, runtime: Runtime<T>, from?: T): void {
+    const accusing = from !== undefined && this.downIsAccusation;
     for (let i = 0; i < members.length; i++) {
       const m = members[i]!;
-      if (m.id.equals(this.identity)) {
+      if (accusing && isAccusation(this, m, from)) {
+        accuse(this, m, runtime);
+      } else if (m.id.equals(this.identity)) {
         this.handleSelfUpdate(m.incarnation, m.state, runtime);
       } else if (m.id.addr === this.identity.addr) {
         // An older life of ours: it must not come back.
@@ -133,8 +156,9 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     doBroadcast: boolean,
     runtime: Runtime<T>,
     accusers?: readonly number[],
+    heard = false,
   ): boolean {
-    const s = this.table.apply(id, incarnation, state, this.rng);
+    const s = this.table.apply(id, incarnation, state, this.rng, heard);
     const active = s.conflict === 'lost' || s.conflict === 'failed-condition' ? false : s.isActiveNow;
     if (s.applySuccessful) {
       const update: Member<T> =
@@ -204,8 +228,12 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
    * | Down                            | 2 × maxTransmissions    | remove-down             | rename (if so), member-down (if it was active)   |
    */
   private afterApply(a: Applied<T>, runtime: Runtime<T>): void {
-    const { isActiveNow, changedActiveSet, conflict, replaced, inserted } = a.summary;
+    const { isActiveNow, changedActiveSet, conflict, replaced, inserted, evicted } = a.summary;
     const { id, state } = a.update;
+    // Dropped for room (bounds.maxMembers): to the app, a member it was told of went away.
+    if (evicted !== undefined && evicted.state !== 'down') {
+      runtime.notify({ type: 'member-down', id: evicted.id });
+    }
     let update = a.update;
     const lhaTimeout =
       this.usesLha && isActiveNow && state === 'suspect' && a.suspicionTimeoutMs !== undefined;

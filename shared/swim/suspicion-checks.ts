@@ -243,7 +243,7 @@ function stillSuspect<T extends Identity, K extends Invalidates>(
  * From round 1 on the Ping carries the suspicion, so the suspect can refute; round 0 comes before
  * any suspicion.
  */
-function runCheckRound<T extends Identity, K extends Invalidates>(
+export function runCheckRound<T extends Identity, K extends Invalidates>(
   m: StateMachine<T, K>,
   id: T,
   incarnation: Incarnation,

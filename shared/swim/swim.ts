@@ -57,6 +57,7 @@
  *
  * Where Shoal departs from foca 1.0, each with a test: DEPARTURES.md beside this file.
  */
+import type { BoundStats, SwimBounds } from './bounds';
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
 import { type Config, validateConfig } from './config';
@@ -104,6 +105,16 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
    * cluster) turn it on, and the simulator's slow-members scenario measures what it buys.
    */
   readonly lifeguard?: boolean;
+  /**
+   * Shoal: a Down in a packet about another member than its sender is an accusation (accusations.ts):
+   * each member suspects and checks the accused itself instead of marking it Down, and passes the
+   * Down on unapplied (the accused rejoins: a rename). A member's own leave still counts at once; in
+   * overlay mode every Down is applied, as foca. Default false (foca's behaviour, which foca's
+   * scenarios expect); the browser and Node runtime turn it on.
+   */
+  readonly downIsAccusation?: boolean;
+  /** What a peer can make this core hold (bounds.ts); each missing field takes its default. */
+  readonly bounds?: Partial<SwimBounds>;
 }
 
 /** Most members a `leaveCluster` goodbye is sent to directly (foca: `numIndirectProbes`). */
@@ -220,6 +231,34 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   setTopology(topology: Topology | undefined): void {
     this.m.topology = topology;
     this.m.probeCursor = -1;
+  }
+
+  /** The bounds in force (`SwimInit.bounds` over the defaults). */
+  get bounds(): SwimBounds {
+    return this.m.bounds;
+  }
+
+  /** What the bounds and `downIsAccusation` turned away so far (a snapshot). */
+  get boundStats(): BoundStats {
+    const m = this.m;
+    const c = m.boundCounters;
+    return {
+      membersRefused: m.table.refused,
+      membersEvicted: m.table.evictedCount,
+      customBroadcastsDropped: c.customBroadcastsDropped,
+      downsAccused: c.downsAccused,
+      downsIgnored: c.downsIgnored,
+    };
+  }
+
+  /** Every member held, Down ones included (at most `bounds.maxMembers`, unless all were heard from). */
+  get membersHeld(): number {
+    return this.m.table.size;
+  }
+
+  /** Bytes of custom broadcasts waiting to be disseminated (at most `bounds.maxCustomBroadcastBytes`). */
+  get customBroadcastBytes(): number {
+    return this.m.out.customs.bytes;
   }
 
   /** Membership updates waiting to be disseminated. */

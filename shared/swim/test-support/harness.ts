@@ -1,4 +1,5 @@
 import { AccumulatingRuntime } from '../accumulating-runtime';
+import type { SwimBounds } from '../bounds';
 import type { BroadcastHandler, Invalidates } from '../broadcast';
 import { type Config, simple } from '../config';
 import type { Member, MemberState } from '../member';
@@ -17,6 +18,8 @@ export interface NodeOptions {
   seed?: number;
   broadcastHandler?: BroadcastHandler<TestId, Invalidates>;
   lifeguard?: boolean;
+  downIsAccusation?: boolean;
+  bounds?: Partial<SwimBounds>;
 }
 
 /** A core with a test identity, the `simple()` config and a fixed seed, and a runtime to drain. */
@@ -28,6 +31,8 @@ export function makeNode(identity: TestId, opts: NodeOptions = {}): { swim: Test
     codec: testCodec(),
     ...(opts.broadcastHandler !== undefined ? { broadcastHandler: opts.broadcastHandler } : {}),
     ...(opts.lifeguard !== undefined ? { lifeguard: opts.lifeguard } : {}),
+    ...(opts.downIsAccusation !== undefined ? { downIsAccusation: opts.downIsAccusation } : {}),
+    ...(opts.bounds !== undefined ? { bounds: opts.bounds } : {}),
   });
   return { swim, rt: new AccumulatingRuntime<TestId>() };
 }

@@ -3,7 +3,7 @@ import { type Config, simple } from '../config';
 import type { HandleResult } from '../errors';
 import type { Notification, Runtime, Timer } from '../runtime';
 import { seededRng } from '../seeded-rng';
-import { Swim } from '../swim';
+import { Swim, type SwimInit } from '../swim';
 import { type TestId, testCodec } from './test-id';
 
 interface Event {
@@ -58,13 +58,20 @@ export class MiniNet {
   private heap: Event[] = [];
   private seq = 0;
 
-  add(identity: TestId, config: Config = simple(), seed = identity.n): NetNode {
+  /** Adds a member; `options` go to its `SwimInit` (Down as accusation, bounds, a handler). */
+  add(
+    identity: TestId,
+    config: Config = simple(),
+    seed = identity.n,
+    options: Partial<SwimInit<TestId, Invalidates>> = {},
+  ): NetNode {
     const swim = new Swim<TestId, Invalidates>({
       identity,
       config,
       rng: seededRng(seed),
       codec: testCodec(),
       dataNotifications: false,
+      ...options,
     });
     const node = new NetNode(this, swim);
     this.nodes.set(identity.addr, node);
