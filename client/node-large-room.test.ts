@@ -4,24 +4,12 @@
  * and a member killed without a goodbye is dropped by all.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../signaling-server/server';
 import { joinRoom, type Room } from './node';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -46,35 +34,20 @@ joinRoom({ signaling: ${JSON.stringify(url)}, room: ${JSON.stringify(room)}, met
 }
 
 describe('a large room over WebRTC from Node', () => {
-  let server: ChildProcess;
+  let server: RunningServer;
   let child: ChildProcess | undefined;
   let url = '';
   const rooms: Array<Room<{ bot: number | string }>> = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = spawn(TSX, ['signaling-server/main.ts', '--port', String(port), '--host', '127.0.0.1'], {
-      cwd: ROOT,
-      stdio: 'ignore',
-      env: { ...process.env, LOG_LEVEL: 'silent' },
-    });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) break;
-      } catch {}
-      if (Date.now() > deadline) throw new Error('signaling server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    server = await startServer({ port: 0, host: '127.0.0.1' });
+    url = server.url;
   });
 
   afterAll(async () => {
     child?.kill('SIGKILL');
     await Promise.all(rooms.map((r) => r.leave()));
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
+    await server.close();
   });
 
   it('10 members at maxConnections 6 converge, hold with no leave, and stay within the budget', async () => {

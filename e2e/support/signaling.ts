@@ -69,7 +69,11 @@ export class SignalingProcess {
         if (r.ok) return;
       } catch {}
       if (child.exitCode !== null) throw new Error(`signaling server exited:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`signaling server did not start:\n${this.output}`);
+      if (Date.now() > deadline) {
+        // A server that never answered must not outlive the test (one was still running hours later).
+        child.kill('SIGKILL');
+        throw new Error(`signaling server did not start:\n${this.output}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -137,3 +137,8 @@ export class ClusterMetrics {
     }
   }
 }
+
+/** The mean of `xs`, or null when there is none. */
+export function mean(xs: readonly number[]): number | null {
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+}

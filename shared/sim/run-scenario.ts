@@ -1,6 +1,6 @@
 import { type Config, randomInt, seededRng } from '../swim/index';
 import { Cluster, type ClusterOverlayInit, mixSeed } from './cluster';
-import { ClusterMetrics } from './metrics';
+import { ClusterMetrics, mean } from './metrics';
 import type { LinkParams } from './network';
 import { simConfig } from './sim-config';
 
@@ -74,10 +74,6 @@ export interface ScenarioReport {
   readonly linkOpensPerMemberMinute: number | null;
   /** MemberDown about running members during the churn (null without churn). */
   readonly churnFalseDowns: number | null;
-}
-
-function mean(xs: number[]): number | null {
-  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type Config, randomInt, seededRng } from '../swim/index';
 import { Cluster, mixSeed } from './cluster';
 import { CpuModel } from './cpu-model';
-import { ClusterMetrics } from './metrics';
+import { ClusterMetrics, mean } from './metrics';
 import type { LinkParams } from './network';
 import { simConfig } from './sim-config';
 
@@ -73,10 +73,6 @@ export interface SlowMembersReport {
 }
 
 const TICK_MS = 100;
-
-function mean(xs: number[]): number | null {
-  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
-}
 
 /** Runs one slow-members scenario. Deterministic: the same init gives the same report. */
 export function runSlowMembers(init: SlowMembersInit): SlowMembersReport {

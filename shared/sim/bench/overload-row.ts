@@ -3,6 +3,7 @@
  * at a few CPU shares, 16 members opened at once under load for 30 s, then 30 s without, each with the
  * overload limits off and on, over a few seeds.
  */
+import { mean } from '../metrics';
 import { type OverloadReport, runOverload } from '../overload';
 import { table } from './anchors';
 
@@ -29,8 +30,9 @@ export interface OverloadRowResult {
   readonly cpuMsPerMemberSecond: number;
 }
 
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+/** The mean, 0 for no runs. */
+function meanOf(xs: readonly number[]): number {
+  return mean(xs) ?? 0;
 }
 
 function sum(xs: readonly number[]): number {
@@ -50,8 +52,8 @@ export function runOverloadRows(seed: number): OverloadRowResult[] {
         share,
         limits,
         seeds,
-        packetsPerMemberSecondDuring: mean(runs.map((r) => r.packetsPerMemberSecondDuring)),
-        packetsPerMemberSecondAfter: mean(runs.map((r) => r.packetsPerMemberSecondAfter)),
+        packetsPerMemberSecondDuring: meanOf(runs.map((r) => r.packetsPerMemberSecondDuring)),
+        packetsPerMemberSecondAfter: meanOf(runs.map((r) => r.packetsPerMemberSecondAfter)),
         falseDowns: sum(runs.map((r) => r.falseDowns)),
         rejoins: sum(runs.map((r) => r.rejoins)),
         rejoinsHeld: sum(runs.map((r) => r.rejoinsHeld)),
@@ -59,7 +61,7 @@ export function runOverloadRows(seed: number): OverloadRowResult[] {
         convergedAfterMsMax: converged.some((c) => c === null)
           ? null
           : Math.max(...converged.map((c) => c ?? 0)),
-        cpuMsPerMemberSecond: mean(runs.map((r) => r.cpuMsPerMemberSecond)),
+        cpuMsPerMemberSecond: meanOf(runs.map((r) => r.cpuMsPerMemberSecond)),
       });
     }
   }
