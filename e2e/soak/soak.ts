@@ -176,9 +176,9 @@ async function main(): Promise<void> {
             const reload = reloadedAt.get(id);
             const ofReload = reload !== undefined && Date.now() - reload < 30_000;
             if (ofReload) counts.falseDownsOfReloaded++;
-            log(
-              `false Down: tab${slot.index} saw ${id.slice(0, 8)} leave${ofReload ? ' (it had just reloaded)' : ''}`,
-            );
+            const whose = slots.find((s) => s.id === id);
+            const who = whose === undefined ? id.slice(0, 8) : `tab${whose.index} (${id.slice(0, 8)})`;
+            log(`false Down: tab${slot.index} saw ${who} leave${ofReload ? ' (it had just reloaded)' : ''}`);
           }
         }
         leavesCounted.set(slot.page, leaves.length);
