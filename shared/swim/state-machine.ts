@@ -99,6 +99,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   readonly statements: StatementAuth<T> | undefined;
   readonly verifiedStatements = new VerifiedStatements();
   readonly statementCounters = new StatementCounters();
+  /** Our signed Alive at our incarnation, kept so that offering it again costs no signature. */
+  private ownAlive: Member<T> | undefined;
 
   constructor(init: SwimInit<T, K>) {
     this.identity = init.identity;
@@ -198,7 +200,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
       if (rec !== undefined && rec.proof === undefined && rec.state === 'alive' && rec.id.equals(id)) {
         if (rec.incarnation === incarnation) {
           rec.proof = proof;
-          if (doBroadcast) this.out.updates.add(given!, this.measure(given!), this.config.maxTransmissions);
+          // Its first dissemination from us: as news of a join or rename, repaired by nothing else.
+          if (doBroadcast) this.out.updates.add(given!, this.measure(given!), this.unrepairedTransmissions);
         }
       }
     }
@@ -305,6 +308,11 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     if (conflict === 'replaced' && replaced !== undefined) {
       runtime.notify({ type: 'rename', old: replaced, new: id });
     }
+    // A member new to us may not hold our proof either (we may have met by headers alone, and ours
+    // ran out of transmissions before it came): offer ours again.
+    if (this.statements !== undefined && isActiveNow && (inserted || conflict === 'replaced')) {
+      this.queueOwnAlive(this.config.maxTransmissions);
+    }
     if (changedActiveSet) {
       runtime.notify(isActiveNow ? { type: 'member-up', id } : { type: 'member-down', id });
     }
@@ -328,10 +336,15 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
    * With statements: queues our own signed Alive at our incarnation (2 × maxTransmissions), so
    * others can pass on our join, rename or refutation. Does nothing without.
    */
-  queueOwnAlive(): void {
+  queueOwnAlive(transmissions = this.unrepairedTransmissions): void {
     if (this.statements === undefined) return;
-    const update = signed(this, { id: this.identity, incarnation: this.incarnation, state: 'alive' }, false);
-    this.out.updates.add(update, this.measure(update), this.unrepairedTransmissions);
+    const held = this.ownAlive;
+    const update =
+      held !== undefined && held.id === this.identity && held.incarnation === this.incarnation
+        ? held
+        : signed(this, { id: this.identity, incarnation: this.incarnation, state: 'alive' }, false);
+    this.ownAlive = update;
+    this.out.updates.add(update, this.measure(update), transmissions);
   }
 
   /**
