@@ -20,6 +20,8 @@ import {
   type Notification,
   type Rng,
   type Runtime,
+  type StatementAuth,
+  type StatementStats,
   Swim,
   type SwimBounds,
 } from '../../shared/swim/index';
@@ -68,6 +70,11 @@ export interface SwimHostInit<K extends Invalidates> {
    * Default true: no member can make a tab drop another one that still answers probes.
    */
   readonly downIsAccusation?: boolean;
+  /**
+   * Signed statements and accusations (`SwimInit.statements`): `statementAuth(key, room)` from
+   * shared/signaling. Default none (unsigned, protocol 1.2).
+   */
+  readonly statements?: StatementAuth<Id>;
 }
 
 export interface SwimHostEvents {
@@ -96,6 +103,8 @@ export interface CoreStats {
   readonly membersHeld: number;
   /** What the core's bounds and its Down-as-accusation rule turned away. */
   readonly bounds: BoundStats;
+  /** What the signed-statements rule verified and dropped (all 0 when it is off). */
+  readonly statements: StatementStats;
 }
 
 /**
@@ -153,6 +162,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       // A forged or stale Down must not remove a member that answers our probes (DESIGN.md §9).
       downIsAccusation: init.downIsAccusation ?? true,
       ...(init.bounds === undefined ? {} : { bounds: init.bounds }),
+      ...(init.statements === undefined ? {} : { statements: init.statements }),
       ...(init.broadcastHandler === undefined ? {} : { broadcastHandler: init.broadcastHandler }),
     });
     this.loop = new HostLoop<Id>({
@@ -289,6 +299,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       customBroadcastBacklog: core.customBroadcastBacklog,
       membersHeld: core.membersHeld,
       bounds: core.boundStats,
+      statements: core.statementStats,
     };
   }
 

@@ -16,6 +16,7 @@ export * from './payload';
 export * from './rng';
 export * from './runtime';
 export * from './seeded-rng';
+export * from './statements';
 export { CHECK_ROUNDS, HEARD_SUSPICION_FACTOR } from './suspicion-checks';
 export * from './swim';
 export type { Topology } from './topology';

@@ -78,6 +78,7 @@ import { judgeProbeEarly, probeRandomMember, sendIndirectProbe, sendNack } from 
 import type { Rng } from './rng';
 import type { Runtime, Timer } from './runtime';
 import { type ConnectionState, StateMachine } from './state-machine';
+import { type StatementAuth, signed } from './statements';
 import { endCheckBeforeDown, endCheckBeforeSuspect, suspicionTimedOut } from './suspicion-checks';
 import { chooseReachable, type Topology } from './topology';
 
@@ -115,6 +116,25 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
   readonly downIsAccusation?: boolean;
   /** What a peer can make this core hold (bounds.ts); each missing field takes its default. */
   readonly bounds?: Partial<SwimBounds>;
+  /**
+   * Shoal: signed statements and accusations (statements.ts, PROTOCOL.md 1.3). With it our Alive
+   * (join, refutation, rename) and our leave carry our proof, our suspicions and Downs carry our
+   * proof as their accuser, and an update from the wire that needs a proof and lacks a valid one is
+   * dropped (`statementStats`). Without it (the default) the wire and every behaviour are foca's.
+   */
+  readonly statements?: StatementAuth<T>;
+}
+
+/** What the statements rule did (`Swim.statementStats`); all 0 without `SwimInit.statements`. */
+export interface StatementStats {
+  /** Signature verifications run (a statement seen before costs none). */
+  readonly verified: number;
+  /** Updates dropped because their proof did not verify (or claimed an incarnation we never had). */
+  readonly rejected: number;
+  /** Updates dropped because they needed a proof and carried none. */
+  readonly unsigned: number;
+  /** Signed accusations dropped because the accuser does not watch the accused (or we don't hold it). */
+  readonly notWatcher: number;
 }
 
 /** Most members a `leaveCluster` goodbye is sent to directly (foca: `numIndirectProbes`). */
@@ -252,6 +272,12 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     };
   }
 
+  /** What the statements rule verified and dropped so far (a snapshot). */
+  get statementStats(): StatementStats {
+    const c = this.m.statementCounters;
+    return { verified: c.verified, rejected: c.rejected, unsigned: c.unsigned, notWatcher: c.notWatcher };
+  }
+
   /** Every member held, Down ones included (at most `bounds.maxMembers`, unless all were heard from). */
   get membersHeld(): number {
     return this.m.table.size;
@@ -372,7 +398,9 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
    */
   leaveCluster(runtime: Runtime<T>): void {
     const m = this.m;
-    const down: Member<T> = { id: m.identity, incarnation: 0, state: 'down' };
+    const plain: Member<T> = { id: m.identity, incarnation: 0, state: 'down' };
+    // With statements, our leave is signed: others apply it at once, whoever passes it on.
+    const down = m.statements === undefined ? plain : signed(m, plain, false);
     const size = m.measure(down);
     // A goodbye is sent once and never refuted: tell up to LEAVE_FANOUT members directly, rather than
     // foca's few, so a small room (a browser mesh) learns of it in one hop instead of a gossip round.
@@ -416,6 +444,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     if (m.connection !== 'undead') throw new NotUndeadError(`connection state is ${m.connection}`);
     m.out.updates.remove(m.identity.addr);
     m.reset();
+    m.queueOwnAlive();
   }
 
   /**

@@ -23,6 +23,11 @@ export interface Topology {
    * links). Without it the core scans its active members for reachable ones (O(N) per choice).
    */
   gossipTargets?(): readonly string[];
+  /**
+   * Optional, for signed accusations (statements.ts): whether `watcher` is one of `subject`'s
+   * observers, so its accusation of `subject` counts. Without it any member we hold may accuse.
+   */
+  watches?(watcher: string, subject: string): boolean;
 }
 
 /*
