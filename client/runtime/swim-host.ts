@@ -18,6 +18,7 @@ import {
   type Invalidates,
   type Member,
   type Notification,
+  type ReplyStats,
   type Rng,
   type Runtime,
   Swim,
@@ -96,6 +97,8 @@ export interface CoreStats {
   readonly membersHeld: number;
   /** What the core's bounds and its Down-as-accusation rule turned away. */
   readonly bounds: BoundStats;
+  /** Replies to peers' packets held back by the core's `limitReplies` (one per member per period). */
+  readonly replies: ReplyStats;
 }
 
 /**
@@ -152,6 +155,9 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       lifeguard: true,
       // A forged or stale Down must not remove a member that answers our probes (DESIGN.md §9).
       downIsAccusation: init.downIsAccusation ?? true,
+      // Under churn, stray packets must not each cost a reply (a TurnUndead, a Feed): once per
+      // member per probe period (issue 12, overload).
+      limitReplies: true,
       ...(init.bounds === undefined ? {} : { bounds: init.bounds }),
       ...(init.broadcastHandler === undefined ? {} : { broadcastHandler: init.broadcastHandler }),
     });
@@ -289,6 +295,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       customBroadcastBacklog: core.customBroadcastBacklog,
       membersHeld: core.membersHeld,
       bounds: core.boundStats,
+      replies: core.replyStats,
     };
   }
 

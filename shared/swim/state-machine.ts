@@ -11,6 +11,7 @@ import { type ApplySummary, heldAs, type MemberRecord, Members } from './members
 import { Outbox, type Sender } from './outbox';
 import type { Message } from './payload';
 import { Probe } from './probe';
+import { ReplyLimiter } from './reply-limits';
 import type { Rng } from './rng';
 import type { Runtime, TimerToken } from './runtime';
 import { CHECK_ROUNDS, HEARD_SUSPICION_FACTOR, SuspicionChecks } from './suspicion-checks';
@@ -94,6 +95,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   readonly boundCounters = new BoundCounters();
   /** A Down from the wire about another member is an accusation, not a verdict (accusations.ts). */
   readonly downIsAccusation: boolean;
+  /** `SwimInit.limitReplies`: unasked-for replies at most once per member per probe period. */
+  readonly replies: ReplyLimiter | undefined;
 
   constructor(init: SwimInit<T, K>) {
     this.identity = init.identity;
@@ -104,6 +107,7 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.dataNotifications = init.dataNotifications ?? true;
     this.lifeguard = init.lifeguard ?? false;
     this.downIsAccusation = init.downIsAccusation ?? false;
+    this.replies = init.limitReplies === true ? new ReplyLimiter() : undefined;
     this.bounds = resolveBounds(init.bounds);
     this.table.maxMembers = this.bounds.maxMembers;
     const counters = this.boundCounters;
