@@ -250,6 +250,10 @@ test(`${TABS} tabs that form under a CPU hog converge after it stops, and their 
     console.log(
       `sent per tab per second once settled: ${sentRates(sentAtHogEnd, sentAtSettled, atSettled[0]!.at - atHogEnd[0]!.at)}`,
     );
+    const wrapped = Object.values(sentAtSettled).reduce((n, c) => n + c.packets, 0);
+    console.log(
+      `(the send counter saw ${wrapped} sends; the mesh counted ${sum(atSettled.map((s) => s.packetsOut))})`,
+    );
     console.log(
       `packets/s per tab: under load ${fmt(duringRates)}; first ${WINDOW_MS} ms after converging ${fmt(afterRates)}; ` +
         `settled (after holding ${WINDOW_MS} ms) ${fmt(settledRates)}; bound ${SETTLED_BOUND_PER_SECOND} ` +
