@@ -18,6 +18,7 @@ import {
   type Invalidates,
   type Member,
   type Notification,
+  type ReplyStats,
   type Rng,
   type Runtime,
   type StatementAuth,
@@ -105,6 +106,8 @@ export interface CoreStats {
   readonly bounds: BoundStats;
   /** What the signed-statements rule verified and dropped (all 0 when it is off). */
   readonly statements: StatementStats;
+  /** Replies to peers' packets held back by the core's `limitReplies` (one per member per period). */
+  readonly replies: ReplyStats;
 }
 
 /**
@@ -161,6 +164,9 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       lifeguard: true,
       // A forged or stale Down must not remove a member that answers our probes (DESIGN.md §9).
       downIsAccusation: init.downIsAccusation ?? true,
+      // Under churn, stray packets must not each cost a reply (a TurnUndead, a Feed): once per
+      // member per probe period (issue 12, overload).
+      limitReplies: true,
       ...(init.bounds === undefined ? {} : { bounds: init.bounds }),
       ...(init.statements === undefined ? {} : { statements: init.statements }),
       ...(init.broadcastHandler === undefined ? {} : { broadcastHandler: init.broadcastHandler }),
@@ -300,6 +306,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       membersHeld: core.membersHeld,
       bounds: core.boundStats,
       statements: core.statementStats,
+      replies: core.replyStats,
     };
   }
 

@@ -13,6 +13,7 @@ export * from './limits';
 export * from './member';
 export * from './packet';
 export * from './payload';
+export type { LimitedReply, ReplyStats } from './reply-limits';
 export * from './rng';
 export * from './runtime';
 export * from './seeded-rng';

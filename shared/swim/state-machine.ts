@@ -11,6 +11,7 @@ import { type ApplySummary, heldAs, type MemberRecord, Members } from './members
 import { Outbox, type Sender } from './outbox';
 import type { Message } from './payload';
 import { Probe } from './probe';
+import { ReplyLimiter } from './reply-limits';
 import type { Rng } from './rng';
 import type { Runtime, TimerToken } from './runtime';
 import { admitUpdate, type StatementAuth, StatementCounters, signed, VerifiedStatements } from './statements';
@@ -104,6 +105,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   readonly statementCounters = new StatementCounters();
   /** Our signed Alive at our incarnation, kept so that offering it again costs no signature. */
   private ownAlive: Member<T> | undefined;
+  /** `SwimInit.limitReplies`: unasked-for replies at most once per member per probe period. */
+  readonly replies: ReplyLimiter | undefined;
 
   constructor(init: SwimInit<T, K>) {
     this.identity = init.identity;
@@ -115,6 +118,7 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.lifeguard = init.lifeguard ?? false;
     this.downIsAccusation = init.downIsAccusation ?? false;
     this.statements = init.statements;
+    this.replies = init.limitReplies === true ? new ReplyLimiter() : undefined;
     this.bounds = resolveBounds(init.bounds);
     this.table.maxMembers = this.bounds.maxMembers;
     const counters = this.boundCounters;

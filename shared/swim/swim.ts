@@ -75,6 +75,7 @@ import { suspicionLevelReached } from './lha-suspicion';
 import type { Incarnation, Member } from './member';
 import { runPeriodicTask } from './periodic-tasks';
 import { judgeProbeEarly, probeRandomMember, sendIndirectProbe, sendNack } from './probe-cycle';
+import type { ReplyStats } from './reply-limits';
 import type { Rng } from './rng';
 import type { Runtime, Timer } from './runtime';
 import { type ConnectionState, StateMachine } from './state-machine';
@@ -123,6 +124,12 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
    * dropped (`statementStats`). Without it (the default) the wire and every behaviour are foca's.
    */
   readonly statements?: StatementAuth<T>;
+  /**
+   * Shoal: the TurnUndead, who-we-are Gossip and Feed that peers' packets draw go at most once per
+   * member identity per probe period (reply-limits.ts), so a flapping room's stray packets don't each
+   * cost a reply. Default false (foca answers every packet); the browser and Node runtime turn it on.
+   */
+  readonly limitReplies?: boolean;
 }
 
 /** What the statements rule did (`Swim.statementStats`); all 0 without `SwimInit.statements`. */
@@ -276,6 +283,11 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   get statementStats(): StatementStats {
     const c = this.m.statementCounters;
     return { verified: c.verified, rejected: c.rejected, unsigned: c.unsigned, notWatcher: c.notWatcher };
+  }
+
+  /** Replies `limitReplies` held back so far (all 0 without it). */
+  get replyStats(): ReplyStats {
+    return this.m.replies?.stats() ?? { turnUndeadHeld: 0, whoWeAreHeld: 0, feedHeld: 0 };
   }
 
   /** Every member held, Down ones included (at most `bounds.maxMembers`, unless all were heard from). */
