@@ -230,6 +230,108 @@ describe('HostLoop timers', () => {
   });
 });
 
+describe('HostLoop coalescing (coalesceMs)', () => {
+  const coalesce = { coalesceMs: 4 };
+
+  /** Runs the loop and records, per timer, the virtual time it ran at. */
+  function timed(extra: Partial<HostLoopInit<Id>> = coalesce) {
+    const h = setup(1e9, extra);
+    const at = new Map<number, number>();
+    h.core.onTimer = (token) => {
+      at.set(token, h.now);
+    };
+    return { h, at };
+  }
+
+  it('runs timers due within coalesceMs of the first in one wake-up, at the last due time', () => {
+    const { h, at } = timed();
+    const t0 = h.now;
+    h.schedule(1, 300);
+    h.schedule(2, 300.4); // a probe's verdict, a fraction of a millisecond after the next probe
+    h.schedule(3, 303);
+    expect(h.booked).toBe(t0 + 303);
+    h.advance(400);
+    expect(h.core.ran).toEqual([1, 2, 3]);
+    expect([...at.values()]).toEqual([t0 + 303, t0 + 303, t0 + 303]);
+    expect(h.loop.stats().wakeUps).toBe(1);
+  });
+
+  it('runs a lone timer on time, and one past the window on a wake-up of its own', () => {
+    const { h, at } = timed();
+    const t0 = h.now;
+    h.schedule(1, 100);
+    h.schedule(2, 104.5); // 4.5 ms after the first: past a 4 ms window
+    h.advance(200);
+    expect(at.get(1)).toBe(t0 + 100);
+    expect(at.get(2)).toBe(t0 + 104.5);
+    expect(h.loop.stats().wakeUps).toBe(2);
+  });
+
+  it('never runs a timer before its due time, nor more than coalesceMs after it (seeded)', () => {
+    const seed = 4_242;
+    console.log(`host-loop coalescing seed=${seed}`);
+    const rng = seededRng(seed);
+    const { h, at } = timed();
+    const due = new Map<number, number>();
+    const ref: Array<[number, number]> = [];
+    for (let i = 0; i < 400; i++) {
+      const d = Math.floor(rng.next() * 3000) / 10;
+      due.set(i, h.now + d);
+      ref.push([h.now + d, i]);
+      h.schedule(i, d);
+      if (rng.next() < 0.2) h.packet(0);
+      h.advance(Math.floor(rng.next() * 30) / 10);
+    }
+    h.advance(1000);
+    ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(h.core.ran).toEqual(ref.map((r) => r[1]));
+    for (const [token, ran] of at) {
+      const d = due.get(token)!;
+      expect(ran).toBeGreaterThanOrEqual(d);
+      expect(ran).toBeLessThanOrEqual(d + 4);
+    }
+    expect(h.loop.stats().wakeUps).toBeLessThan(400);
+  });
+
+  it('moves its wake-up out to a timer submitted later inside the window, and takes in one due just before it', () => {
+    const { h, at } = timed();
+    const t0 = h.now;
+    h.schedule(1, 100);
+    expect(h.booked).toBe(t0 + 100);
+    h.schedule(2, 102); // within 4 ms of timer 1: the wake-up moves out to it
+    expect(h.booked).toBe(t0 + 102);
+    h.schedule(3, 99); // due before the booking and within 4 ms of it: it rides along
+    expect(h.booked).toBe(t0 + 102);
+    h.schedule(4, 103.5); // within 4 ms of the booking but not of timer 3, the window's first
+    expect(h.booked).toBe(t0 + 102);
+    h.advance(200);
+    expect(h.core.ran).toEqual([3, 1, 2, 4]);
+    expect(at.get(3)).toBe(t0 + 102);
+    expect(at.get(4)).toBe(t0 + 103.5);
+    expect(h.loop.stats().wakeUps).toBe(2);
+  });
+
+  it('does not count a timer held back on purpose as late', () => {
+    const { h } = timed({ ...coalesce, lateGraceMs: 30, lateThresholdMs: 1 });
+    const noted: number[] = [];
+    (h.core as HostCore<Id>).noteLateness = (ms) => noted.push(ms);
+    h.schedule(1, 100);
+    h.schedule(2, 103);
+    h.advance(200);
+    expect(h.core.ran).toEqual([1, 2]);
+    expect(noted).toEqual([]);
+    expect(h.loop.stats().lateGraces).toBe(0);
+  });
+
+  it('is off by default: a wake-up per distinct due time', () => {
+    const { h } = timed({});
+    h.schedule(1, 300);
+    h.schedule(2, 300.4);
+    h.advance(400);
+    expect(h.loop.stats().wakeUps).toBe(2);
+  });
+});
+
 describe('HostLoop poll on packet', () => {
   it('runs the timers already due before the packet, ahead of the lagging wake-up', () => {
     const h = setup();

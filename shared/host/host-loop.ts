@@ -68,6 +68,14 @@ export interface HostLoopInit<T extends Identity> {
   /** See `lateGraceMs`. Default 50 ms. */
   readonly lateThresholdMs?: number;
   /**
+   * Timers due within this many ms after the earliest pending one share its wake-up, booked at the
+   * last of their due times: a timer may run up to `coalesceMs` late, never early. A probe's verdict
+   * and the next probe fall a fraction of a millisecond apart, and each wake-up costs a page a task.
+   * Default 0 (off: a wake-up per distinct due time). Not applied to a throttled host (`fireTime`),
+   * whose grid already batches.
+   */
+  readonly coalesceMs?: number;
+  /**
    * How long a pause must be for the loop to rejoin under a renewed identity at once, from the core's
    * current config. Default: the suspicion timeout (a pause that long may have made us Down). A pause
    * shorter than this needs nothing: if peers did declare us Down, they say so and the core rejoins
@@ -107,6 +115,10 @@ export interface HostLoopStats {
   readonly pauseRejoinsHeld: number;
   /** Timers waiting in the queue. */
   readonly timersPending: number;
+  /** Wake-ups that came (each one a task on a page; see `coalesceMs`). */
+  readonly wakeUps: number;
+  /** Wake-ups that found nothing to do: they came before anything was due (a port that wakes early). */
+  readonly idleWakeUps: number;
   /** Late batches of timers held back for `lateGraceMs` so the packets queued behind them went first. */
   readonly lateGraces: number;
 }
@@ -149,6 +161,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   readonly pollOnPacket: boolean;
   readonly lateGraceMs: number;
   readonly lateThresholdMs: number;
+  readonly coalesceMs: number;
   /**
    * Maps a timer's due time to when the host actually gets to run it (a throttled host runs timers on
    * a grid). Undefined: on time. The simulator's throttle model sets it.
@@ -158,6 +171,9 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   halted = false;
   /** Timers handed to the core. */
   timersRun = 0;
+  /** Wake-ups that came (`wake` calls on a running loop), and those that found nothing to do. */
+  wakeUps = 0;
+  idleWakeUps = 0;
   pauses = 0;
   lateGraces = 0;
   pauseRejoinsHeld = 0;
@@ -176,6 +192,8 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   /** When the booked wake-up is (`Infinity`: none), and the due time and clocks it was booked at. */
   private bookedAt = Number.POSITIVE_INFINITY;
   private armedDue = Number.POSITIVE_INFINITY;
+  /** The earliest due time the booked wake-up runs (`coalesceMs` counts from it); `-Infinity`: not a timer's. */
+  private windowStart = Number.NEGATIVE_INFINITY;
   private armedNow = 0;
   private armedWall = 0;
   /** The last moment we know script ran: a timer submitted or run, a packet handled. */
@@ -198,6 +216,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     this.pollOnPacket = init.pollOnPacket ?? true;
     this.lateGraceMs = init.lateGraceMs ?? 0;
     this.lateThresholdMs = init.lateThresholdMs ?? 50;
+    this.coalesceMs = Math.max(0, init.coalesceMs ?? 0);
     this.rejoinAfterPauseMs = init.rejoinAfterPauseMs ?? ((config) => config.suspectToDownAfterMs);
     this.pauseRejoinBackoffMs = init.pauseRejoinBackoffMs ?? PAUSE_REJOIN_BACKOFF_MS;
     this.topology = init.topology;
@@ -242,7 +261,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     this.lastActivity = now;
     this.timers.push(due, timer);
     // While firing, the batch books once at its end.
-    if (!this.firing) this.book(this.fireTime === undefined ? due : this.fireTime(due), due);
+    if (!this.firing) this.bookTimer(due, now);
   }
 
   // Entry points: the host calls these with its clock's reading.
@@ -256,8 +275,14 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     const gap = this.measureGap(now, wallNow);
     this.bookedAt = Number.POSITIVE_INFINITY;
     this.armedDue = Number.POSITIVE_INFINITY;
+    this.windowStart = Number.NEGATIVE_INFINITY;
     if (this.stopped) return;
+    this.wakeUps++;
+    const { timersRun, lateGraces, pauses } = this;
     this.fire(now, wallNow, gap, limit);
+    if (this.timersRun === timersRun && this.lateGraces === lateGraces && this.pauses === pauses) {
+      this.idleWakeUps++;
+    }
   }
 
   /**
@@ -334,7 +359,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     this.enter(now, wallNow);
     const due = this.timers.peekDue();
     if (due === Number.POSITIVE_INFINITY) return;
-    this.book(Math.max(now, this.fireTime === undefined ? due : this.fireTime(due)), due);
+    this.bookTimer(due, now);
   }
 
   /** Forgets the pending wake-up and books one afresh (the throttle grid changed). */
@@ -349,6 +374,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
    */
   deferWake(at: number): void {
     this.bookedAt = at;
+    this.windowStart = Number.NEGATIVE_INFINITY;
     this.port.scheduleWake(at);
   }
 
@@ -366,6 +392,8 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
       pauses: this.pauses,
       pauseRejoinsHeld: this.pauseRejoinsHeld,
       timersPending: this.timers.size,
+      wakeUps: this.wakeUps,
+      idleWakeUps: this.idleWakeUps,
       lateGraces: this.lateGraces,
     };
   }
@@ -477,11 +505,51 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     return sleep > this.pauseThresholdMs && sleep > late ? sleep : late;
   }
 
+  /**
+   * Books the wake-up for a queued timer due at `due` (not before `now`). With `coalesceMs`, the
+   * timers due within `coalesceMs` after it share one wake-up at the last of their due times: a
+   * wake-up already booked in that window takes it as it is, and one booked earlier in the window of
+   * its own first timer moves out to it. The wake-up's due time is the one it was booked for, so a
+   * timer held back on purpose does not count as late (`lateGraceMs`, local health).
+   */
+  private bookTimer(due: number, now: number): void {
+    const slack = this.coalesceMs;
+    if (slack === 0 || this.fireTime !== undefined) {
+      this.book(Math.max(now, this.fireTime === undefined ? due : this.fireTime(due)), due);
+      return;
+    }
+    if (this.stopped) return;
+    const booked = this.bookedAt;
+    if (booked !== Number.POSITIVE_INFINITY) {
+      if (due >= booked) {
+        // Later than the booking: move it out to this timer while both fit one window.
+        if (due > booked && due <= this.windowStart + slack && this.graceGap === 0) {
+          this.arm(due, due, this.windowStart);
+        }
+        return;
+      }
+      if (booked <= due + slack) {
+        // The booking runs this timer too, at most `slack` late.
+        this.windowStart = Math.min(this.windowStart, due);
+        return;
+      }
+    }
+    const last = this.timers.lastDueUpTo(due + slack);
+    const target = Math.max(last, due);
+    this.book(Math.max(now, target), target, due);
+  }
+
   /** Asks for a wake-up at `at` for a timer due at `due`, unless an earlier one is booked. */
-  private book(at: number, due: number): void {
+  private book(at: number, due: number, windowStart = Number.NEGATIVE_INFINITY): void {
     if (this.stopped || at >= this.bookedAt) return;
+    this.arm(at, due, windowStart);
+  }
+
+  /** Replaces the booked wake-up with one at `at` for due time `due`. */
+  private arm(at: number, due: number, windowStart: number): void {
     this.bookedAt = at;
     this.armedDue = due;
+    this.windowStart = windowStart;
     this.armedNow = this.now;
     this.armedWall = this.wallNow;
     this.port.scheduleWake(at);
@@ -491,6 +559,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     if (this.bookedAt === Number.POSITIVE_INFINITY) return;
     this.bookedAt = Number.POSITIVE_INFINITY;
     this.armedDue = Number.POSITIVE_INFINITY;
+    this.windowStart = Number.NEGATIVE_INFINITY;
     this.port.cancelWake?.();
   }
 }
@@ -505,6 +574,7 @@ export const BROWSER_LOOP = {
   lateGraceMs: 30,
   lateThresholdMs: 50,
   rejoinAfterPauseMs: surelyDownAfterMs,
+  coalesceMs: 4,
 } as const;
 
 /**
