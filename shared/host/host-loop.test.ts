@@ -30,6 +30,8 @@ class FakeCore implements HostCore<Id> {
   readonly ran: number[] = [];
   readonly packets: number[] = [];
   onTimer: (token: number, rt: Runtime<Id>) => void = () => {};
+  /** Tokens of the timers that would do nothing but re-arm now (`timerIsIdle`). */
+  readonly idle = new Set<number>();
   onData: (rt: Runtime<Id>) => HandleResult = () => ({ ok: true });
 
   handleTimer(t: Timer<Id>, rt: Runtime<Id>): void {
@@ -41,6 +43,10 @@ class FakeCore implements HostCore<Id> {
   handleData(bytes: Uint8Array, rt: Runtime<Id>): HandleResult {
     this.packets.push(bytes[0]!);
     return this.onData(rt);
+  }
+
+  timerIsIdle(t: Timer<Id>): boolean {
+    return t.type === 'periodic-gossip' && this.idle.has(t.token);
   }
 
   changeIdentity(id: Id, _rt: Runtime<Id>): void {
@@ -95,6 +101,10 @@ function setup(pauseThresholdMs = 2500, extra: Partial<HostLoopInit<Id>> = {}) {
     },
     schedule(token: number, afterMs: number) {
       loop.call(now, wall, (rt) => rt.submitAfter(timer(token), afterMs));
+    },
+    /** Calls the core now (an app's call: announce, broadcast). */
+    call(fn: () => void) {
+      loop.call(now, wall, fn);
     },
     /** Moves time forward by `ms`, delivering each wake-up that falls due on the way. */
     advance(ms: number) {
@@ -174,7 +184,7 @@ describe('HostLoop timers', () => {
 
   it('refuses to call the core from inside a core call', () => {
     const h = setup();
-    h.core.onTimer = () => h.loop.call(h.now, h.now, () => {});
+    h.core.onTimer = () => h.call(() => {});
     h.schedule(1, 10);
     expect(() => h.advance(10)).toThrow(HostReentryError);
   });
@@ -329,6 +339,96 @@ describe('HostLoop coalescing (coalesceMs)', () => {
     h.schedule(2, 300.4);
     h.advance(400);
     expect(h.loop.stats().wakeUps).toBe(2);
+  });
+});
+
+describe('HostLoop idle timers (deferIdleTimers)', () => {
+  const defer = { deferIdleTimers: true };
+
+  it('gives an idle timer no wake-up of its own: it runs in due order with the next one', () => {
+    const h = setup(1e9, defer);
+    h.core.idle.add(1);
+    h.schedule(1, 100); // periodic gossip with nothing to send
+    h.schedule(2, 300); // the next probe
+    expect(h.booked).toBe(h.now + 300);
+    h.advance(400);
+    expect(h.core.ran).toEqual([1, 2]);
+    expect(h.loop.stats().wakeUps).toBe(1);
+  });
+
+  it('runs a due idle timer before a packet, as any due timer', () => {
+    const h = setup(1e9, defer);
+    h.core.idle.add(1);
+    h.schedule(1, 100);
+    h.schedule(2, 300);
+    h.advance(150);
+    h.packet(7);
+    expect(h.core.ran).toEqual([1]);
+    expect(h.core.packets).toEqual([7]);
+  });
+
+  it('books an idle timer as soon as a core call gives it work, at once when it is overdue', () => {
+    const h = setup(1e9, defer);
+    h.core.idle.add(1);
+    h.schedule(1, 100);
+    h.schedule(2, 300);
+    h.advance(50);
+    h.call(() => h.core.idle.delete(1)); // an update to gossip came
+    expect(h.booked).toBe(h.now + 50);
+    h.core.idle.add(1);
+    h.call(() => {});
+    expect(h.booked).toBe(h.now + 250);
+    h.advance(100);
+    h.call(() => h.core.idle.delete(1));
+    expect(h.booked).toBe(h.now);
+    h.advance(0);
+    expect(h.core.ran).toEqual([1]);
+  });
+
+  it('moves a wake-up out when the timer it was booked for goes idle (an Ack came before the indirect stage)', () => {
+    const h = setup(1e9, defer);
+    h.schedule(1, 150); // the indirect stage of a probe
+    h.schedule(2, 300); // the next probe
+    expect(h.booked).toBe(h.now + 150);
+    h.core.onData = () => {
+      h.core.idle.add(1);
+      return { ok: true };
+    };
+    h.advance(2);
+    h.packet(9); // the Ack
+    expect(h.booked).toBe(h.now + 298);
+    h.advance(400);
+    expect(h.core.ran).toEqual([1, 2]);
+    expect(h.loop.stats().wakeUps).toBe(1);
+  });
+
+  it('keeps timer order under random idleness, packets and calls (seeded)', () => {
+    const seed = 9_001;
+    console.log(`host-loop idle timers seed=${seed}`);
+    const rng = seededRng(seed);
+    const h = setup(1e9, { ...defer, coalesceMs: 4 });
+    const ref: Array<[number, number]> = [];
+    for (let i = 0; i < 400; i++) {
+      const d = Math.floor(rng.next() * 3000) / 10;
+      ref.push([h.now + d, i]);
+      if (rng.next() < 0.4) h.core.idle.add(i);
+      h.schedule(i, d);
+      if (rng.next() < 0.2) h.packet(0);
+      if (rng.next() < 0.1) h.call(() => h.core.idle.clear());
+      h.advance(Math.floor(rng.next() * 30) / 10);
+    }
+    h.core.idle.clear();
+    h.call(() => {});
+    h.advance(1000);
+    ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(h.core.ran).toEqual(ref.map((r) => r[1]));
+  });
+
+  it('is off by default: an idle timer still gets its wake-up', () => {
+    const h = setup();
+    h.core.idle.add(1);
+    h.schedule(1, 100);
+    expect(h.booked).toBe(h.now + 100);
   });
 });
 

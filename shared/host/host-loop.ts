@@ -26,6 +26,11 @@ export interface HostCore<T extends Identity> {
    * (Lifeguard's local health: a starved event loop doubts itself). Optional; `Swim` has it.
    */
   noteLateness?(lateMs: number): void;
+  /**
+   * Whether handling `timer` now would do nothing but re-arm it (`Swim.timerIsIdle`); read with
+   * `HostLoopInit.deferIdleTimers`. Optional; `Swim` has it.
+   */
+  timerIsIdle?(timer: Timer<T>): boolean;
 }
 
 /** What a host loop needs from the world around it: a wire, a listener, and one wake-up at a time. */
@@ -75,6 +80,14 @@ export interface HostLoopInit<T extends Identity> {
    * whose grid already batches.
    */
   readonly coalesceMs?: number;
+  /**
+   * A timer the core calls idle (`HostCore.timerIsIdle`: periodic gossip with nothing to send, the
+   * indirect stage of a probe already answered) gets no wake-up of its own: it runs, in due order,
+   * with the next wake-up or packet, or is booked as soon as a core call leaves it with work. At
+   * rest that is most of a tab's wake-ups (gossip five times a second, a probe's indirect stage
+   * three). Default false.
+   */
+  readonly deferIdleTimers?: boolean;
   /**
    * How long a pause must be for the loop to rejoin under a renewed identity at once, from the core's
    * current config. Default: the suspicion timeout (a pause that long may have made us Down). A pause
@@ -162,6 +175,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   readonly lateGraceMs: number;
   readonly lateThresholdMs: number;
   readonly coalesceMs: number;
+  readonly deferIdleTimers: boolean;
   /**
    * Maps a timer's due time to when the host actually gets to run it (a throttled host runs timers on
    * a grid). Undefined: on time. The simulator's throttle model sets it.
@@ -217,6 +231,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     this.lateGraceMs = init.lateGraceMs ?? 0;
     this.lateThresholdMs = init.lateThresholdMs ?? 50;
     this.coalesceMs = Math.max(0, init.coalesceMs ?? 0);
+    this.deferIdleTimers = init.deferIdleTimers === true && init.core.timerIsIdle !== undefined;
     this.rejoinAfterPauseMs = init.rejoinAfterPauseMs ?? ((config) => config.suspectToDownAfterMs);
     this.pauseRejoinBackoffMs = init.pauseRejoinBackoffMs ?? PAUSE_REJOIN_BACKOFF_MS;
     this.topology = init.topology;
@@ -260,8 +275,8 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     const due = Number.isFinite(afterMs) && afterMs > 0 ? now + afterMs : now;
     this.lastActivity = now;
     this.timers.push(due, timer);
-    // While firing, the batch books once at its end.
-    if (!this.firing) this.bookTimer(due, now);
+    // While firing, the batch books once at its end; an idle timer waits (see `deferIdleTimers`).
+    if (!this.firing && !this.isIdle(timer)) this.bookTimer(due, now);
   }
 
   // Entry points: the host calls these with its clock's reading.
@@ -357,7 +372,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   rescheduleNext(now: number, wallNow = now): void {
     if (this.stopped) return;
     this.enter(now, wallNow);
-    const due = this.timers.peekDue();
+    const due = this.nextDue();
     if (due === Number.POSITIVE_INFINITY) return;
     this.bookTimer(due, now);
   }
@@ -475,14 +490,45 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     return false;
   }
 
-  /** A core call returned: switch the core's mode if the view crossed the budget, then tell the port. */
+  /**
+   * A core call returned: switch the core's mode if the view crossed the budget, fit the wake-up to
+   * the timers that are idle now, then tell the port.
+   */
   private afterCore(): void {
     const topology = this.topology;
     if (topology !== undefined && topology.mode !== this.coreMode) {
       this.coreMode = topology.mode;
       this.core.setTopology?.(topology.mode === 'overlay' ? topology : undefined);
     }
+    if (this.deferIdleTimers && !this.firing) this.refitWake();
     this.port.settled?.();
+  }
+
+  /** See `deferIdleTimers`: the core's own check, read at booking time. */
+  private readonly isIdle = (timer: Timer<T>): boolean =>
+    this.deferIdleTimers && this.core.timerIsIdle?.(timer) === true;
+
+  private readonly isBookable = (timer: Timer<T>): boolean => !this.isIdle(timer);
+
+  /** Due time of the earliest timer that needs a wake-up of its own (`Infinity`: none). */
+  private nextDue(): number {
+    return this.deferIdleTimers ? this.timers.earliestDueWhere(this.isBookable) : this.timers.peekDue();
+  }
+
+  /**
+   * After a core call, with `deferIdleTimers`: books a timer that has work now (an update to gossip),
+   * and moves a timer's wake-up out when what it was booked for went idle (a probe's Ack came before
+   * its indirect stage). A pause's or a grace's wake-up is only ever moved earlier.
+   */
+  private refitWake(): void {
+    if (this.stopped) return;
+    const due = this.nextDue();
+    const booked = this.bookedAt;
+    const timersOnly = this.windowStart !== Number.NEGATIVE_INFINITY && this.graceGap === 0;
+    if (booked !== Number.POSITIVE_INFINITY && due > booked && timersOnly && this.fireTime === undefined) {
+      this.unbook();
+    }
+    if (due !== Number.POSITIVE_INFINITY) this.bookTimer(due, this.now);
   }
 
   private enterCore(now: number, wallNow: number): void {
@@ -515,7 +561,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   private bookTimer(due: number, now: number): void {
     const slack = this.coalesceMs;
     if (slack === 0 || this.fireTime !== undefined) {
-      this.book(Math.max(now, this.fireTime === undefined ? due : this.fireTime(due)), due);
+      this.book(Math.max(now, this.fireTime === undefined ? due : this.fireTime(due)), due, due);
       return;
     }
     if (this.stopped) return;
@@ -571,6 +617,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
 export const BROWSER_LOOP = {
   pollOnPacket: true,
   pauseThresholdMs: 2500,
+  deferIdleTimers: true,
   lateGraceMs: 30,
   lateThresholdMs: 50,
   rejoinAfterPauseMs: surelyDownAfterMs,

@@ -45,6 +45,31 @@ export class TimerQueue<X> {
     return last;
   }
 
+  /**
+   * The earliest due time among the timers `keep` accepts, or `Infinity` when it accepts none. Visits
+   * the timers due before that one only (a heap's subtree under a later due holds nothing earlier).
+   * Doesn't change the queue.
+   */
+  earliestDueWhere(keep: (item: X) => boolean): number {
+    let best = Number.POSITIVE_INFINITY;
+    const dues = this.dues;
+    const stack = this.scan;
+    stack.length = 0;
+    if (dues.length > 0) stack.push(0);
+    for (let i = stack.pop(); i !== undefined; i = stack.pop()) {
+      const d = dues[i]!;
+      if (d >= best) continue;
+      if (keep(this.items[i]!)) {
+        best = d;
+        continue;
+      }
+      const child = 2 * i + 1;
+      if (child < dues.length) stack.push(child);
+      if (child + 1 < dues.length) stack.push(child + 1);
+    }
+    return best;
+  }
+
   /** Adds a timer due at `due`. */
   push(due: number, item: X): void {
     const seq = this.seq++;
