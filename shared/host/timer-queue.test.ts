@@ -65,4 +65,26 @@ describe('TimerQueue', () => {
       }
     }
   });
+
+  it('finds the earliest due time among the timers a predicate keeps (seeded)', () => {
+    const seed = 31;
+    console.log(`timer-queue earliestDueWhere seed ${seed}`);
+    const rng = testRng(seed);
+    const t = new TimerQueue<number>();
+    expect(t.earliestDueWhere(() => true)).toBe(Number.POSITIVE_INFINITY);
+    const items: Array<[number, number]> = [];
+    for (let i = 0; i < 300; i++) {
+      const due = Math.floor(rng.next() * 1000);
+      t.push(due, i);
+      items.push([due, i]);
+      const mod = 1 + Math.floor(rng.next() * 5);
+      const keep = (x: number) => x % mod === 0;
+      const expected = Math.min(
+        Number.POSITIVE_INFINITY,
+        ...items.filter(([, x]) => keep(x)).map(([d]) => d),
+      );
+      expect(t.earliestDueWhere(keep)).toBe(expected);
+    }
+    expect(t.size).toBe(300);
+  });
 });
