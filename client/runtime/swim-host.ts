@@ -354,12 +354,17 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
 
   scheduleWake(at: number): void {
     this.cancelWake();
+    // A delay in whole ms, rounded up: setTimeout truncates a fraction, so a wake-up booked 150.7 ms
+    // ahead came 0.7 ms early, found nothing due and booked again, over and over until it was due.
     this.wakeHandle = this.clock.setTimeout(
       () => {
         this.wakeHandle = undefined;
-        this.loop.wake(this.clock.now(), this.clock.wallNow());
+        const now = this.clock.now();
+        // Runs what it was booked for even when the page's timer fires a hair before `at` (clocks of
+        // different resolution), instead of booking a wake-up a fraction of a millisecond ahead.
+        this.loop.wake(now, this.clock.wallNow(), Math.max(now, Math.min(at, now + 1)));
       },
-      Math.max(0, at - this.clock.now()),
+      Math.max(0, Math.ceil(at - this.clock.now())),
     );
   }
 

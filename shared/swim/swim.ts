@@ -210,6 +210,24 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     this.m.noteLateness(lateMs);
   }
 
+  /**
+   * Whether handling `timer` now would do nothing but re-arm it: periodic gossip with no update or
+   * custom broadcast waiting, or the indirect stage of a probe whose Ack came. A host may let such a
+   * timer wait for its next wake-up instead of waking for it (it still runs in due order; the host
+   * loop's `deferIdleTimers`). Doesn't change state.
+   */
+  timerIsIdle(timer: Timer<T>): boolean {
+    const m = this.m;
+    switch (timer.type) {
+      case 'periodic-gossip':
+        return m.out.updates.size === 0 && m.out.customs.size === 0;
+      case 'send-indirect-probe':
+        return m.probe.isProbing(timer.probedId) && m.probe.succeeded();
+      default:
+        return false;
+    }
+  }
+
   /** The member being probed in the current cycle, if any. */
   get probedMember(): T | undefined {
     return this.m.probe.probed;
