@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RingOverlay } from '../overlay/index';
+import { RingOverlay, RingPool } from '../overlay/index';
 import { BrowserIdentity, type HandleResult, type Runtime, type Timer, type Topology } from '../swim/index';
 import { type HostCore, HostLoop } from './host-loop';
 import { OverlayTopology } from './overlay-topology';
@@ -76,6 +76,29 @@ describe('OverlayTopology', () => {
     }
     expect(t.canReach(mine[0]!)).toBe(true);
     expect(t.canReach(mine.at(-1)!)).toBe(false);
+  });
+
+  it('shares one overlay between members whose views are equal, and each still answers from its own view', () => {
+    const pool = new RingPool(8);
+    const all = addrs(300);
+    const members = all.slice(0, 4).map((self) => {
+      const t = new OverlayTopology({ self, pool, isLinked: () => true });
+      for (const a of all) t.add(a);
+      return t;
+    });
+    for (const t of members) t.wantedLinks();
+    expect(pool.size).toBe(1);
+    // One member hears of a Down the others haven't yet: it alone moves to a view of its own.
+    members[1]!.remove(all[150]!);
+    const fresh = new RingOverlay(all.filter((a) => a !== all[150]));
+    expect(members[1]!.wantedLinks()).toEqual(fresh.links(all[1]!));
+    expect(members[0]!.wantedLinks()).toEqual(new RingOverlay(all).links(all[0]!));
+    expect(pool.size).toBe(2);
+    for (const t of [members[0]!, members[2]!, members[3]!]) t.remove(all[150]!);
+    for (const t of members) expect(t.wantedLinks()).toEqual(fresh.links(t.self));
+    expect(pool.size).toBe(1);
+    expect(members[0]!.has(all[150]!)).toBe(false);
+    expect(members[0]!.size).toBe(299);
   });
 
   it('fits K to a small budget by default (maxConnections 6: K = 3)', () => {

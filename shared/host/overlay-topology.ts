@@ -1,4 +1,11 @@
-import { DEFAULT_RINGS, RingOverlay, type RingPositionCache, route } from '../overlay/index';
+import {
+  DEFAULT_RINGS,
+  type RingOverlay,
+  RingPool,
+  type RingPositionCache,
+  route,
+  ViewFingerprint,
+} from '../overlay/index';
 import type { Topology } from '../swim/index';
 
 /** How a failed probe's indirect checks are routed in overlay mode (see the README's large-rooms note). */
@@ -20,12 +27,29 @@ export interface OverlayTopologyInit {
   readonly isLinked: (addr: string) => boolean;
   /** One cache shared by many topologies (a simulator's members) hashes each address once. */
   readonly positions?: RingPositionCache;
+  /**
+   * One pool shared by many topologies (a simulator's members): members whose views are equal hold
+   * one overlay between them instead of one each. Its positions are used (`positions` is ignored).
+   * Default: a pool of this topology's own.
+   */
+  readonly pool?: RingPool;
   /** Default 'shared-links'. */
   readonly indirect?: IndirectChecks;
+  /**
+   * Most extra direct Pings a probe's indirect stage or a check round sends when its relays fall
+   * short (the core's `Topology.directRetries`): one per missing relay, up to this. On K random rings
+   * a prober shares a link with 1.8 of its subject's neighbours at N = 100 and 0.2 at N = 1,000, so
+   * without them a lossy probe became a suspicion sent to everyone (README, large rooms). Default 3
+   * (`DEFAULT_DIRECT_RETRIES`); 0 turns them off.
+   */
+  readonly directRetries?: number;
 }
 
 /** Default link budget (the mesh's `maxConnections`). */
 export const DEFAULT_MAX_LINKS = 32;
+
+/** Default `OverlayTopologyInit.directRetries`: as many as a probe's relays (`numIndirectProbes`, 3). */
+export const DEFAULT_DIRECT_RETRIES = 3;
 
 /**
  * The overlay of DESIGN §8 as one member's host keeps it: the active view (ourselves included), the
@@ -42,11 +66,17 @@ export class OverlayTopology implements Topology {
   readonly rings: number;
   readonly maxLinks: number;
   readonly indirect: IndirectChecks;
+  readonly maxDirectRetries: number;
   readonly #isLinked: (addr: string) => boolean;
-  readonly #positions: RingPositionCache | undefined;
-  readonly #view = new Set<string>();
+  readonly #pool: RingPool;
   #mode: 'mesh' | 'overlay' = 'mesh';
+  #size = 1;
+  readonly #fingerprint = new ViewFingerprint();
+  /** The view in mesh mode (≤ maxLinks + 1 members); undefined in overlay mode, where the rings hold it. */
+  #meshView: Set<string> | undefined = new Set();
+  /** Overlay mode: the rings of the view as last read (maybe shared through the pool) and their key. */
   #overlay: RingOverlay | undefined;
+  #overlayKey: string | undefined;
   /** Changes not yet applied to `#overlay`: addr → true (joined) or false (left). */
   readonly #pending = new Map<string, boolean>();
   #links: string[] | undefined;
@@ -60,15 +90,21 @@ export class OverlayTopology implements Topology {
     this.maxLinks = init.maxLinks ?? DEFAULT_MAX_LINKS;
     this.rings =
       init.rings ??
+      init.pool?.positions.rings ??
       init.positions?.rings ??
       Math.max(1, Math.min(DEFAULT_RINGS, Math.floor(this.maxLinks / 2)));
     if (!(this.maxLinks >= 2 * this.rings)) {
       throw new RangeError(`maxLinks ${this.maxLinks} is under 2K = ${2 * this.rings}`);
     }
     this.indirect = init.indirect ?? 'shared-links';
+    this.maxDirectRetries = init.directRetries ?? DEFAULT_DIRECT_RETRIES;
     this.#isLinked = init.isLinked;
-    this.#positions = init.positions;
-    this.#view.add(this.self);
+    this.#pool = init.pool ?? new RingPool(init.positions ?? this.rings);
+    if (this.#pool.positions.rings !== this.rings) {
+      throw new RangeError(`a pool for ${this.#pool.positions.rings} rings can't serve ${this.rings} rings`);
+    }
+    this.#meshView!.add(this.self);
+    this.#fingerprint.toggle(this.#pool.positions.positionsOf(this.self), true);
   }
 
   /**
@@ -87,24 +123,26 @@ export class OverlayTopology implements Topology {
 
   /** Members in the view, ourselves included. */
   get size(): number {
-    return this.#view.size;
+    return this.#size;
   }
 
   /** Whether `addr` is in the view. */
   has(addr: string): boolean {
-    return this.#view.has(addr);
+    if (this.#meshView !== undefined) return this.#meshView.has(addr);
+    return this.#pending.get(addr) ?? this.#overlay?.has(addr) ?? false;
   }
 
   /** A member became active (member-up). Does nothing for one already in the view. */
   add(addr: string): void {
-    if (this.#view.has(addr)) return;
-    this.#view.add(addr);
+    if (this.has(addr)) return;
+    this.#meshView?.add(addr);
     this.#changed(addr, true);
   }
 
   /** A member left the active view (member-down). Does nothing for a stranger or ourselves. */
   remove(addr: string): void {
-    if (addr === this.self || !this.#view.delete(addr)) return;
+    if (addr === this.self || !this.has(addr)) return;
+    this.#meshView?.delete(addr);
     this.#changed(addr, false);
   }
 
@@ -117,7 +155,7 @@ export class OverlayTopology implements Topology {
 
   /** Next hops toward `to` for relaying a link-setup signal (route over the view), [] when none. */
   nextHops(to: string): readonly string[] {
-    if (to === this.self || !this.#view.has(to)) return [];
+    if (to === this.self || !this.has(to)) return [];
     if (this.#mode === 'mesh') return [to];
     return route(this.#ring(), this.self, to)?.nextHops ?? [];
   }
@@ -136,11 +174,15 @@ export class OverlayTopology implements Topology {
 
   indirectVia(subject: string): readonly string[] {
     if (this.indirect === 'none') return [];
-    if (this.#mode === 'mesh' || !this.#view.has(subject)) {
+    if (this.#mode === 'mesh' || !this.has(subject)) {
       return this.#others().filter((a) => a !== subject && this.#isLinked(a));
     }
     const theirs = new Set(this.#ring().links(subject));
     return this.wantedLinks().filter((a) => a !== subject && theirs.has(a) && this.#isLinked(a));
+  }
+
+  directRetries(found: number, wanted: number): number {
+    return Math.min(this.maxDirectRetries, wanted - found);
   }
 
   gossipTargets(): readonly string[] {
@@ -159,44 +201,56 @@ export class OverlayTopology implements Topology {
 
   #others(): string[] {
     const out: string[] = [];
-    for (const a of this.#view) if (a !== this.self) out.push(a);
+    if (this.#meshView !== undefined) {
+      for (const a of this.#meshView) if (a !== this.self) out.push(a);
+      return out;
+    }
+    // Overlay mode (only an indirect check of a member outside the view asks): the rings' view.
+    const ring = this.#ring();
+    for (const a of ring.addresses()) if (a !== this.self) out.push(a);
     return out;
   }
 
   #changed(addr: string, joined: boolean): void {
     this.version++;
+    this.#size += joined ? 1 : -1;
+    this.#fingerprint.toggle(this.#pool.positions.positionsOf(addr), joined);
     this.#links = undefined;
     this.#subjects = undefined;
-    const others = this.#view.size - 1;
-    if (this.#mode === 'mesh' && others > this.maxLinks) this.#mode = 'overlay';
-    else if (this.#mode === 'overlay' && others <= this.meshBelow) {
-      // A mesh needs no rings: free them, they are rebuilt if the room grows again.
+    if (this.#meshView === undefined) {
+      // A join then a leave of the same member (or the reverse) cancels out.
+      if (this.#pending.get(addr) === !joined) this.#pending.delete(addr);
+      else this.#pending.set(addr, joined);
+    }
+    const others = this.#size - 1;
+    if (this.#mode === 'mesh' && others > this.maxLinks) {
+      // The rings are built on the next read, from the whole view as changes.
+      this.#mode = 'overlay';
+      for (const a of this.#meshView!) this.#pending.set(a, true);
+      this.#meshView = undefined;
+    } else if (this.#mode === 'overlay' && others <= this.meshBelow) {
+      // A mesh needs no rings: let them go, they are built again if the room grows again.
       this.#mode = 'mesh';
+      const view = new Set<string>(this.#overlay?.addresses() ?? []);
+      for (const [a, j] of this.#pending) {
+        if (j) view.add(a);
+        else view.delete(a);
+      }
+      this.#meshView = view;
+      if (this.#overlayKey !== undefined) this.#pool.release(this.#overlayKey);
       this.#overlay = undefined;
+      this.#overlayKey = undefined;
       this.#pending.clear();
     }
-    if (this.#overlay === undefined) return;
-    // A join then a leave of the same member (or the reverse) cancels out.
-    if (this.#pending.get(addr) === !joined) this.#pending.delete(addr);
-    else this.#pending.set(addr, joined);
   }
 
-  /** The rings over the current view, brought up to date. */
+  /** The rings over the current view, brought up to date (shared with equal views through the pool). */
   #ring(): RingOverlay {
-    const pending = this.#pending;
-    if (this.#overlay === undefined || pending.size * 16 > this.#view.size) {
-      this.#overlay = new RingOverlay(this.#view, {
-        rings: this.rings,
-        ...(this.#positions === undefined ? {} : { positions: this.#positions }),
-      });
-      pending.clear();
-      return this.#overlay;
-    }
-    for (const [addr, joined] of pending) {
-      if (joined) this.#overlay.add(addr);
-      else this.#overlay.remove(addr);
-    }
-    pending.clear();
+    if (this.#overlay !== undefined && this.#pending.size === 0) return this.#overlay;
+    const key = this.#fingerprint.key;
+    this.#overlay = this.#pool.move(this.#overlayKey, this.#overlay, key, this.#pending);
+    this.#overlayKey = key;
+    this.#pending.clear();
     return this.#overlay;
   }
 }

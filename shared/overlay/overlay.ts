@@ -73,6 +73,22 @@ export class RingOverlay {
     }
   }
 
+  /**
+   * A copy over the same view that shares nothing mutable with this one (its position cache aside), so
+   * one may change while the other is read: O(K N), no hashing, no sorting.
+   */
+  clone(): RingOverlay {
+    const copy = new RingOverlay([], { rings: this.rings, meshUpTo: this.meshUpTo, positions: this.#cache });
+    for (const [addr, pos] of this.#positions) copy.#positions.set(addr, pos);
+    for (let r = 0; r < this.rings; r++) copy.#ring[r] = this.#ring[r]!.clone();
+    return copy;
+  }
+
+  /** The view's addresses, unsorted (insertion order). Doesn't copy them one by one. */
+  addresses(): IterableIterator<string> {
+    return this.#positions.keys();
+  }
+
   /** How many members the view holds. */
   get size(): number {
     return this.#positions.size;

@@ -22,6 +22,14 @@ export class Ring {
     return ring;
   }
 
+  /** A copy that shares nothing mutable with this ring. */
+  clone(): Ring {
+    const ring = new Ring();
+    ring.#pos = this.#pos.slice();
+    ring.#addr = this.#addr.slice();
+    return ring;
+  }
+
   /** How many members sit on the ring. */
   get size(): number {
     return this.#addr.length;

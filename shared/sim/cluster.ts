@@ -1,5 +1,5 @@
 import { type IndirectChecks, OverlayTopology } from '../host/index';
-import { RingPositionCache } from '../overlay/index';
+import { RingPool } from '../overlay/index';
 import type { Member } from '../swim/index';
 import { BinaryCodec, BrowserIdentity, type Config, DEFAULT_BOUNDS, Swim, seededRng } from '../swim/index';
 import { InterningIdentityCodec } from './interning-identity-codec';
@@ -54,6 +54,8 @@ export interface ClusterOverlayInit {
   readonly maxLinks?: number;
   /** How indirect checks are routed. Default 'shared-links'. */
   readonly indirect?: IndirectChecks;
+  /** Extra direct Pings where relays fall short (`OverlayTopologyInit.directRetries`). */
+  readonly directRetries?: number;
   /** The link-cost model's options. */
   readonly links?: LinkModelInit;
   /** How long a bootstrap link stays open whatever the overlay wants. Default 30 s. */
@@ -87,9 +89,9 @@ export class Cluster {
   private readonly codec = new BinaryCodec(this.ids);
   private readonly broadcastListeners: BroadcastListener[] = [];
   private readonly joinRetryMs: number;
-  /** With `overlay`: its options and the ring positions every member's overlay shares. */
+  /** With `overlay`: its options, and the rings that members whose views are equal share. */
   readonly overlay: ClusterOverlayInit | undefined;
-  private readonly positions: RingPositionCache | undefined;
+  readonly ringPool: RingPool | undefined;
   private readonly lifeguard: boolean;
   private readonly downIsAccusation: boolean;
   /** The core's member cap, kept well above the cluster's size (a 10,000-member run must not hit it). */
@@ -114,7 +116,7 @@ export class Cluster {
         : { links: { maxLinks: init.overlay.maxLinks ?? 32, ...init.overlay.links } }),
     });
     this.overlay = init.overlay;
-    if (init.overlay !== undefined) this.positions = new RingPositionCache(init.overlay.rings ?? 8);
+    if (init.overlay !== undefined) this.ringPool = new RingPool(init.overlay.rings ?? 8);
     this.signaling = new SignalingBootstrap(seededRng(mixSeed(init.seed, 0xb007)));
     for (let i = 0; i < init.size; i++) this.addMember();
   }
@@ -160,7 +162,8 @@ export class Cluster {
       ...(o.rings === undefined ? {} : { rings: o.rings }),
       ...(o.maxLinks === undefined ? {} : { maxLinks: o.maxLinks }),
       ...(o.indirect === undefined ? {} : { indirect: o.indirect }),
-      positions: this.positions!,
+      ...(o.directRetries === undefined ? {} : { directRetries: o.directRetries }),
+      pool: this.ringPool!,
       isLinked: (addr) => {
         const j = sim.indexOf(addr);
         return j !== undefined && sim.links!.isOpen(index, j);

@@ -4,7 +4,7 @@ import type { Member } from './member';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
 import { checkBeforeSuspect } from './suspicion-checks';
-import { chooseIndirect, nextProbeTarget } from './topology';
+import { chooseIndirect, directRetries, nextProbeTarget } from './topology';
 
 /*
  * The probe cycle, as foca's: every period (`probe-random-member`) the previous cycle is judged and
@@ -126,6 +126,8 @@ export function sendIndirectProbe<T extends Identity, K extends Invalidates>(
   const rec = m.table.get(probedId.addr)!;
   const extra: Member<T> | undefined =
     rec.state === 'suspect' ? { id: probedId, incarnation: rec.incarnation, state: 'suspect' } : undefined;
-  m.send(probedId, { type: 'ping', probeNumber }, runtime, extra);
+  // Overlay mode: where the rings give too few relays, more direct tries stand in for them.
+  const pings = 1 + directRetries(m, chosen.length, m.config.numIndirectProbes);
+  for (let i = 0; i < pings; i++) m.send(probedId, { type: 'ping', probeNumber }, runtime, extra);
   runtime.submitAfter({ type: 'judge-probe', probedId, probeNumber, token: m.token }, m.indirectWaitMs);
 }

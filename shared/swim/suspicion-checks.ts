@@ -5,7 +5,7 @@ import { heldAs } from './members';
 import type { ProbeNumber } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
-import { canCheck, chooseIndirect } from './topology';
+import { canCheck, chooseIndirect, directRetries } from './topology';
 
 /*
  * Shoal's checks (foca has none): before a failed probe is published as a suspicion, and before a
@@ -256,8 +256,12 @@ export function runCheckRound<T extends Identity, K extends Invalidates>(
   // Three times a probe's relays: a check is the last word before a suspicion (which costs every member
   // maxTransmissions sends of it and of its refutation) or a Down. At 25 % loss a relayed round trip
   // fails 68 % of the time, so 3 relays leave a live member silent in 14 % of checks, 9 in 1.4 %.
-  chooseIndirect(m, id, m.choice, m.config.numIndirectProbes * CHECK_RELAY_FACTOR);
+  const wanted = m.config.numIndirectProbes * CHECK_RELAY_FACTOR;
+  chooseIndirect(m, id, m.choice, wanted);
   const relays = m.choice.splice(0);
+  for (let i = directRetries(m, relays.length, wanted); i > 0; i--) {
+    m.send(id, { type: 'ping', probeNumber }, runtime, extra);
+  }
   if (m.lifeguard)
     m.checks.setRelays(
       id.addr,

@@ -63,6 +63,25 @@ describe('overlay mode (a topology)', () => {
     expect(sentTo(rt).sort()).toEqual([`ping->${id(5)}`, `ping-req->${id(3)}`, `ping-req->${id(7)}`]);
   });
 
+  it('sends one more direct Ping per missing relay, as many as the topology allows, and no more', () => {
+    const { swim, rt } = withMembers(20);
+    const base = topology([3, 5, 7], [5], { 3: [5] });
+    swim.setTopology({ ...base, directRetries: (found, wanted) => Math.min(2, wanted - found) });
+    const [start] = takeTimers(rt, 'probe-random-member');
+    rt.clear();
+    swim.handleTimer(start!.timer, rt);
+    const [indirect] = takeTimers(rt, 'send-indirect-probe');
+    rt.clear();
+    swim.handleTimer(indirect!.timer, rt);
+    // One relay of the 3 wanted: the usual retry and 2 more.
+    expect(sentTo(rt).sort()).toEqual([
+      `ping->${id(5)}`,
+      `ping->${id(5)}`,
+      `ping->${id(5)}`,
+      `ping-req->${id(3)}`,
+    ]);
+  });
+
   it('gossips, broadcasts and says goodbye only to reachable members', () => {
     const { swim, rt } = withMembers(40);
     swim.setTopology(topology([3, 4], [3]));

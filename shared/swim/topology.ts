@@ -28,6 +28,12 @@ export interface Topology {
    * observers, so its accusation of `subject` counts. Without it any member we hold may accuse.
    */
   watches?(watcher: string, subject: string): boolean;
+  /**
+   * Optional: how many more direct Pings a probe's indirect stage or a check round sends to its
+   * member when only `found` of the `wanted` relays exist (on sparse rings most subjects have none).
+   * Without it (or 0) only the usual one goes.
+   */
+  directRetries?(found: number, wanted: number): number;
 }
 
 /*
@@ -144,6 +150,20 @@ export function chooseIndirect<T extends Identity, K extends Invalidates>(
   } else {
     chooseAmong(m, m.topology.indirectVia(subject.addr), count, out, notSubject);
   }
+}
+
+/**
+ * How many extra direct Pings go beside `found` PingReqs when `wanted` were asked for: none in a full
+ * mesh (foca's), the topology's answer in overlay mode. Doesn't affect state.
+ */
+export function directRetries<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  found: number,
+  wanted: number,
+): number {
+  const topology = m.topology;
+  if (topology?.directRetries === undefined || found >= wanted) return 0;
+  return Math.max(0, Math.floor(topology.directRetries(found, wanted)));
 }
 
 /**
