@@ -195,7 +195,7 @@ export class OverlayTopology implements Topology {
    */
   watches(watcher: string, subject: string): boolean {
     if (this.#mode === 'mesh') return true;
-    if (!this.#view.has(subject) || !this.#view.has(watcher)) return false;
+    if (!this.has(subject) || !this.has(watcher)) return false;
     return this.#ring().observers(subject).includes(watcher);
   }
 
