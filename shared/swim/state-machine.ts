@@ -88,6 +88,9 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   topology: Topology | undefined;
   /** Index of the last probe target taken from the topology. */
   probeCursor = -1;
+  /** Overlay mode: probe cycles run, and since which cycle each probe target has had no link (topology.ts). */
+  probeCycles = 0;
+  readonly unlinkedSince = new Map<string, number>();
   /** Packets not addressed because the topology could not reach their destination. */
   heldBack = 0;
   /** What a peer can make us hold (bounds.ts), and what those bounds turned away. */

@@ -251,6 +251,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   setTopology(topology: Topology | undefined): void {
     this.m.topology = topology;
     this.m.probeCursor = -1;
+    this.m.unlinkedSince.clear();
   }
 
   /** The bounds in force (`SwimInit.bounds` over the defaults). */
