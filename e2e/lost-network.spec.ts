@@ -142,7 +142,13 @@ test('a member whose network is gone for 20 s is Down for the others and, back, 
   // The isolated member concluded Downs about the other two while cut off, and they reach them when
   // its cable is back; a Down on the wire is an accusation each member checks for itself (DESIGN §9),
   // so the two that kept their network never lose each other.
-  expect(a.view!.leaves.filter(([id]) => id === b.id), `${a.name} never saw ${b.name} leave`).toEqual([]);
-  expect(b.view!.leaves.filter(([id]) => id === a.id), `${b.name} never saw ${a.name} leave`).toEqual([]);
+  expect(
+    a.view!.leaves.filter(([id]) => id === b.id),
+    `${a.name} never saw ${b.name} leave`,
+  ).toEqual([]);
+  expect(
+    b.view!.leaves.filter(([id]) => id === a.id),
+    `${b.name} never saw ${a.name} leave`,
+  ).toEqual([]);
   for (const m of [a, b]) expect(m.ids()).toEqual(ids);
 });
