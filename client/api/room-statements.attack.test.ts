@@ -1,6 +1,6 @@
 /**
- * Issue 11 items 3 and 4 against rooms as `joinRoom` builds them (signed statements on, real Ed25519
- * keys) on the in-memory mesh, in virtual time: Mallory is a member like any other, with its own key
+ * Issue 11 items 3 and 4 against rooms as `joinRoom` builds them with `signedStatements: true`
+ * (real Ed25519 keys) on the in-memory mesh, in virtual time: Mallory is a member like any other, with its own key
  * and its own links, and tries to speak for V. Each test asserts what the honest members see.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -56,10 +56,11 @@ const V_KEY = secret(0x5);
 
 /** Honest A, B and V and Mallory in a signed room, all seeing each other and each other's metadata. */
 async function room(c: TestCluster) {
-  const a = c.join(ROOM, { name: 'A' });
-  const b = c.join(ROOM, { name: 'B' });
-  const v = c.join(ROOM, { name: 'V' }, { key: V_KEY });
-  const m = c.join(ROOM, { name: 'Mallory' }, { key: MALLORY_KEY });
+  const signed = { signedStatements: true };
+  const a = c.join(ROOM, { name: 'A' }, signed);
+  const b = c.join(ROOM, { name: 'B' }, signed);
+  const v = c.join(ROOM, { name: 'V' }, { ...signed, key: V_KEY });
+  const m = c.join(ROOM, { name: 'Mallory' }, { ...signed, key: MALLORY_KEY });
   const all = [a, b, v, m];
   await until(() => all.every(({ room }) => room.members().length === 4), 'all four see each other');
   await until(

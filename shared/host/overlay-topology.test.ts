@@ -23,14 +23,14 @@ describe('OverlayTopology', () => {
     expect(t.wantedLinks().length).toBeLessThanOrEqual(16);
   });
 
-  it("lets only a subject's observers accuse it on the rings, and anyone in a mesh", () => {
+  it("tells a subject's observers on the rings, and anyone in a mesh", () => {
     const small = topologyOver(10);
-    expect(small.t.watches(small.all[3]!, small.all[5]!)).toBe(true);
+    expect(small.t.isObserver(small.all[3]!, small.all[5]!)).toBe(true);
     const { t, all } = topologyOver(200);
     const subject = all[17]!;
     const observers = new Set(new RingOverlay(all, { rings: t.rings }).observers(subject));
-    for (const a of all) if (a !== subject) expect(t.watches(a, subject)).toBe(observers.has(a));
-    expect(t.watches(all[1]!, 'not-in-view')).toBe(false);
+    for (const a of all) if (a !== subject) expect(t.isObserver(a, subject)).toBe(observers.has(a));
+    expect(t.isObserver(all[1]!, 'not-in-view')).toBe(false);
   });
 
   it('goes back to a mesh only an eighth under the budget (hysteresis)', () => {

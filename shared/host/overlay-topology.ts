@@ -190,10 +190,12 @@ export class OverlayTopology implements Topology {
   }
 
   /**
-   * For signed accusations (the core's statements): in a mesh any member may accuse any other; on the
-   * rings only the subject's observers (its predecessors) in our view. Reads only.
+   * Whether `watcher` watches `subject`: in a mesh anyone, on the rings only the subject's observers
+   * (its predecessors) in our view. Reads only. Not offered to the core as `Topology.watches` yet:
+   * views differ while a room forms, and restricting signed accusations to observers made a 14-member
+   * room on 6 links converge in 101 s instead of 46 s (client/api/large-room.test.ts, seed 3).
    */
-  watches(watcher: string, subject: string): boolean {
+  isObserver(watcher: string, subject: string): boolean {
     if (this.#mode === 'mesh') return true;
     if (!this.has(subject) || !this.has(watcher)) return false;
     return this.#ring().observers(subject).includes(watcher);

@@ -159,8 +159,13 @@ export function admitUpdate<T extends Identity, K extends Invalidates>(
     c.unsigned++;
     return undefined;
   }
-  if (!watches(m, accuser, id)) {
+  // About us the watcher rule is waived (the accuser must still be a member we hold): whoever holds us
+  // Down keeps us so until we rejoin, so a signed Down about us is answered with a rename, as in foca.
+  const watching = aboutUs ? isHeld(m, accuser) : watches(m, accuser, id);
+  if (!watching) {
     c.notWatcher++;
+    if (update.state === 'down' && m.topology !== undefined && isHeld(m, accuser))
+      passOn(m, update, accuser, proof);
     return undefined;
   }
   // Only the accused raises its incarnation, and an honest accuser accuses the life and incarnation
@@ -191,10 +196,33 @@ function watches<T extends Identity, K extends Invalidates>(
   accused: T,
 ): boolean {
   if (accuser.equals(m.identity)) return true;
-  const rec = m.table.get(accuser.addr);
-  if (rec === undefined || rec.state === 'down' || !rec.id.equals(accuser)) return false;
+  if (!isHeld(m, accuser)) return false;
   const topology = m.topology;
   return topology?.watches === undefined || topology.watches(accuser.addr, accused.addr);
+}
+
+/** Whether `id` is us or a member we hold active in that very life. */
+function isHeld<T extends Identity, K extends Invalidates>(m: StateMachine<T, K>, id: T): boolean {
+  if (id.equals(m.identity)) return true;
+  const rec = m.table.get(id.addr);
+  return rec !== undefined && rec.state !== 'down' && rec.id.equals(id);
+}
+
+/**
+ * Overlay mode: a valid signed Down from a member that doesn't watch the accused (in our view, which
+ * may differ from the accuser's) is not applied here but passed on, so it reaches the accused, which
+ * rejoins (a rename): whoever declared it holds it Down for good and may have no link to tell it.
+ */
+function passOn<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  update: Member<T>,
+  accuser: T,
+  proof: Uint8Array,
+): void {
+  const held = m.table.get(update.id.addr);
+  if (held === undefined || held.state === 'down' || !held.id.equals(update.id)) return;
+  if (update.incarnation > held.incarnation || !proves(m, update, accuser, proof, accuser)) return;
+  m.out.updates.add(update, m.measure(update), m.unrepairedTransmissions);
 }
 
 /** `update` signed by us: a statement about ourselves, or (with `asAccuser`) an accusation. */
