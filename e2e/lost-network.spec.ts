@@ -139,9 +139,16 @@ test('a member whose network is gone for 20 s is Down for the others and, back, 
   expect(lost.id).toBe(ids.find((id) => id === lost.id));
   expect(lost.view!.generation).toBeGreaterThan(generation);
   await expect.poll(() => lost.view!.connections.sort(), { timeout: 60_000 }).toEqual([a.id, b.id].sort());
-  // Not asserted yet: that the two that kept their network never saw each other leave. In 2 of 4
-  // runs on 2026-11-30 one of them did, briefly: the isolated member concluded Downs about them while
-  // cut off, and those Downs reached them when its cable came back. Downs taken from the wire as
-  // accusations, not final, is issue 11's work (DESIGN §9); the README lists this under behaviour.
+  // The isolated member concluded Downs about the other two while cut off, and they reach them when
+  // its cable is back; a Down on the wire is an accusation each member checks for itself (DESIGN §9),
+  // so the two that kept their network never lose each other.
+  expect(
+    a.view!.leaves.filter(([id]) => id === b.id),
+    `${a.name} never saw ${b.name} leave`,
+  ).toEqual([]);
+  expect(
+    b.view!.leaves.filter(([id]) => id === a.id),
+    `${b.name} never saw ${a.name} leave`,
+  ).toEqual([]);
   for (const m of [a, b]) expect(m.ids()).toEqual(ids);
 });

@@ -1,6 +1,7 @@
 import type { Clock, Logger } from '../../shared/host/index';
 import { OverlayTopology, silentLogger } from '../../shared/host/index';
 import { memberKeyFromSecret } from '../../shared/signaling/member-key';
+import { METADATA_LABEL, statementAuth } from '../../shared/signaling/statement-auth';
 import { BinaryCodec, browserIdentityCodec, type Rng, seededRng } from '../../shared/swim/index';
 import { linkReserve, ringsForBudget } from '../mesh/link-keeper';
 import type { Mesh } from '../mesh/mesh';
@@ -115,6 +116,12 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     throw e;
   }
 
+  // Signed statements (DESIGN.md §9): the core signs its own and checks others'; the metadata store
+  // takes an item only signed by its owner. Both bound to this room.
+  const statements = options.signedStatements ? statementAuth(identityStore.key, options.room) : undefined;
+  const metadataAuth = options.signedStatements
+    ? statementAuth(identityStore.key, options.room, METADATA_LABEL)
+    : undefined;
   const changedMetadata = new Set<string>();
   let host: SwimHost<MetadataKey> | undefined;
   let selfMetadata: SelfMetadata<M> | undefined;
@@ -126,6 +133,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
       selfAddr: identity.addr,
       onForgedSelf: () => selfMetadata?.reassert(),
       maxPending: options.limits.maxPendingMetadata,
+      ...(metadataAuth === undefined ? {} : { auth: metadataAuth }),
     },
   );
   // A full mesh while the room fits the link budget (less a reserve for joiners' first links);
@@ -148,13 +156,14 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     topology,
     linkBudget: maxConnections,
     bounds: swimBounds(options.limits),
+    ...(statements === undefined ? {} : { statements }),
   });
   // A tab of this browser, heard without the server: ask it to let us in, as a server-given peer.
   sameBrowser?.on('peer-open', (addr) => {
     if (sameBrowser.isSameBrowser(addr) && host.member(addr) === undefined) host.announce(addr);
   });
   const bootstrap = new Bootstrapper<MetadataKey>({ host, mesh, signaling, clock, logger });
-  selfMetadata = new SelfMetadata(options.metadata, host, mesh, clock);
+  selfMetadata = new SelfMetadata(options.metadata, host, mesh, clock, metadataAuth?.sign);
   return new Room<M>({
     name: options.room,
     host,

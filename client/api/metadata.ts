@@ -5,8 +5,21 @@ import { ADDR_BYTES, type BrowserIdentity } from '../../shared/swim/index';
 export const MAX_METADATA_BYTES = 512;
 
 const FORMAT = 1;
+/** Format 2: the head, the owner's proof (`PROOF_BYTES`: its public key and signature), then the JSON. */
+const SIGNED_FORMAT = 2;
 /** u8 format, 16-byte addr, u16 generation, u32 version. */
 const HEAD_BYTES = 1 + ADDR_BYTES + 2 + 4;
+const PROOF_BYTES = 96;
+
+/**
+ * How items are signed and checked (`metadataAuth` over the member's key and the room, from
+ * shared/signaling): the owner signs the item's head and JSON; a proof is its key and signature.
+ */
+export interface MetadataAuth {
+  sign(bytes: Uint8Array): Uint8Array;
+  /** Whether `proof` is `signer.addr`'s key and its signature over `bytes`. Never throws. */
+  verify(signer: { readonly addr: string }, bytes: Uint8Array, proof: Uint8Array): boolean;
+}
 
 /** Metadata that is not a JSON object, or bigger than `MAX_METADATA_BYTES` encoded. Nothing changed. */
 export class MetadataError extends Error {
@@ -23,6 +36,9 @@ export interface MetadataItem {
   readonly generation: number;
   readonly version: number;
   readonly metadata: Metadata;
+  /** Signed items (format 2): the owner's proof, and the bytes it covers (the item without it). */
+  readonly proof?: Uint8Array;
+  readonly signed?: Uint8Array;
 }
 
 const encoder = new TextEncoder();
@@ -55,20 +71,36 @@ export function encodeMetadataJson(metadata: unknown): Uint8Array {
   return bytes;
 }
 
-/** The broadcast item for `metadata` (already checked with `encodeMetadataJson`). */
-export function encodeMetadataItem(id: BrowserIdentity, version: number, json: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEAD_BYTES + json.length);
-  const dv = new DataView(out.buffer);
-  out[0] = FORMAT;
-  out.set(id.raw, 1);
+/**
+ * The broadcast item for `metadata` (already checked with `encodeMetadataJson`); with `sign`, a
+ * signed item (format 2) whose proof covers the head (format, addr, generation, version) and the JSON.
+ */
+export function encodeMetadataItem(
+  id: BrowserIdentity,
+  version: number,
+  json: Uint8Array,
+  sign?: (bytes: Uint8Array) => Uint8Array,
+): Uint8Array {
+  const body = new Uint8Array(HEAD_BYTES + json.length);
+  const dv = new DataView(body.buffer);
+  body[0] = sign === undefined ? FORMAT : SIGNED_FORMAT;
+  body.set(id.raw, 1);
   dv.setUint16(1 + ADDR_BYTES, id.generation);
   dv.setUint32(1 + ADDR_BYTES + 2, version >>> 0);
-  out.set(json, HEAD_BYTES);
+  body.set(json, HEAD_BYTES);
+  if (sign === undefined) return body;
+  const proof = sign(body);
+  if (proof.length !== PROOF_BYTES) throw new MetadataError(`a proof is ${PROOF_BYTES} bytes`);
+  const out = new Uint8Array(body.length + PROOF_BYTES);
+  out.set(body.subarray(0, HEAD_BYTES));
+  out.set(proof, HEAD_BYTES);
+  out.set(json, HEAD_BYTES + PROOF_BYTES);
   return out;
 }
 
 /** Reads an item; throws `MetadataError` if it is not one (the core then reports a `custom-broadcast` error). */
 export function decodeMetadataItem(bytes: Uint8Array): MetadataItem {
+  if (bytes[0] === SIGNED_FORMAT) return decodeSigned(bytes);
   if (bytes.length < HEAD_BYTES + 2 || bytes[0] !== FORMAT) throw new MetadataError('not a metadata item');
   if (bytes.length - HEAD_BYTES > MAX_METADATA_BYTES) throw new MetadataError('metadata item too big');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -84,6 +116,18 @@ export function decodeMetadataItem(bytes: Uint8Array): MetadataItem {
   }
   if (!isPlainObject(metadata)) throw new MetadataError('metadata item holds no JSON object');
   return { addr, generation, version, metadata };
+}
+
+function decodeSigned(bytes: Uint8Array): MetadataItem {
+  if (bytes.length < HEAD_BYTES + PROOF_BYTES + 2) throw new MetadataError('not a metadata item');
+  const proof = bytes.slice(HEAD_BYTES, HEAD_BYTES + PROOF_BYTES);
+  const signed = new Uint8Array(bytes.length - PROOF_BYTES);
+  signed.set(bytes.subarray(0, HEAD_BYTES));
+  signed.set(bytes.subarray(HEAD_BYTES + PROOF_BYTES), HEAD_BYTES);
+  signed[0] = FORMAT;
+  const item = decodeMetadataItem(signed);
+  signed[0] = SIGNED_FORMAT;
+  return { ...item, proof, signed };
 }
 
 /** Orders two (generation, version) pairs: positive when `a` is newer. */
@@ -129,6 +173,12 @@ export interface MetadataPolicy {
   readonly onForgedSelf?: (item: MetadataItem) => void;
   /** Most items kept for members the core doesn't hold. Default `DEFAULT_MAX_PENDING_METADATA`. */
   readonly maxPending?: number;
+  /**
+   * With it, an item from someone else counts only when signed by its owner (`verify`), checked
+   * before it is stored or pending, and once per item it would take (re-gossip of a held version is
+   * turned away by the version check first). Without it, unsigned items as before.
+   */
+  readonly auth?: MetadataAuth;
 }
 
 /** What the store refused, for `room.stats()`. */
@@ -139,6 +189,8 @@ export interface MetadataStoreStats {
   readonly metadataPendingDropped: number;
   /** Items about us from someone else, newer than our own (echoes of ours are not counted). */
   readonly metadataForged: number;
+  /** Items refused because their owner's signature was missing or did not verify (`auth`). */
+  readonly metadataUnsigned: number;
 }
 
 interface Held {
@@ -166,6 +218,7 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
   private refused = 0;
   private pendingDropped = 0;
   private forged = 0;
+  private unsigned = 0;
 
   /**
    * `onChange(addr)` runs (inside the core call: defer work) when a member's metadata changed.
@@ -202,7 +255,7 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
       if (!own) {
         // Our own items come back through relays; only one newer than ours is someone else's.
         const ours = this.items.get(item.addr);
-        if (ours === undefined || compare(item, ours.item) > 0) {
+        if ((ours === undefined || compare(item, ours.item) > 0) && this.ownerSigned(item)) {
           this.forged++;
           policy.onForgedSelf?.(item);
         }
@@ -211,7 +264,7 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
     } else if (policy !== undefined) {
       const generation = policy.generationOf(item.addr);
       if (generation === undefined) {
-        this.holdPending(item);
+        if (this.isNewerPending(item) && this.ownerSigned(item)) this.holdPending(item);
         return false;
       }
       if (item.generation > generation) {
@@ -221,6 +274,7 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
     }
     const held = this.items.get(item.addr);
     if (held === undefined) {
+      if (!this.ownerSigned(item)) return false;
       this.items.set(item.addr, { item, own: own ? item : undefined });
       this.onChange(item.addr);
       return true;
@@ -228,6 +282,7 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
     if (own) {
       // Its own word replaces a relayed copy, even one that claimed a higher version.
       if (held.own !== undefined && compare(item, held.own) <= 0) return false;
+      if (!this.ownerSigned(item)) return false;
       held.own = item;
       if (held.item === item || compare(item, held.item) === 0) return false;
     } else {
@@ -241,6 +296,7 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
         this.refused++;
         return false;
       }
+      if (!this.ownerSigned(item)) return false;
     }
     held.item = item;
     this.onChange(item.addr);
@@ -282,7 +338,27 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
       metadataRefused: this.refused,
       metadataPendingDropped: this.pendingDropped,
       metadataForged: this.forged,
+      metadataUnsigned: this.unsigned,
     };
+  }
+
+  /**
+   * Whether `item` is signed by its owner, when the store checks (`auth`); counts a refusal. Costs a
+   * signature verification: callers ask only once the item would be taken.
+   */
+  private ownerSigned(item: MetadataItem): boolean {
+    const auth = this.policy?.auth;
+    if (auth === undefined) return true;
+    if (item.proof !== undefined && item.signed !== undefined && auth.verify(item, item.signed, item.proof)) {
+      return true;
+    }
+    this.unsigned++;
+    return false;
+  }
+
+  private isNewerPending(item: MetadataItem): boolean {
+    const known = this.pending.get(item.addr);
+    return known === undefined || compare(item, known) > 0;
   }
 
   private holdPending(item: MetadataItem): void {

@@ -60,6 +60,12 @@ export interface JoinRoomOptions<M extends Metadata = Metadata> {
   readonly sameBrowser?: boolean;
   /** What one peer can make this member hold or handle (see `RoomLimits`); each field has a default. */
   readonly limits?: RoomLimits;
+  /**
+   * Sign our statements (alive, leave, rename, suspicions, metadata) and take others' only when
+   * signed by their owner or, for a suspicion, by a member that watches the accused (DESIGN.md §9,
+   * PROTOCOL.md 1.3). Default true; every member of a room must agree (false: protocol 1.2).
+   */
+  readonly signedStatements?: boolean;
 }
 
 // zod/mini ships no messages: load the English ones so errors say what is wrong.
@@ -156,6 +162,7 @@ const optionsSchema = z.strictObject({
   storage: z.optional(z.union([storageSchema, z.null()])),
   sameBrowser: z.optional(z.boolean()),
   limits: z.optional(roomLimitsSchema),
+  signedStatements: z.optional(z.boolean()),
 });
 
 /** Options after validation, with defaults filled in. */
@@ -175,6 +182,7 @@ export interface ResolvedOptions<M extends Metadata> {
   /** `undefined`: the environment's default. */
   readonly sameBrowser: boolean | undefined;
   readonly limits: ResolvedRoomLimits;
+  readonly signedStatements: boolean;
 }
 
 /**
@@ -220,6 +228,7 @@ export function resolveOptions<M extends Metadata>(options: unknown): ResolvedOp
     storage: o.storage,
     sameBrowser: o.sameBrowser,
     limits: resolveRoomLimits(o.limits),
+    signedStatements: o.signedStatements ?? true,
   };
 }
 

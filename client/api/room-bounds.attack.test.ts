@@ -43,12 +43,17 @@ async function until(condition: () => boolean, what: string, maxMs = 30_000): Pr
   throw new Error(`never happened within ${maxMs} ms of virtual time: ${what}`);
 }
 
-/** Honest A, B and V and Mallory, all seeing each other. */
+/**
+ * Honest A, B and V and Mallory, all seeing each other. These rows test the bounds that stand behind
+ * the signatures (and hold for a room that turns them off), so the room runs unsigned (protocol 1.2);
+ * room-statements.attack.test.ts plays the same rows against signed rooms.
+ */
 async function room(c: TestCluster, limits?: { maxMembers?: number }) {
-  const a = c.join('bounds', { name: 'A' }, limits === undefined ? {} : { limits });
-  const b = c.join('bounds', { name: 'B' });
-  const v = c.join('bounds', { name: 'V' });
-  const m = c.join('bounds', { name: 'Mallory' });
+  const unsigned = { signedStatements: false };
+  const a = c.join('bounds', { name: 'A' }, limits === undefined ? unsigned : { ...unsigned, limits });
+  const b = c.join('bounds', { name: 'B' }, unsigned);
+  const v = c.join('bounds', { name: 'V' }, unsigned);
+  const m = c.join('bounds', { name: 'Mallory' }, unsigned);
   const all = [a, b, v, m];
   await until(() => all.every(({ room }) => room.members().length === 4), 'all four see each other');
   // Metadata reaches everyone (directly on member-up).

@@ -3,6 +3,7 @@ import type { BoundStats, Rng } from '../../shared/swim/index';
 import type { OpenBroadcastChannel } from '../mesh/broadcast-channel-link';
 import type { Mesh, MeshStatsDetail, ServerSignaling } from '../mesh/mesh';
 import type { LinkIdentity } from '../mesh/signal-auth';
+import type { BootstrapStats } from '../runtime/bootstrap';
 import type { KeyValueStorage } from '../runtime/identity-store';
 import type { KeyClaims } from '../runtime/key-claims';
 import type { LifecycleTarget } from '../runtime/lifecycle';
@@ -61,6 +62,8 @@ export interface RoomBoundStats extends BoundStats, Omit<AppInboxStats, 'appDrop
 
 export interface RoomStats extends HostStats, Omit<CoreStats, 'connectionState' | 'bounds'> {
   readonly mesh: MeshStatsDetail;
+  /** What the bootstrapper sent to server-given peers, and held back by its announce backoff. */
+  readonly bootstrap: BootstrapStats;
   readonly members: number;
   readonly connectionState: string;
   /** App frames dropped because they were malformed or spoofed. */

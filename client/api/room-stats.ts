@@ -1,4 +1,5 @@
 import type { Mesh } from '../mesh/mesh';
+import type { Bootstrapper } from '../runtime/bootstrap';
 import type { SwimHost } from '../runtime/swim-host';
 import type { AppInbox } from './app-inbox';
 import type { MetadataKey, MetadataStore } from './metadata';
@@ -11,12 +12,14 @@ export function buildRoomStats(
   members: number,
   inbox: AppInbox,
   metadata: MetadataStore,
+  bootstrap: Bootstrapper<MetadataKey>,
 ): RoomStats {
   const core = host.coreStats();
   const { appDropped, ...app } = inbox.stats();
   return {
     ...host.stats(),
     mesh: mesh.stats(),
+    bootstrap: bootstrap.stats(),
     members,
     ...core,
     appDropped,

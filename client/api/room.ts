@@ -221,7 +221,14 @@ export class Room<M extends Metadata = Metadata> {
   }
 
   stats(): RoomStats {
-    return buildRoomStats(this.host, this.mesh, this.table.size + 1, this.inbox, this.metadataStore);
+    return buildRoomStats(
+      this.host,
+      this.mesh,
+      this.table.size + 1,
+      this.inbox,
+      this.metadataStore,
+      this.bootstrap,
+    );
   }
 
   /** Ids of the members we hold an open data channel with. */

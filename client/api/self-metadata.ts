@@ -33,6 +33,8 @@ export class SelfMetadata<M extends Metadata> {
     private readonly host: SwimHost<MetadataKey>,
     private readonly mesh: Mesh,
     private readonly clock: Clock,
+    /** Signs our items (signed statements on: `metadataAuth`); unsigned without. */
+    private readonly sign?: (bytes: Uint8Array) => Uint8Array,
   ) {
     this.value = initial;
     this.json = encodeMetadataJson(initial);
@@ -67,7 +69,7 @@ export class SelfMetadata<M extends Metadata> {
   publish(): void {
     this.version++;
     this.lastPublish = this.clock.now();
-    this.item = encodeMetadataItem(this.host.identity, this.version, this.json);
+    this.item = encodeMetadataItem(this.host.identity, this.version, this.json, this.sign);
     this.host.publishBroadcast(this.item);
   }
 

@@ -5,8 +5,6 @@
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const RADIUS = 120;
-/** How long a flash stays lit, and how often flashes are drawn (250 ms cost a quiet tab ~1 % of a core more). */
-const FLASH_MS = 500;
 
 export interface GraphNode {
   readonly id: string;
@@ -25,11 +23,10 @@ export class RoomGraph {
   private readonly nodesLayer: SVGGElement;
   private readonly positions = new Map<string, { x: number; y: number }>();
   private readonly edgeEls = new Map<string, SVGLineElement>();
-  /** Edges a packet crossed since the last beat, with the kind to show. */
+  /** Edges a packet crossed since the last redraw, with the kind to show. */
   private readonly flashed = new Map<string, 'probe' | 'gossip'>();
-  /** Edges lit now. */
+  /** Edges lit now (an edge lit again in the next redraw keeps its class: no style change). */
   private readonly lit = new Set<string>();
-  private beat: number | undefined;
   /** What the nodes layer shows now (ids, labels, colours, states), to skip redrawing it unchanged. */
   private drawnNodes = '';
 
@@ -80,11 +77,8 @@ export class RoomGraph {
       }
     }
 
-    // Pending flashes go into this redraw's frame rather than one of their own a moment later.
-    if (this.beat !== undefined) {
-      window.clearTimeout(this.beat);
-      this.drawFlashes();
-    }
+    // Flashes are drawn with the redraw, in its frame: no repaint of their own.
+    this.drawFlashes();
     const drawn = ordered.map((n) => `${n.id} ${n.label} ${n.colour} ${n.state} ${n.self}`).join('\n');
     if (drawn === this.drawnNodes) return;
     this.drawnNodes = drawn;
@@ -111,20 +105,19 @@ export class RoomGraph {
   }
 
   /**
-   * Lights the edge between two members for a moment. Flashes are drawn together once per beat: a
-   * quiet room still sends a dozen packets a second, and a style change and a repaint for each one
-   * (and another to clear it) cost the tab more than everything else on the page.
+   * Lights the edge between two members until the next redraw (the page's once-a-second tick, or a
+   * burst of events). A quiet room still sends a dozen packets a second: a style change and a repaint
+   * for each one cost the tab more than everything else on the page, and a beat of its own every
+   * 500 ms still doubled the page's repaints at rest.
    */
   flash(a: string, b: string, kind: 'probe' | 'gossip'): void {
     const key = edgeKey(a, b);
-    // Within a beat, a probe shows over gossip (the rarer, more telling one).
+    // Within one redraw, a probe shows over gossip (the rarer, more telling one).
     if (this.flashed.get(key) !== 'probe') this.flashed.set(key, kind);
-    this.beat ??= window.setTimeout(() => this.drawFlashes(), FLASH_MS);
   }
 
-  /** Lights the edges flashed in the beat that ended, clears the others; beats stop when nothing flashes. */
+  /** Lights the edges flashed since the last redraw, clears the others. */
   private drawFlashes(): void {
-    this.beat = undefined;
     for (const key of this.lit) {
       if (this.flashed.has(key)) continue;
       this.edgeEls.get(key)?.classList.remove('lit-probe', 'lit-gossip');
@@ -140,10 +133,6 @@ export class RoomGraph {
       }
       this.lit.add(key);
     }
-    // One more beat clears what is lit now, if nothing crosses those edges again meanwhile.
-    if (this.flashed.size > 0 || this.lit.size > 0) {
-      this.flashed.clear();
-      this.beat = window.setTimeout(() => this.drawFlashes(), FLASH_MS);
-    }
+    this.flashed.clear();
   }
 }

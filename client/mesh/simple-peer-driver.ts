@@ -53,9 +53,18 @@ class SimplePeerLink implements Link {
     peer.on('connect', () => {
       if (!this.#done) handlers.open();
     });
-    peer.on('data', (chunk) => {
-      if (!this.#done) handlers.data(toBytes(chunk));
-    });
+    if (typeof peer._onChannelMessage === 'function') {
+      // simple-peer pushes each message into a Node stream, which books its bookkeeping with
+      // process.nextTick: in the browser build, a setTimeout(0) task per message (and a Buffer copy).
+      // Its channel's onmessage calls this method by name, so an own property takes the message first.
+      peer._onChannelMessage = (event) => {
+        if (!this.#done && peer.destroyed !== true) handlers.data(toBytes(event.data));
+      };
+    } else {
+      peer.on('data', (chunk) => {
+        if (!this.#done) handlers.data(toBytes(chunk));
+      });
+    }
     peer.on('error', (error) => this.#finish(error.message));
     peer.on('close', () => this.#finish('closed'));
   }

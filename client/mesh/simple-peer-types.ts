@@ -15,9 +15,16 @@ export interface SimplePeerOptions {
 
 export interface SimplePeerInstance {
   readonly connected: boolean;
+  /** Set by simple-peer once `destroy` began (its 'close' comes later). */
+  readonly destroyed?: boolean;
   signal(data: object): void;
   send(data: Uint8Array): void;
   destroy(): void;
+  /**
+   * simple-peer's own handler of its data channel's messages (9.x: `onmessage` calls it by name, then
+   * it pushes the data into the peer's stream). Absent from test doubles.
+   */
+  _onChannelMessage?: (event: { readonly data: unknown }) => void;
   on(event: 'signal', listener: (data: object) => void): unknown;
   on(event: 'connect' | 'close', listener: () => void): unknown;
   on(event: 'data', listener: (chunk: unknown) => void): unknown;

@@ -17,7 +17,7 @@ function world(seed: number) {
   const rng = seededRng(seed);
   const network = createInMemoryNetwork({ clock, delayMs: 1 });
   const server = new FakeSignalingServer(network.hub);
-  const member = (maxConnections?: number) => {
+  const member = (maxConnections?: number, announceBackoffCapMs?: number) => {
     const identity = BrowserIdentity.random(rng);
     const signaling = server.client('room', identity.addr);
     const mesh = network.createMesh({
@@ -29,7 +29,14 @@ function world(seed: number) {
       ...(maxConnections === undefined ? {} : { maxConnections }),
     });
     const host = new SwimHost({ identity, config: lan(4), mesh, rng, clock });
-    const bootstrap = new Bootstrapper({ host, mesh, signaling, clock, tickMs: 1000 });
+    const bootstrap = new Bootstrapper({
+      host,
+      mesh,
+      signaling,
+      clock,
+      tickMs: 1000,
+      ...(announceBackoffCapMs === undefined ? {} : { announceBackoffCapMs }),
+    });
     return { identity, host, bootstrap, signaling, mesh };
   };
   /** Moves the virtual clock in steps, letting the fake server's promises settle in between. */
@@ -149,5 +156,66 @@ describe('Bootstrapper', () => {
     asked.mockClear();
     await w.run(5000);
     expect(asked.mock.calls.map(([p]) => p)).not.toContain(a.identity.addr);
+  });
+
+  /**
+   * A peer the server gave us whose link is open but that never lets us in (starved, or its Feeds
+   * lost): `announce` on our host is counted and goes nowhere, so it stays a candidate.
+   */
+  async function announcesToASilentPeer(seed: number, announceBackoffCapMs?: number) {
+    const w = world(seed);
+    const a = w.member();
+    // A never announces either (the server gives it B too, later): the two never meet.
+    vi.spyOn(a.host, 'announce').mockImplementation(() => {});
+    a.bootstrap.start();
+    await w.run(500);
+    const b = w.member(undefined, announceBackoffCapMs);
+    const at: number[] = [];
+    vi.spyOn(b.host, 'announce').mockImplementation(() => {
+      at.push(w.clock.now());
+    });
+    const startedAt = w.clock.now();
+    b.bootstrap.start();
+    await w.run(60_000);
+    return { at: at.map((t) => t - startedAt), stats: b.bootstrap.stats() };
+  }
+
+  it('announces to a peer that never lets us in back off (1, 2, 4, 8 s, then every 8 s), the first at once', async () => {
+    const { at, stats } = await announcesToASilentPeer(17);
+    console.log(`announces in 60 s with the backoff: ${at.length} (${at.join(', ')} ms)`);
+    // The first goes as soon as the link opens: a normal join is not slowed.
+    expect(at[0]!).toBeLessThan(1000);
+    expect(at.length).toBeGreaterThanOrEqual(8);
+    expect(at.length).toBeLessThanOrEqual(11);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    for (const gap of gaps) expect(gap).toBeLessThanOrEqual(8_000 + 1000);
+    expect(stats.announces).toBe(at.length);
+    expect(stats.announcesHeld).toBeGreaterThan(40);
+  });
+
+  it('with announceBackoffCapMs 0, such a peer gets an Announce every tick (the storm the backoff bounds)', async () => {
+    const { at, stats } = await announcesToASilentPeer(18, 0);
+    expect(at.length).toBeGreaterThanOrEqual(55);
+    expect(stats.announcesHeld).toBe(0);
+  });
+
+  it('a normal join takes as long with the backoff as without', async () => {
+    const joinTime = async (announceBackoffCapMs?: number) => {
+      const w = world(19);
+      const a = w.member();
+      a.bootstrap.start();
+      await w.run(500);
+      const b = w.member(undefined, announceBackoffCapMs);
+      b.bootstrap.start();
+      let ms = 0;
+      while (b.host.member(a.identity.addr)?.state !== 'alive' && ms < 10_000) {
+        await w.run(50);
+        ms += 50;
+      }
+      return ms;
+    };
+    const withBackoff = await joinTime();
+    expect(withBackoff).toBeLessThan(2000);
+    expect(withBackoff).toBe(await joinTime(0));
   });
 });

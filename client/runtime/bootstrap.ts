@@ -31,6 +31,34 @@ export interface BootstrapInit<K extends Invalidates> {
    * again each tick, paced by the mesh's backoff), also while we are active. Default 120,000 ms.
    */
   readonly candidateTtlMs?: number;
+  /**
+   * Overload limit: a server-given peer whose link is open but that has not become a member is
+   * announced to again after `tickMs`, then after twice as long each time, up to this. A starved
+   * peer (or one that answers with a Feed we can't take in time) would otherwise draw an Announce,
+   * and send back a Feed, our biggest packet, every tick for `candidateTtlMs`. The first Announce
+   * goes as soon as the link opens. Default `ANNOUNCE_BACKOFF_CAP_MS`; 0 announces every tick.
+   */
+  readonly announceBackoffCapMs?: number;
+}
+
+/** See `BootstrapInit.announceBackoffCapMs`: 1, 2, 4, 8, 8… s between Announces to one candidate. */
+export const ANNOUNCE_BACKOFF_CAP_MS = 8_000;
+
+/** What the bootstrapper sent and held back, for `room.stats()`. */
+export interface BootstrapStats {
+  /** Announces sent to server-given peers. */
+  readonly announces: number;
+  /** Ticks a candidate's Announce waited out its backoff (`announceBackoffCapMs`). */
+  readonly announcesHeld: number;
+}
+
+/** A server-given peer not yet heard from as a member. */
+interface Candidate {
+  /** When the server gave it. */
+  readonly since: number;
+  /** When it may be announced to again, and the wait after that. */
+  announceAt: number;
+  waitMs: number;
 }
 
 /**
@@ -58,9 +86,12 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
   private readonly logger: Logger;
   private readonly tickMs: number;
   private readonly refreshEveryTicks: number;
-  /** Server-given peers we have not heard from as members yet, and when the server gave each. */
-  private readonly candidates = new Map<PeerAddr, number>();
+  /** Server-given peers we have not heard from as members yet. */
+  private readonly candidates = new Map<PeerAddr, Candidate>();
   private readonly candidateTtlMs: number;
+  private readonly announceBackoffCapMs: number;
+  private announces = 0;
+  private announcesHeld = 0;
   private readonly events: Emitter<BootstrapEvents>;
   private readonly unsubscribers: Array<() => void> = [];
   private tickHandle: unknown;
@@ -79,6 +110,7 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
     this.tickMs = init.tickMs ?? 1000;
     this.refreshEveryTicks = init.refreshEveryTicks ?? 4;
     this.candidateTtlMs = init.candidateTtlMs ?? 120_000;
+    this.announceBackoffCapMs = init.announceBackoffCapMs ?? ANNOUNCE_BACKOFF_CAP_MS;
     this.events = new Emitter<BootstrapEvents>((event, e) =>
       this.logger.error('bootstrap event handler threw', {
         event,
@@ -97,6 +129,11 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
     return this.refusedForGood;
   }
 
+  /** Counters of what the bootstrapper did. Reads only. */
+  stats(): BootstrapStats {
+    return { announces: this.announces, announcesHeld: this.announcesHeld };
+  }
+
   on<E extends keyof BootstrapEvents>(event: E, handler: BootstrapEvents[E]): () => void {
     return this.events.on(event, handler);
   }
@@ -113,7 +150,8 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
         this.emitChange();
       }),
       this.mesh.on('peer-open', (addr) => {
-        if (this.candidates.has(addr)) this.host.announce(addr);
+        const c = this.candidates.get(addr);
+        if (c !== undefined) this.announceTo(addr, c, this.clock.now());
       }),
       this.host.on('notification', (n) => {
         if (n.type === 'member-up') this.candidates.delete(n.id.addr);
@@ -163,12 +201,25 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
     const self = this.host.identity.addr;
     const known = new Set<PeerAddr>();
     for (const m of this.host.members()) known.add(m.id.addr);
+    const now = this.clock.now();
     for (const p of peers) {
       if (p === self || known.has(p)) continue;
-      this.candidates.set(p, this.clock.now());
-      if (this.mesh.isOpen(p)) this.host.announce(p);
-      else this.mesh.connect(p);
+      // A peer the server gives again keeps its backoff (an idle member asks every few ticks).
+      const before = this.candidates.get(p);
+      const c: Candidate = { since: now, announceAt: before?.announceAt ?? now, waitMs: before?.waitMs ?? 0 };
+      this.candidates.set(p, c);
+      if (this.mesh.isOpen(p)) {
+        if (now >= c.announceAt) this.announceTo(p, c, now);
+      } else this.mesh.connect(p);
     }
+  }
+
+  /** Announces to candidate `addr` and books its next Announce (see `announceBackoffCapMs`). */
+  private announceTo(addr: PeerAddr, c: Candidate, now: number): void {
+    this.host.announce(addr);
+    this.announces++;
+    c.waitMs = c.waitMs === 0 ? this.tickMs : Math.min(this.announceBackoffCapMs, c.waitMs * 2);
+    c.announceAt = now + c.waitMs;
   }
 
   private scheduleTick(): void {
@@ -185,10 +236,13 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
     this.ticks++;
     const mesh = this.mesh;
     const now = this.clock.now();
-    for (const [p, since] of this.candidates) {
-      if (now - since > this.candidateTtlMs) this.candidates.delete(p);
-      else if (mesh.isOpen(p)) this.host.announce(p);
-      else mesh.connect(p);
+    for (const [p, c] of this.candidates) {
+      if (now - c.since > this.candidateTtlMs) this.candidates.delete(p);
+      else if (!mesh.isOpen(p)) mesh.connect(p);
+      // Within half a tick of its time counts as due: ticks drift.
+      else if (this.announceBackoffCapMs <= 0 || now + this.tickMs / 2 >= c.announceAt)
+        this.announceTo(p, c, now);
+      else this.announcesHeld++;
     }
     if (!this.host.isActive) {
       if (this.ticks % this.refreshEveryTicks === 0 && this.signaling.connected && !this.refusedForGood) {

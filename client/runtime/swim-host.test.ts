@@ -9,10 +9,17 @@ import { ManualClock } from './test-support/manual-clock';
 const codec = new BinaryCodec(browserIdentityCodec);
 const swimSrcAddr = (bytes: Uint8Array) => codec.readSource(bytes)?.addr;
 
-/** The virtual clock as one host sees it, counting the page timers that host holds. */
+/**
+ * The virtual clock as one host sees it, counting the page timers that host holds. With `truncate`,
+ * delays lose their fraction as a browser's setTimeout does (its timeout is a WebIDL long), and the
+ * callback runs a fraction of a millisecond after the whole delay, as a page's task does.
+ */
 class CountingClock implements Clock {
   readonly live = new Set<unknown>();
-  constructor(private readonly clock: ManualClock) {}
+  constructor(
+    private readonly clock: ManualClock,
+    private readonly truncate = false,
+  ) {}
   now(): number {
     return this.clock.now();
   }
@@ -20,10 +27,13 @@ class CountingClock implements Clock {
     return this.clock.wallNow();
   }
   setTimeout(fn: () => void, ms: number): unknown {
-    const handle = this.clock.setTimeout(() => {
-      this.live.delete(handle);
-      fn();
-    }, ms);
+    const handle = this.clock.setTimeout(
+      () => {
+        this.live.delete(handle);
+        fn();
+      },
+      this.truncate ? Math.trunc(ms) + 0.37 : ms,
+    );
     this.live.add(handle);
     return handle;
   }
@@ -33,16 +43,16 @@ class CountingClock implements Clock {
   }
 }
 
-/** Two hosts on an in-process network, all on one virtual clock. */
-function pair(seed: number) {
+/** Two hosts on an in-process network, all on one virtual clock (`page`: delays and timers as a page's). */
+function pair(seed: number, page: { readonly delayMs?: number; readonly truncate?: boolean } = {}) {
   console.log(`swim-host seed ${seed}`);
   const clock = new ManualClock();
   const rng = seededRng(seed);
-  const network = createInMemoryNetwork({ clock, delayMs: 1 });
+  const network = createInMemoryNetwork({ clock, delayMs: page.delayMs ?? 1 });
   const make = () => {
     const identity = BrowserIdentity.random(rng);
     const mesh = network.createMesh({ self: identity.addr, swimSrcAddr, clock, rng });
-    const hostClock = new CountingClock(clock);
+    const hostClock = new CountingClock(clock, page.truncate);
     const host = new SwimHost({ identity, config: lan(4), mesh, rng, clock: hostClock });
     const seen: RawNotification[] = [];
     host.on('notification', (n) => seen.push(n));
@@ -88,6 +98,17 @@ describe('SwimHost', () => {
     clock.advance(5000);
     expect(a.host.stats().timersPending).toBeGreaterThan(1);
     expect(a.hostClock.live.size).toBe(1);
+  });
+
+  it('never wakes before its timers are due when page timers drop the fraction of a delay', () => {
+    // Timers fall due between whole milliseconds (links of 0.3 ms, page timers a little late).
+    const { clock, a, b, join } = pair(9, { delayMs: 0.3, truncate: true });
+    join();
+    clock.advance(10_000);
+    expect(b.host.isActive).toBe(true);
+    const stats = a.host.stats();
+    expect(stats.wakeUps).toBeGreaterThan(5);
+    expect(stats.idleWakeUps).toBe(0);
   });
 
   it('counts sends that found no link, and asks the mesh for one', () => {

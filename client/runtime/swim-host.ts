@@ -18,8 +18,11 @@ import {
   type Invalidates,
   type Member,
   type Notification,
+  type ReplyStats,
   type Rng,
   type Runtime,
+  type StatementAuth,
+  type StatementStats,
   Swim,
   type SwimBounds,
 } from '../../shared/swim/index';
@@ -68,6 +71,11 @@ export interface SwimHostInit<K extends Invalidates> {
    * Default true: no member can make a tab drop another one that still answers probes.
    */
   readonly downIsAccusation?: boolean;
+  /**
+   * Signed statements and accusations (`SwimInit.statements`): `statementAuth(key, room)` from
+   * shared/signaling. Default none (unsigned, protocol 1.2).
+   */
+  readonly statements?: StatementAuth<Id>;
 }
 
 export interface SwimHostEvents {
@@ -96,6 +104,10 @@ export interface CoreStats {
   readonly membersHeld: number;
   /** What the core's bounds and its Down-as-accusation rule turned away. */
   readonly bounds: BoundStats;
+  /** What the signed-statements rule verified and dropped (all 0 when it is off). */
+  readonly statements: StatementStats;
+  /** Replies to peers' packets held back by the core's `limitReplies` (one per member per period). */
+  readonly replies: ReplyStats;
 }
 
 /**
@@ -152,7 +164,11 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       lifeguard: true,
       // A forged or stale Down must not remove a member that answers our probes (DESIGN.md §9).
       downIsAccusation: init.downIsAccusation ?? true,
+      // Under churn, stray packets must not each cost a reply (a TurnUndead, a Feed): once per
+      // member per probe period (issue 12, overload).
+      limitReplies: true,
       ...(init.bounds === undefined ? {} : { bounds: init.bounds }),
+      ...(init.statements === undefined ? {} : { statements: init.statements }),
       ...(init.broadcastHandler === undefined ? {} : { broadcastHandler: init.broadcastHandler }),
     });
     this.loop = new HostLoop<Id>({
@@ -289,6 +305,8 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       customBroadcastBacklog: core.customBroadcastBacklog,
       membersHeld: core.membersHeld,
       bounds: core.boundStats,
+      statements: core.statementStats,
+      replies: core.replyStats,
     };
   }
 
@@ -336,12 +354,17 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
 
   scheduleWake(at: number): void {
     this.cancelWake();
+    // A delay in whole ms, rounded up: setTimeout truncates a fraction, so a wake-up booked 150.7 ms
+    // ahead came 0.7 ms early, found nothing due and booked again, over and over until it was due.
     this.wakeHandle = this.clock.setTimeout(
       () => {
         this.wakeHandle = undefined;
-        this.loop.wake(this.clock.now(), this.clock.wallNow());
+        const now = this.clock.now();
+        // Runs what it was booked for even when the page's timer fires a hair before `at` (clocks of
+        // different resolution), instead of booking a wake-up a fraction of a millisecond ahead.
+        this.loop.wake(now, this.clock.wallNow(), Math.max(now, Math.min(at, now + 1)));
       },
-      Math.max(0, at - this.clock.now()),
+      Math.max(0, Math.ceil(at - this.clock.now())),
     );
   }
 

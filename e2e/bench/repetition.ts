@@ -8,6 +8,7 @@ import type { Browser, CDPSession } from '@playwright/test';
 import { type CpuFigures, enableCpuMetrics, measureRest, type ProfileSummary } from './cpu';
 import type { BenchState } from './pages/presence-log';
 import { sleep } from './processes';
+import { median } from './report';
 import {
   closeTab,
   connectedCount,
@@ -43,6 +44,8 @@ export interface RepetitionResult {
   /** Whether the N−1 tabs saw each other within the timeout; null: the repetition failed before. */
   formed: boolean | null;
   formMs: number | null;
+  /** Where the forming time went, step by step (pages that record `milestones`); empty otherwise. */
+  formPhases: FormPhase[];
   joinMs: number | null;
   /** Like joinMs, up to every tab listing all N members, presence state (metadata) or not. */
   joinListedMs: number | null;
@@ -61,6 +64,33 @@ export interface RepetitionResult {
   /** Largest |page clock − Node clock| found (and removed), ms. */
   maxClockOffsetMs: number;
   problems: string[];
+}
+
+/** One step of the tabs' way into a forming room: ms from each tab's own script start, over the tabs. */
+export interface FormPhase {
+  readonly step: string;
+  readonly medianMs: number;
+  readonly maxMs: number;
+}
+
+/** The forming room's steps, from each tab's presence log (steps a page does not record are left out). */
+function formPhases(states: readonly BenchState[], ids: readonly string[]): FormPhase[] {
+  const steps: Array<[string, (s: BenchState) => number | undefined]> = [
+    ['room connected', (s) => s.milestones.connected],
+    ['first member listed', (s) => s.milestones.firstListed],
+    [`all ${ids.length} listed`, (s) => s.milestones[`listed${ids.length}`]],
+    [
+      `all ${ids.length} seen (metadata too)`,
+      (s) => Math.max(...ids.map((id) => s.seenAt[id] ?? Number.NaN)),
+    ],
+  ];
+  const out: FormPhase[] = [];
+  for (const [step, at] of steps) {
+    const xs = states.map((s) => (at(s) ?? Number.NaN) - s.startedAt);
+    if (xs.some((x) => !Number.isFinite(x))) continue;
+    out.push({ step, medianMs: median(xs), maxMs: Math.max(...xs) });
+  }
+  return out;
 }
 
 const POLL_MS = 100;
@@ -91,6 +121,7 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
   const result: RepetitionResult = {
     formed: null,
     formMs: null,
+    formPhases: [],
     joinMs: null,
     joinListedMs: null,
     gracefulLeaveMs: null,
@@ -128,6 +159,7 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
       plan.joinTimeoutMs,
     );
     result.formed = !formed.error && !formed.timedOut;
+    if (result.formed) result.formPhases = formPhases(formed.states as BenchState[], earlyIds);
     if (!result.formed) {
       problem(`${early.length} tabs forming a room`, formed, plan.joinTimeoutMs);
       return result;

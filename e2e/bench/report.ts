@@ -4,7 +4,7 @@
  */
 import type { AppPage, AppRestResult } from './app-pages';
 import type { System } from './build-pages';
-import type { RepetitionResult } from './repetition';
+import type { FormPhase, RepetitionResult } from './repetition';
 
 export const FIGURES = [
   'formMs',
@@ -38,6 +38,7 @@ const SHOAL_ONLY: ReadonlySet<Figure> = new Set([
 export interface RepetitionOutcome {
   readonly formed: boolean | null;
   readonly formMs: number | null;
+  readonly formPhases: readonly FormPhase[];
   readonly joinMs: number | null;
   readonly problems: readonly string[];
 }
@@ -121,6 +122,7 @@ export function toRow(
     perRepetition: reps.map((r) => ({
       formed: r.formed,
       formMs: r.formMs,
+      formPhases: r.formPhases,
       joinMs: r.joinMs,
       problems: r.problems,
     })),
@@ -331,6 +333,15 @@ export function repetitionLines(rows: readonly Row[]): string[] {
           `${head} room of ${r.n - 1} formed in ${rep.formMs === null ? '?' : ms(rep.formMs)}; ` +
             `tab ${r.n} ${rep.joinMs === null ? `did not join: ${rep.problems[0] ?? '?'}` : `joined in ${ms(rep.joinMs)}`}`,
         );
+      if (rep.formed === true && rep.formPhases.length > 0) {
+        const steps = rep.formPhases.map(
+          (p) =>
+            `${p.step} ${Math.round(p.medianMs).toLocaleString('en-US')} (${Math.round(p.maxMs).toLocaleString('en-US')})`,
+        );
+        out.push(
+          `      forming, ms from each tab's script start, median (max) over tabs: ${steps.join(', ')}`,
+        );
+      }
     }
   }
   return out;

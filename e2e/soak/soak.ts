@@ -5,6 +5,8 @@
  * front and six are background tabs), all in one room: two janky (long tasks of 200–1,500 ms every
  * 2–5 s), two with 5 % loss on every link, every tab setting its metadata every second. Each minute
  * one tab reloads itself; every two minutes one tab crashes (CDP Page.crash) and a new one opens.
+ * The tabs link over WebRTC data channels, as tabs of different browsers do (`--same-browser` lets
+ * them meet over BroadcastChannel instead, as same-browser tabs of an app do by default).
  * It prints a table of what went wrong (false Downs, missed Downs, metadata updates lost or out of
  * order), JS heap per tab at minute 1 and at the end, RTCPeerConnections per tab, and server RSS.
  */
@@ -19,10 +21,12 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
     seed: { type: 'string' },
+    'same-browser': { type: 'boolean', default: false },
   },
 });
 const MINUTES = Number(values.minutes);
 const SEED = Number(values.seed ?? Date.now() % 1_000_000);
+const SAME_BROWSER = values['same-browser'] === true;
 const ROOM = 'soak';
 const TABS = 8;
 /** How long a crashed tab may take to be gone everywhere before it counts as a missed Down. */
@@ -64,11 +68,17 @@ async function main(): Promise<void> {
   const server = await startSignaling();
   let display: Display | undefined;
   let browser: HeadfulBrowser | undefined;
+  // Ctrl-C or a kill: close the browser, the display and the server rather than leave them running.
+  const stop = () => {
+    void Promise.allSettled([browser?.close(), display?.stop(), server.stop()]).then(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
     display = await startXvfb();
     browser = await headfulChromium(display);
     await browser.context.addInitScript({ content: SOAK_PAGE_SCRIPT });
-    const url = `${server.url}/harness/index.html?room=${ROOM}`;
+    const url = `${server.url}/harness/index.html?room=${ROOM}${SAME_BROWSER ? '' : '&sameBrowser=0'}`;
     const browserCdp = await browser.browser.newBrowserCDPSession();
     const context = browser.context;
 
@@ -166,9 +176,9 @@ async function main(): Promise<void> {
             const reload = reloadedAt.get(id);
             const ofReload = reload !== undefined && Date.now() - reload < 30_000;
             if (ofReload) counts.falseDownsOfReloaded++;
-            log(
-              `false Down: tab${slot.index} saw ${id.slice(0, 8)} leave${ofReload ? ' (it had just reloaded)' : ''}`,
-            );
+            const whose = slots.find((s) => s.id === id);
+            const who = whose === undefined ? id.slice(0, 8) : `tab${whose.index} (${id.slice(0, 8)})`;
+            log(`false Down: tab${slot.index} saw ${who} leave${ofReload ? ' (it had just reloaded)' : ''}`);
           }
         }
         leavesCounted.set(slot.page, leaves.length);
@@ -288,6 +298,7 @@ async function main(): Promise<void> {
     const row = {
       minutes: MINUTES,
       seed: SEED,
+      sameBrowserLinks: SAME_BROWSER ? 1 : 0,
       falseDowns: counts.falseDowns,
       falseDownsOfReloaded: counts.falseDownsOfReloaded,
       missedDowns: counts.missedDowns,

@@ -24,16 +24,19 @@ export interface Tab {
 
 /**
  * Opens the harness page in a fresh context and waits until the room exists. `signaling`: the
- * servers the page joins through (default: the one that serves it).
+ * servers the page joins through (default: the one that serves it); `initScript`: source run in the
+ * page before its own scripts.
  */
 export async function openTab(
   browser: Browser,
   base: string,
   room: string,
   name: string,
-  options: { readonly signaling?: readonly string[] } = {},
+  options: { readonly signaling?: readonly string[]; readonly initScript?: string } = {},
 ): Promise<Tab> {
   const context = await browser.newContext();
+  // Runs before the page's own scripts (e.g. to count what the page sends).
+  if (options.initScript !== undefined) await context.addInitScript({ content: options.initScript });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

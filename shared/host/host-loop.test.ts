@@ -30,6 +30,8 @@ class FakeCore implements HostCore<Id> {
   readonly ran: number[] = [];
   readonly packets: number[] = [];
   onTimer: (token: number, rt: Runtime<Id>) => void = () => {};
+  /** Tokens of the timers that would do nothing but re-arm now (`timerIsIdle`). */
+  readonly idle = new Set<number>();
   onData: (rt: Runtime<Id>) => HandleResult = () => ({ ok: true });
 
   handleTimer(t: Timer<Id>, rt: Runtime<Id>): void {
@@ -41,6 +43,10 @@ class FakeCore implements HostCore<Id> {
   handleData(bytes: Uint8Array, rt: Runtime<Id>): HandleResult {
     this.packets.push(bytes[0]!);
     return this.onData(rt);
+  }
+
+  timerIsIdle(t: Timer<Id>): boolean {
+    return t.type === 'periodic-gossip' && this.idle.has(t.token);
   }
 
   changeIdentity(id: Id, _rt: Runtime<Id>): void {
@@ -95,6 +101,10 @@ function setup(pauseThresholdMs = 2500, extra: Partial<HostLoopInit<Id>> = {}) {
     },
     schedule(token: number, afterMs: number) {
       loop.call(now, wall, (rt) => rt.submitAfter(timer(token), afterMs));
+    },
+    /** Calls the core now (an app's call: announce, broadcast). */
+    call(fn: () => void) {
+      loop.call(now, wall, fn);
     },
     /** Moves time forward by `ms`, delivering each wake-up that falls due on the way. */
     advance(ms: number) {
@@ -174,7 +184,7 @@ describe('HostLoop timers', () => {
 
   it('refuses to call the core from inside a core call', () => {
     const h = setup();
-    h.core.onTimer = () => h.loop.call(h.now, h.now, () => {});
+    h.core.onTimer = () => h.call(() => {});
     h.schedule(1, 10);
     expect(() => h.advance(10)).toThrow(HostReentryError);
   });
@@ -227,6 +237,198 @@ describe('HostLoop timers', () => {
     expect(h.core.ran).toEqual([]);
     expect(h.booked).toBe(Number.POSITIVE_INFINITY);
     expect(h.packet(0)).toBeUndefined();
+  });
+});
+
+describe('HostLoop coalescing (coalesceMs)', () => {
+  const coalesce = { coalesceMs: 4 };
+
+  /** Runs the loop and records, per timer, the virtual time it ran at. */
+  function timed(extra: Partial<HostLoopInit<Id>> = coalesce) {
+    const h = setup(1e9, extra);
+    const at = new Map<number, number>();
+    h.core.onTimer = (token) => {
+      at.set(token, h.now);
+    };
+    return { h, at };
+  }
+
+  it('runs timers due within coalesceMs of the first in one wake-up, at the last due time', () => {
+    const { h, at } = timed();
+    const t0 = h.now;
+    h.schedule(1, 300);
+    h.schedule(2, 300.4); // a probe's verdict, a fraction of a millisecond after the next probe
+    h.schedule(3, 303);
+    expect(h.booked).toBe(t0 + 303);
+    h.advance(400);
+    expect(h.core.ran).toEqual([1, 2, 3]);
+    expect([...at.values()]).toEqual([t0 + 303, t0 + 303, t0 + 303]);
+    expect(h.loop.stats().wakeUps).toBe(1);
+  });
+
+  it('runs a lone timer on time, and one past the window on a wake-up of its own', () => {
+    const { h, at } = timed();
+    const t0 = h.now;
+    h.schedule(1, 100);
+    h.schedule(2, 104.5); // 4.5 ms after the first: past a 4 ms window
+    h.advance(200);
+    expect(at.get(1)).toBe(t0 + 100);
+    expect(at.get(2)).toBe(t0 + 104.5);
+    expect(h.loop.stats().wakeUps).toBe(2);
+  });
+
+  it('never runs a timer before its due time, nor more than coalesceMs after it (seeded)', () => {
+    const seed = 4_242;
+    console.log(`host-loop coalescing seed=${seed}`);
+    const rng = seededRng(seed);
+    const { h, at } = timed();
+    const due = new Map<number, number>();
+    const ref: Array<[number, number]> = [];
+    for (let i = 0; i < 400; i++) {
+      const d = Math.floor(rng.next() * 3000) / 10;
+      due.set(i, h.now + d);
+      ref.push([h.now + d, i]);
+      h.schedule(i, d);
+      if (rng.next() < 0.2) h.packet(0);
+      h.advance(Math.floor(rng.next() * 30) / 10);
+    }
+    h.advance(1000);
+    ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(h.core.ran).toEqual(ref.map((r) => r[1]));
+    for (const [token, ran] of at) {
+      const d = due.get(token)!;
+      expect(ran).toBeGreaterThanOrEqual(d);
+      expect(ran).toBeLessThanOrEqual(d + 4);
+    }
+    expect(h.loop.stats().wakeUps).toBeLessThan(400);
+  });
+
+  it('moves its wake-up out to a timer submitted later inside the window, and takes in one due just before it', () => {
+    const { h, at } = timed();
+    const t0 = h.now;
+    h.schedule(1, 100);
+    expect(h.booked).toBe(t0 + 100);
+    h.schedule(2, 102); // within 4 ms of timer 1: the wake-up moves out to it
+    expect(h.booked).toBe(t0 + 102);
+    h.schedule(3, 99); // due before the booking and within 4 ms of it: it rides along
+    expect(h.booked).toBe(t0 + 102);
+    h.schedule(4, 103.5); // within 4 ms of the booking but not of timer 3, the window's first
+    expect(h.booked).toBe(t0 + 102);
+    h.advance(200);
+    expect(h.core.ran).toEqual([3, 1, 2, 4]);
+    expect(at.get(3)).toBe(t0 + 102);
+    expect(at.get(4)).toBe(t0 + 103.5);
+    expect(h.loop.stats().wakeUps).toBe(2);
+  });
+
+  it('does not count a timer held back on purpose as late', () => {
+    const { h } = timed({ ...coalesce, lateGraceMs: 30, lateThresholdMs: 1 });
+    const noted: number[] = [];
+    (h.core as HostCore<Id>).noteLateness = (ms) => noted.push(ms);
+    h.schedule(1, 100);
+    h.schedule(2, 103);
+    h.advance(200);
+    expect(h.core.ran).toEqual([1, 2]);
+    expect(noted).toEqual([]);
+    expect(h.loop.stats().lateGraces).toBe(0);
+  });
+
+  it('is off by default: a wake-up per distinct due time', () => {
+    const { h } = timed({});
+    h.schedule(1, 300);
+    h.schedule(2, 300.4);
+    h.advance(400);
+    expect(h.loop.stats().wakeUps).toBe(2);
+  });
+});
+
+describe('HostLoop idle timers (deferIdleTimers)', () => {
+  const defer = { deferIdleTimers: true };
+
+  it('gives an idle timer no wake-up of its own: it runs in due order with the next one', () => {
+    const h = setup(1e9, defer);
+    h.core.idle.add(1);
+    h.schedule(1, 100); // periodic gossip with nothing to send
+    h.schedule(2, 300); // the next probe
+    expect(h.booked).toBe(h.now + 300);
+    h.advance(400);
+    expect(h.core.ran).toEqual([1, 2]);
+    expect(h.loop.stats().wakeUps).toBe(1);
+  });
+
+  it('runs a due idle timer before a packet, as any due timer', () => {
+    const h = setup(1e9, defer);
+    h.core.idle.add(1);
+    h.schedule(1, 100);
+    h.schedule(2, 300);
+    h.advance(150);
+    h.packet(7);
+    expect(h.core.ran).toEqual([1]);
+    expect(h.core.packets).toEqual([7]);
+  });
+
+  it('books an idle timer as soon as a core call gives it work, at once when it is overdue', () => {
+    const h = setup(1e9, defer);
+    h.core.idle.add(1);
+    h.schedule(1, 100);
+    h.schedule(2, 300);
+    h.advance(50);
+    h.call(() => h.core.idle.delete(1)); // an update to gossip came
+    expect(h.booked).toBe(h.now + 50);
+    h.core.idle.add(1);
+    h.call(() => {});
+    expect(h.booked).toBe(h.now + 250);
+    h.advance(100);
+    h.call(() => h.core.idle.delete(1));
+    expect(h.booked).toBe(h.now);
+    h.advance(0);
+    expect(h.core.ran).toEqual([1]);
+  });
+
+  it('moves a wake-up out when the timer it was booked for goes idle (an Ack came before the indirect stage)', () => {
+    const h = setup(1e9, defer);
+    h.schedule(1, 150); // the indirect stage of a probe
+    h.schedule(2, 300); // the next probe
+    expect(h.booked).toBe(h.now + 150);
+    h.core.onData = () => {
+      h.core.idle.add(1);
+      return { ok: true };
+    };
+    h.advance(2);
+    h.packet(9); // the Ack
+    expect(h.booked).toBe(h.now + 298);
+    h.advance(400);
+    expect(h.core.ran).toEqual([1, 2]);
+    expect(h.loop.stats().wakeUps).toBe(1);
+  });
+
+  it('keeps timer order under random idleness, packets and calls (seeded)', () => {
+    const seed = 9_001;
+    console.log(`host-loop idle timers seed=${seed}`);
+    const rng = seededRng(seed);
+    const h = setup(1e9, { ...defer, coalesceMs: 4 });
+    const ref: Array<[number, number]> = [];
+    for (let i = 0; i < 400; i++) {
+      const d = Math.floor(rng.next() * 3000) / 10;
+      ref.push([h.now + d, i]);
+      if (rng.next() < 0.4) h.core.idle.add(i);
+      h.schedule(i, d);
+      if (rng.next() < 0.2) h.packet(0);
+      if (rng.next() < 0.1) h.call(() => h.core.idle.clear());
+      h.advance(Math.floor(rng.next() * 30) / 10);
+    }
+    h.core.idle.clear();
+    h.call(() => {});
+    h.advance(1000);
+    ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(h.core.ran).toEqual(ref.map((r) => r[1]));
+  });
+
+  it('is off by default: an idle timer still gets its wake-up', () => {
+    const h = setup();
+    h.core.idle.add(1);
+    h.schedule(1, 100);
+    expect(h.booked).toBe(h.now + 100);
   });
 });
 

@@ -26,6 +26,11 @@ export interface HostCore<T extends Identity> {
    * (Lifeguard's local health: a starved event loop doubts itself). Optional; `Swim` has it.
    */
   noteLateness?(lateMs: number): void;
+  /**
+   * Whether handling `timer` now would do nothing but re-arm it (`Swim.timerIsIdle`); read with
+   * `HostLoopInit.deferIdleTimers`. Optional; `Swim` has it.
+   */
+  timerIsIdle?(timer: Timer<T>): boolean;
 }
 
 /** What a host loop needs from the world around it: a wire, a listener, and one wake-up at a time. */
@@ -68,6 +73,22 @@ export interface HostLoopInit<T extends Identity> {
   /** See `lateGraceMs`. Default 50 ms. */
   readonly lateThresholdMs?: number;
   /**
+   * Timers due within this many ms after the earliest pending one share its wake-up, booked at the
+   * last of their due times: a timer may run up to `coalesceMs` late, never early. A probe's verdict
+   * and the next probe fall a fraction of a millisecond apart, and each wake-up costs a page a task.
+   * Default 0 (off: a wake-up per distinct due time). Not applied to a throttled host (`fireTime`),
+   * whose grid already batches.
+   */
+  readonly coalesceMs?: number;
+  /**
+   * A timer the core calls idle (`HostCore.timerIsIdle`: periodic gossip with nothing to send, the
+   * indirect stage of a probe already answered) gets no wake-up of its own: it runs, in due order,
+   * with the next wake-up or packet, or is booked as soon as a core call leaves it with work. At
+   * rest that is most of a tab's wake-ups (gossip five times a second, a probe's indirect stage
+   * three). Default false.
+   */
+  readonly deferIdleTimers?: boolean;
+  /**
    * How long a pause must be for the loop to rejoin under a renewed identity at once, from the core's
    * current config. Default: the suspicion timeout (a pause that long may have made us Down). A pause
    * shorter than this needs nothing: if peers did declare us Down, they say so and the core rejoins
@@ -107,6 +128,10 @@ export interface HostLoopStats {
   readonly pauseRejoinsHeld: number;
   /** Timers waiting in the queue. */
   readonly timersPending: number;
+  /** Wake-ups that came (each one a task on a page; see `coalesceMs`). */
+  readonly wakeUps: number;
+  /** Wake-ups that found nothing to do: they came before anything was due (a port that wakes early). */
+  readonly idleWakeUps: number;
   /** Late batches of timers held back for `lateGraceMs` so the packets queued behind them went first. */
   readonly lateGraces: number;
 }
@@ -149,6 +174,8 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   readonly pollOnPacket: boolean;
   readonly lateGraceMs: number;
   readonly lateThresholdMs: number;
+  readonly coalesceMs: number;
+  readonly deferIdleTimers: boolean;
   /**
    * Maps a timer's due time to when the host actually gets to run it (a throttled host runs timers on
    * a grid). Undefined: on time. The simulator's throttle model sets it.
@@ -158,6 +185,9 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   halted = false;
   /** Timers handed to the core. */
   timersRun = 0;
+  /** Wake-ups that came (`wake` calls on a running loop), and those that found nothing to do. */
+  wakeUps = 0;
+  idleWakeUps = 0;
   pauses = 0;
   lateGraces = 0;
   pauseRejoinsHeld = 0;
@@ -176,6 +206,8 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   /** When the booked wake-up is (`Infinity`: none), and the due time and clocks it was booked at. */
   private bookedAt = Number.POSITIVE_INFINITY;
   private armedDue = Number.POSITIVE_INFINITY;
+  /** The earliest due time the booked wake-up runs (`coalesceMs` counts from it); `-Infinity`: not a timer's. */
+  private windowStart = Number.NEGATIVE_INFINITY;
   private armedNow = 0;
   private armedWall = 0;
   /** The last moment we know script ran: a timer submitted or run, a packet handled. */
@@ -198,6 +230,8 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     this.pollOnPacket = init.pollOnPacket ?? true;
     this.lateGraceMs = init.lateGraceMs ?? 0;
     this.lateThresholdMs = init.lateThresholdMs ?? 50;
+    this.coalesceMs = Math.max(0, init.coalesceMs ?? 0);
+    this.deferIdleTimers = init.deferIdleTimers === true && init.core.timerIsIdle !== undefined;
     this.rejoinAfterPauseMs = init.rejoinAfterPauseMs ?? ((config) => config.suspectToDownAfterMs);
     this.pauseRejoinBackoffMs = init.pauseRejoinBackoffMs ?? PAUSE_REJOIN_BACKOFF_MS;
     this.topology = init.topology;
@@ -241,8 +275,8 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     const due = Number.isFinite(afterMs) && afterMs > 0 ? now + afterMs : now;
     this.lastActivity = now;
     this.timers.push(due, timer);
-    // While firing, the batch books once at its end.
-    if (!this.firing) this.book(this.fireTime === undefined ? due : this.fireTime(due), due);
+    // While firing, the batch books once at its end; an idle timer waits (see `deferIdleTimers`).
+    if (!this.firing && !this.isIdle(timer)) this.bookTimer(due, now);
   }
 
   // Entry points: the host calls these with its clock's reading.
@@ -256,8 +290,14 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     const gap = this.measureGap(now, wallNow);
     this.bookedAt = Number.POSITIVE_INFINITY;
     this.armedDue = Number.POSITIVE_INFINITY;
+    this.windowStart = Number.NEGATIVE_INFINITY;
     if (this.stopped) return;
+    this.wakeUps++;
+    const { timersRun, lateGraces, pauses } = this;
     this.fire(now, wallNow, gap, limit);
+    if (this.timersRun === timersRun && this.lateGraces === lateGraces && this.pauses === pauses) {
+      this.idleWakeUps++;
+    }
   }
 
   /**
@@ -332,9 +372,9 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   rescheduleNext(now: number, wallNow = now): void {
     if (this.stopped) return;
     this.enter(now, wallNow);
-    const due = this.timers.peekDue();
+    const due = this.nextDue();
     if (due === Number.POSITIVE_INFINITY) return;
-    this.book(Math.max(now, this.fireTime === undefined ? due : this.fireTime(due)), due);
+    this.bookTimer(due, now);
   }
 
   /** Forgets the pending wake-up and books one afresh (the throttle grid changed). */
@@ -349,6 +389,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
    */
   deferWake(at: number): void {
     this.bookedAt = at;
+    this.windowStart = Number.NEGATIVE_INFINITY;
     this.port.scheduleWake(at);
   }
 
@@ -366,6 +407,8 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
       pauses: this.pauses,
       pauseRejoinsHeld: this.pauseRejoinsHeld,
       timersPending: this.timers.size,
+      wakeUps: this.wakeUps,
+      idleWakeUps: this.idleWakeUps,
       lateGraces: this.lateGraces,
     };
   }
@@ -447,14 +490,45 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     return false;
   }
 
-  /** A core call returned: switch the core's mode if the view crossed the budget, then tell the port. */
+  /**
+   * A core call returned: switch the core's mode if the view crossed the budget, fit the wake-up to
+   * the timers that are idle now, then tell the port.
+   */
   private afterCore(): void {
     const topology = this.topology;
     if (topology !== undefined && topology.mode !== this.coreMode) {
       this.coreMode = topology.mode;
       this.core.setTopology?.(topology.mode === 'overlay' ? topology : undefined);
     }
+    if (this.deferIdleTimers && !this.firing) this.refitWake();
     this.port.settled?.();
+  }
+
+  /** See `deferIdleTimers`: the core's own check, read at booking time. */
+  private readonly isIdle = (timer: Timer<T>): boolean =>
+    this.deferIdleTimers && this.core.timerIsIdle?.(timer) === true;
+
+  private readonly isBookable = (timer: Timer<T>): boolean => !this.isIdle(timer);
+
+  /** Due time of the earliest timer that needs a wake-up of its own (`Infinity`: none). */
+  private nextDue(): number {
+    return this.deferIdleTimers ? this.timers.earliestDueWhere(this.isBookable) : this.timers.peekDue();
+  }
+
+  /**
+   * After a core call, with `deferIdleTimers`: books a timer that has work now (an update to gossip),
+   * and moves a timer's wake-up out when what it was booked for went idle (a probe's Ack came before
+   * its indirect stage). A pause's or a grace's wake-up is only ever moved earlier.
+   */
+  private refitWake(): void {
+    if (this.stopped) return;
+    const due = this.nextDue();
+    const booked = this.bookedAt;
+    const timersOnly = this.windowStart !== Number.NEGATIVE_INFINITY && this.graceGap === 0;
+    if (booked !== Number.POSITIVE_INFINITY && due > booked && timersOnly && this.fireTime === undefined) {
+      this.unbook();
+    }
+    if (due !== Number.POSITIVE_INFINITY) this.bookTimer(due, this.now);
   }
 
   private enterCore(now: number, wallNow: number): void {
@@ -477,11 +551,51 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     return sleep > this.pauseThresholdMs && sleep > late ? sleep : late;
   }
 
+  /**
+   * Books the wake-up for a queued timer due at `due` (not before `now`). With `coalesceMs`, the
+   * timers due within `coalesceMs` after it share one wake-up at the last of their due times: a
+   * wake-up already booked in that window takes it as it is, and one booked earlier in the window of
+   * its own first timer moves out to it. The wake-up's due time is the one it was booked for, so a
+   * timer held back on purpose does not count as late (`lateGraceMs`, local health).
+   */
+  private bookTimer(due: number, now: number): void {
+    const slack = this.coalesceMs;
+    if (slack === 0 || this.fireTime !== undefined) {
+      this.book(Math.max(now, this.fireTime === undefined ? due : this.fireTime(due)), due, due);
+      return;
+    }
+    if (this.stopped) return;
+    const booked = this.bookedAt;
+    if (booked !== Number.POSITIVE_INFINITY) {
+      if (due >= booked) {
+        // Later than the booking: move it out to this timer while both fit one window.
+        if (due > booked && due <= this.windowStart + slack && this.graceGap === 0) {
+          this.arm(due, due, this.windowStart);
+        }
+        return;
+      }
+      if (booked <= due + slack) {
+        // The booking runs this timer too, at most `slack` late.
+        this.windowStart = Math.min(this.windowStart, due);
+        return;
+      }
+    }
+    const last = this.timers.lastDueUpTo(due + slack);
+    const target = Math.max(last, due);
+    this.book(Math.max(now, target), target, due);
+  }
+
   /** Asks for a wake-up at `at` for a timer due at `due`, unless an earlier one is booked. */
-  private book(at: number, due: number): void {
+  private book(at: number, due: number, windowStart = Number.NEGATIVE_INFINITY): void {
     if (this.stopped || at >= this.bookedAt) return;
+    this.arm(at, due, windowStart);
+  }
+
+  /** Replaces the booked wake-up with one at `at` for due time `due`. */
+  private arm(at: number, due: number, windowStart: number): void {
     this.bookedAt = at;
     this.armedDue = due;
+    this.windowStart = windowStart;
     this.armedNow = this.now;
     this.armedWall = this.wallNow;
     this.port.scheduleWake(at);
@@ -491,6 +605,7 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
     if (this.bookedAt === Number.POSITIVE_INFINITY) return;
     this.bookedAt = Number.POSITIVE_INFINITY;
     this.armedDue = Number.POSITIVE_INFINITY;
+    this.windowStart = Number.NEGATIVE_INFINITY;
     this.port.cancelWake?.();
   }
 }
@@ -502,9 +617,11 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
 export const BROWSER_LOOP = {
   pollOnPacket: true,
   pauseThresholdMs: 2500,
+  deferIdleTimers: true,
   lateGraceMs: 30,
   lateThresholdMs: 50,
   rejoinAfterPauseMs: surelyDownAfterMs,
+  coalesceMs: 4,
 } as const;
 
 /**

@@ -23,6 +23,16 @@ describe('OverlayTopology', () => {
     expect(t.wantedLinks().length).toBeLessThanOrEqual(16);
   });
 
+  it("lets only a subject's observers accuse it on the rings, and anyone in a mesh", () => {
+    const small = topologyOver(10);
+    expect(small.t.watches(small.all[3]!, small.all[5]!)).toBe(true);
+    const { t, all } = topologyOver(200);
+    const subject = all[17]!;
+    const observers = new Set(new RingOverlay(all, { rings: t.rings }).observers(subject));
+    for (const a of all) if (a !== subject) expect(t.watches(a, subject)).toBe(observers.has(a));
+    expect(t.watches(all[1]!, 'not-in-view')).toBe(false);
+  });
+
   it('goes back to a mesh only an eighth under the budget (hysteresis)', () => {
     const { t, all } = topologyOver(34);
     expect(t.mode).toBe('overlay');

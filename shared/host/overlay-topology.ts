@@ -189,6 +189,16 @@ export class OverlayTopology implements Topology {
     return this.wantedLinks();
   }
 
+  /**
+   * For signed accusations (the core's statements): in a mesh any member may accuse any other; on the
+   * rings only the subject's observers (its predecessors) in our view. Reads only.
+   */
+  watches(watcher: string, subject: string): boolean {
+    if (this.#mode === 'mesh') return true;
+    if (!this.has(subject) || !this.has(watcher)) return false;
+    return this.#ring().observers(subject).includes(watcher);
+  }
+
   #others(): string[] {
     const out: string[] = [];
     if (this.#meshView !== undefined) {

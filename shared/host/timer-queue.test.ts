@@ -33,4 +33,58 @@ describe('TimerQueue', () => {
     ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     expect(Array.from({ length: ref.length }, () => t.pop())).toEqual(ref.map((r) => r[1]));
   });
+
+  it('finds the latest due time up to a limit, looking only at timers due by then', () => {
+    const t = new TimerQueue<string>();
+    expect(t.lastDueUpTo(1000)).toBe(Number.NEGATIVE_INFINITY);
+    for (const due of [500, 100, 103, 900, 101, 250, 104.5]) t.push(due, String(due));
+    expect(t.lastDueUpTo(99)).toBe(Number.NEGATIVE_INFINITY);
+    expect(t.lastDueUpTo(100)).toBe(100);
+    expect(t.lastDueUpTo(104)).toBe(103);
+    expect(t.lastDueUpTo(105)).toBe(104.5);
+    expect(t.lastDueUpTo(10_000)).toBe(900);
+    expect(t.size).toBe(7);
+  });
+
+  it('lastDueUpTo matches a linear scan on random input', () => {
+    const seed = 23;
+    console.log(`timer-queue lastDueUpTo seed ${seed}`);
+    const rng = testRng(seed);
+    const t = new TimerQueue<number>();
+    const dues: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const due = Math.floor(rng.next() * 1000);
+      t.push(due, i);
+      dues.push(due);
+      const limit = Math.floor(rng.next() * 1000);
+      const expected = Math.max(Number.NEGATIVE_INFINITY, ...dues.filter((d) => d <= limit));
+      expect(t.lastDueUpTo(limit)).toBe(expected);
+      if (rng.next() < 0.3) {
+        dues.splice(dues.indexOf(t.peekDue()), 1);
+        t.pop();
+      }
+    }
+  });
+
+  it('finds the earliest due time among the timers a predicate keeps (seeded)', () => {
+    const seed = 31;
+    console.log(`timer-queue earliestDueWhere seed ${seed}`);
+    const rng = testRng(seed);
+    const t = new TimerQueue<number>();
+    expect(t.earliestDueWhere(() => true)).toBe(Number.POSITIVE_INFINITY);
+    const items: Array<[number, number]> = [];
+    for (let i = 0; i < 300; i++) {
+      const due = Math.floor(rng.next() * 1000);
+      t.push(due, i);
+      items.push([due, i]);
+      const mod = 1 + Math.floor(rng.next() * 5);
+      const keep = (x: number) => x % mod === 0;
+      const expected = Math.min(
+        Number.POSITIVE_INFINITY,
+        ...items.filter(([, x]) => keep(x)).map(([d]) => d),
+      );
+      expect(t.earliestDueWhere(keep)).toBe(expected);
+    }
+    expect(t.size).toBe(300);
+  });
 });

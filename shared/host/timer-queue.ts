@@ -11,6 +11,8 @@ export class TimerQueue<X> {
   private seqs: number[] = [];
   private items: X[] = [];
   private seq = 0;
+  /** Scratch stack of `lastDueUpTo` (no allocation per call: the simulator books millions of wake-ups). */
+  private readonly scan: number[] = [];
 
   /** Number of timers waiting. */
   get size(): number {
@@ -20,6 +22,52 @@ export class TimerQueue<X> {
   /** Due time of the earliest timer, or `Infinity` when empty. Doesn't change the queue. */
   peekDue(): number {
     return this.items.length === 0 ? Number.POSITIVE_INFINITY : this.dues[0]!;
+  }
+
+  /**
+   * The latest due time among the timers due at or before `limit`, or `-Infinity` when none is. Visits
+   * only those timers (a heap's subtree under a later due holds nothing earlier). Doesn't change the queue.
+   */
+  lastDueUpTo(limit: number): number {
+    let last = Number.NEGATIVE_INFINITY;
+    const dues = this.dues;
+    const stack = this.scan;
+    stack.length = 0;
+    if (dues.length > 0) stack.push(0);
+    for (let i = stack.pop(); i !== undefined; i = stack.pop()) {
+      const d = dues[i]!;
+      if (d > limit) continue;
+      if (d > last) last = d;
+      const child = 2 * i + 1;
+      if (child < dues.length) stack.push(child);
+      if (child + 1 < dues.length) stack.push(child + 1);
+    }
+    return last;
+  }
+
+  /**
+   * The earliest due time among the timers `keep` accepts, or `Infinity` when it accepts none. Visits
+   * the timers due before that one only (a heap's subtree under a later due holds nothing earlier).
+   * Doesn't change the queue.
+   */
+  earliestDueWhere(keep: (item: X) => boolean): number {
+    let best = Number.POSITIVE_INFINITY;
+    const dues = this.dues;
+    const stack = this.scan;
+    stack.length = 0;
+    if (dues.length > 0) stack.push(0);
+    for (let i = stack.pop(); i !== undefined; i = stack.pop()) {
+      const d = dues[i]!;
+      if (d >= best) continue;
+      if (keep(this.items[i]!)) {
+        best = d;
+        continue;
+      }
+      const child = 2 * i + 1;
+      if (child < dues.length) stack.push(child);
+      if (child + 1 < dues.length) stack.push(child + 1);
+    }
+    return best;
   }
 
   /** Adds a timer due at `due`. */

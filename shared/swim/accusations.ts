@@ -43,6 +43,8 @@ export function isAccusation<T extends Identity, K extends Invalidates>(
   from: T,
 ): boolean {
   if (update.state !== 'down' || update.id.equals(from)) return false;
+  // A leave signed by the member itself (statements.ts checked it): final, as its own packet would be.
+  if (m.statements !== undefined && update.proof !== undefined && update.accuser === undefined) return false;
   // Overlay mode: foca's rule until Downs name (and sign) their accuser (see the note above).
   if (m.topology !== undefined) return false;
   // About us (rejoin) or another life of our addr (marked Down here): foca's handling.

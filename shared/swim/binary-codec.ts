@@ -29,6 +29,19 @@ const STATES: readonly MemberState[] = ['alive', 'suspect', 'down'];
 /** Protocol 1.2 (LHA-suspicion): a Suspect followed by its accusers (u8 count, u16 tags). */
 const SUSPECT_WITH_ACCUSERS = 3;
 
+/**
+ * Protocol 1.3 (signed statements, statements.ts): an update followed by its proof, and for an
+ * accusation by its accuser's identity first. Alive and Down signed by the member itself, Suspect and
+ * Down signed by an accuser.
+ */
+const SIGNED_ALIVE = 4;
+const SIGNED_LEAVE = 5;
+const ACCUSED_SUSPECT = 6;
+const ACCUSED_DOWN = 7;
+
+/** Bytes of a proof on the wire (the signer's Ed25519 public key and signature). */
+export const WIRE_PROOF_BYTES = 96;
+
 /** Most accuser tags one Suspect carries on the wire; more is a `DecodeError`. */
 export const MAX_WIRE_ACCUSERS = 8;
 
@@ -79,6 +92,7 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
     }
     this.ids.write(w, member.id);
     w.u16(member.incarnation);
+    if (member.proof !== undefined && this.writeSigned(w, member, member.proof)) return;
     if (accusers === undefined || accusers.length === 0) {
       w.u8(code);
       return;
@@ -92,6 +106,19 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
     const id = this.ids.read(r);
     const incarnation = r.u16();
     const code = r.u8();
+    if (code >= SIGNED_ALIVE && code <= ACCUSED_DOWN) {
+      if (code === SIGNED_ALIVE || code === SIGNED_LEAVE) {
+        return {
+          id,
+          incarnation,
+          state: code === SIGNED_ALIVE ? 'alive' : 'down',
+          proof: r.bytes(WIRE_PROOF_BYTES).slice(),
+        };
+      }
+      const accuser = this.ids.read(r);
+      const proof = r.bytes(WIRE_PROOF_BYTES).slice();
+      return { id, incarnation, state: code === ACCUSED_SUSPECT ? 'suspect' : 'down', accuser, proof };
+    }
     if (code === SUSPECT_WITH_ACCUSERS) {
       const count = r.u8();
       if (count === 0 || count > MAX_WIRE_ACCUSERS) throw new DecodeError(`${count} accusers`);
@@ -102,6 +129,27 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
     const state = STATES[code];
     if (state === undefined) throw new DecodeError(`unknown member state code ${code}`);
     return { id, incarnation, state };
+  }
+
+  /**
+   * Writes the state code and proof of a signed update (protocol 1.3); false (nothing written) for a
+   * proof that doesn't fit the state: an accusation is a Suspect or a Down, a statement an Alive or a
+   * Down. Throws `RangeError` for a proof of the wrong length.
+   */
+  private writeSigned(w: ByteWriter, member: Member<T>, proof: Uint8Array): boolean {
+    if (proof.length !== WIRE_PROOF_BYTES)
+      throw new RangeError(`a proof is ${WIRE_PROOF_BYTES} bytes, got ${proof.length}`);
+    const { state, accuser } = member;
+    if (accuser === undefined) {
+      if (state === 'suspect') return false;
+      w.u8(state === 'alive' ? SIGNED_ALIVE : SIGNED_LEAVE);
+    } else {
+      if (state === 'alive') return false;
+      w.u8(state === 'suspect' ? ACCUSED_SUSPECT : ACCUSED_DOWN);
+      this.ids.write(w, accuser);
+    }
+    w.bytes(proof);
+    return true;
   }
 
   private writeMessage(w: ByteWriter, m: Message<T>): void {

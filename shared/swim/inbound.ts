@@ -42,7 +42,13 @@ export function handleData<T extends Identity, K extends Invalidates>(
     // Shoal: someone still talks to an older life of ours. Tell it who we are now, or after a mass
     // rejoin (a healed partition) members can keep addressing each other's old identities, each
     // side dropping the other's packets, until a periodic announce to the Down breaks the tie.
-    if (header.dst.addr === ours && !src.equals(m.identity)) m.send(src, { type: 'gossip' }, runtime);
+    if (
+      header.dst.addr === ours &&
+      !src.equals(m.identity) &&
+      m.replies?.allow('who-we-are', src) !== false
+    ) {
+      m.send(src, { type: 'gossip' }, runtime);
+    }
     return fail('not-for-us', `dst ${header.dst.toString()} is not us (${m.identity.toString()})`);
   }
   if (
@@ -59,7 +65,9 @@ export function handleData<T extends Identity, K extends Invalidates>(
     // The sender is Down to us (or an old identity): its data can't be trusted. A TurnUndead from it
     // still counts, or two members that think each other Down would bounce TurnUndeads forever.
     if (msg.type === 'turn-undead') m.handleSelfUpdate(0, 'down', runtime);
-    if (m.config.notifyDownMembers) m.send(src, { type: 'turn-undead' }, runtime);
+    if (m.config.notifyDownMembers && m.replies?.allow('turn-undead', src) !== false) {
+      m.send(src, { type: 'turn-undead' }, runtime);
+    }
     return OK;
   }
 
@@ -128,7 +136,7 @@ export function handleData<T extends Identity, K extends Invalidates>(
       if (m.lifeguard && m.checks.size > 0) checkNacked(m, src, msg.probeNumber, runtime);
       break;
     case 'announce':
-      m.sendFeed(src, 0, runtime);
+      if (m.replies?.allow('feed', src) !== false) m.sendFeed(src, 0, runtime);
       break;
     case 'feed': {
       // Start walking the pages only if the first one taught us something: a joiner walks the whole

@@ -5,6 +5,7 @@ import type { Incarnation, Member } from './member';
 import { heldAs } from './members';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
+import { signed } from './statements';
 import { suspicionTimedOut } from './suspicion-checks';
 
 /*
@@ -198,10 +199,14 @@ export function confirmSuspicion<T extends Identity, K extends Invalidates>(
   incarnation: Incarnation,
   tags: readonly number[],
   runtime: Runtime<T>,
+  given?: Member<T>,
 ): boolean {
   const s = m.lha.get(id.addr, incarnation);
   if (s === undefined || !holdsSuspect(m, id, incarnation) || !addAccusers(s, tags)) return false;
-  const update: Member<T> = { id, incarnation, state: 'suspect', accusers: s.accusers.slice() };
+  // With statements each accuser's signed Suspect travels alone (the accusation that brought the
+  // news, or ours when our own probe confirmed it): unsigned tags would be dropped everywhere.
+  const plain: Member<T> = { id, incarnation, state: 'suspect', accusers: s.accusers.slice() };
+  const update = m.statements === undefined ? plain : (given ?? signed(m, plain, true));
   m.out.updates.add(update, m.measure(update), m.config.maxTransmissions);
   timeOutIfDue(m, id, s, runtime);
   return true;

@@ -21,4 +21,11 @@ export interface Member<T extends Identity> {
    * so foca's wire form is unchanged.
    */
   readonly accusers?: readonly number[];
+  /**
+   * With `SwimInit.statements` (statements.ts): the signer's proof (`PROOF_BYTES`) over this update,
+   * by the member itself (its Alive or its leave) or, with `accuser`, by its accuser. Absent otherwise.
+   */
+  readonly proof?: Uint8Array | undefined;
+  /** With `proof`, on a Suspect or Down: the member that accuses, and signed the accusation. */
+  readonly accuser?: T;
 }

@@ -13,6 +13,8 @@ export interface MemberRecord<T extends Identity> {
   slot: number;
   /** Whether a packet of its own reached us (it spoke for itself), rather than only others' gossip. */
   heard?: boolean;
+  /** With statements (statements.ts): the member's own proof of its Alive at this very incarnation. */
+  proof?: Uint8Array | undefined;
 }
 
 /**
@@ -223,6 +225,7 @@ export class Members<T extends Identity> {
       return s;
     }
     if (idConflict) {
+      if (known.proof !== undefined) known.proof = undefined;
       s.replaced = known.id;
       known.id = id;
       known.incarnation = incarnation;
@@ -233,6 +236,7 @@ export class Members<T extends Identity> {
       s.conflict = 'none';
       s.applySuccessful = canChange(known.state, known.incarnation, state, incarnation);
       if (s.applySuccessful) {
+        if (known.proof !== undefined) known.proof = undefined;
         known.state = state;
         known.incarnation = incarnation;
       }

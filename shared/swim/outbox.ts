@@ -44,6 +44,11 @@ export class Outbox<T extends Identity, K extends Invalidates> {
   readonly customs: CustomBroadcasts<K>;
   private encoder: PacketEncoder<T>;
   private readonly sample: T[] = [];
+  /**
+   * With statements (statements.ts): a Feed lists only members whose own proof we hold, since
+   * everyone would drop the others. Set by the core.
+   */
+  signedOnly = false;
 
   constructor(
     private readonly codec: Codec<T>,
@@ -141,9 +146,11 @@ export class Outbox<T extends Identity, K extends Invalidates> {
       return 'rec' in c ? c.rec : c;
     };
     const reserve = cursor === 0 ? this.repairReserve(dst) : 0;
+    // A member skipped for want of a proof is passed over, not a reason to end the page.
     const fits = (rec: MemberRecord<T>): boolean =>
-      (reserve === 0 || this.encoder.remaining - this.updates.measure(rec) >= reserve) &&
-      this.encoder.tryAddMember(rec);
+      (this.signedOnly && rec.proof === undefined) ||
+      ((reserve === 0 || this.encoder.remaining - this.updates.measure(rec) >= reserve) &&
+        this.encoder.tryAddMember(rec));
     const fill = (next: number): { header: Header<T>; fit: number } => {
       const header: Header<T> = {
         src: from.identity,

@@ -21,6 +21,7 @@ export function probeRandomMember<T extends Identity, K extends Invalidates>(
   runtime: Runtime<T>,
 ): void {
   const probe = m.probe;
+  m.replies?.nextPeriod();
   // A cycle whose indirect stage never ran (the host lost that timer) is dropped, not judged.
   if (!probe.validate()) probe.clear();
   judgeProbe(m, runtime);

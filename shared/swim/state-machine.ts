@@ -11,8 +11,10 @@ import { type ApplySummary, heldAs, type MemberRecord, Members } from './members
 import { Outbox, type Sender } from './outbox';
 import type { Message } from './payload';
 import { Probe } from './probe';
+import { ReplyLimiter } from './reply-limits';
 import type { Rng } from './rng';
 import type { Runtime, TimerToken } from './runtime';
+import { admitUpdate, type StatementAuth, StatementCounters, signed, VerifiedStatements } from './statements';
 import { CHECK_ROUNDS, HEARD_SUSPICION_FACTOR, SuspicionChecks } from './suspicion-checks';
 import type { SwimInit } from './swim';
 import { chooseReachable, type Topology } from './topology';
@@ -87,6 +89,9 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   topology: Topology | undefined;
   /** Index of the last probe target taken from the topology. */
   probeCursor = -1;
+  /** Overlay mode: probe cycles run, and since which cycle each probe target has had no link (topology.ts). */
+  probeCycles = 0;
+  readonly unlinkedSince = new Map<string, number>();
   /** Packets not addressed because the topology could not reach their destination. */
   heldBack = 0;
   /** What a peer can make us hold (bounds.ts), and what those bounds turned away. */
@@ -94,6 +99,14 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   readonly boundCounters = new BoundCounters();
   /** A Down from the wire about another member is an accusation, not a verdict (accusations.ts). */
   readonly downIsAccusation: boolean;
+  /** Signed statements and accusations (statements.ts) when set; undefined: foca's unsigned updates. */
+  readonly statements: StatementAuth<T> | undefined;
+  readonly verifiedStatements = new VerifiedStatements();
+  readonly statementCounters = new StatementCounters();
+  /** Our signed Alive at our incarnation, kept so that offering it again costs no signature. */
+  private ownAlive: Member<T> | undefined;
+  /** `SwimInit.limitReplies`: unasked-for replies at most once per member per probe period. */
+  readonly replies: ReplyLimiter | undefined;
 
   constructor(init: SwimInit<T, K>) {
     this.identity = init.identity;
@@ -104,6 +117,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.dataNotifications = init.dataNotifications ?? true;
     this.lifeguard = init.lifeguard ?? false;
     this.downIsAccusation = init.downIsAccusation ?? false;
+    this.statements = init.statements;
+    this.replies = init.limitReplies === true ? new ReplyLimiter() : undefined;
     this.bounds = resolveBounds(init.bounds);
     this.table.maxMembers = this.bounds.maxMembers;
     const counters = this.boundCounters;
@@ -118,6 +133,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
         onDrop: () => counters.customBroadcastsDropped++,
       },
     );
+    this.out.signedOnly = this.statements !== undefined;
+    this.queueOwnAlive();
   }
 
   // ---- members' states ---------------------------------------------------------------------------
@@ -129,8 +146,14 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
    */
   applyMany(members: readonly Member<T>[], doBroadcast: boolean, runtime: Runtime<T>, from?: T): void {
     const accusing = from !== undefined && this.downIsAccusation;
+    const checking = from !== undefined && this.statements !== undefined;
     for (let i = 0; i < members.length; i++) {
-      const m = members[i]!;
+      let m = members[i]!;
+      if (checking) {
+        const admitted = admitUpdate(this, m, from);
+        if (admitted === undefined) continue;
+        m = admitted;
+      }
       if (accusing && isAccusation(this, m, from)) {
         accuse(this, m, runtime);
       } else if (m.id.equals(this.identity)) {
@@ -139,7 +162,7 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
         // An older life of ours: it must not come back.
         this.applyUpdate(m.id, 0, 'down', doBroadcast, runtime);
       } else {
-        this.applyUpdate(m.id, m.incarnation, m.state, doBroadcast, runtime, m.accusers);
+        this.applyUpdate(m.id, m.incarnation, m.state, doBroadcast, runtime, m.accusers, false, m);
       }
     }
     this.adjustConnectionState(runtime);
@@ -157,19 +180,37 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     runtime: Runtime<T>,
     accusers?: readonly number[],
     heard = false,
+    given?: Member<T>,
   ): boolean {
     const s = this.table.apply(id, incarnation, state, this.rng, heard);
     const active = s.conflict === 'lost' || s.conflict === 'failed-condition' ? false : s.isActiveNow;
+    const proof = this.statements === undefined ? undefined : given?.proof;
     if (s.applySuccessful) {
       const update: Member<T> =
-        accusers === undefined ? { id, incarnation, state } : { id, incarnation, state, accusers };
+        proof !== undefined
+          ? given!
+          : accusers === undefined
+            ? { id, incarnation, state }
+            : { id, incarnation, state, accusers };
+      // Kept to pass on in Feeds: the member's own word for this Alive (statements.ts).
+      if (proof !== undefined && state === 'alive') this.table.get(id.addr)!.proof = proof;
       this.afterApply(
         { summary: s, update, disseminate: doBroadcast, suspicionTimeoutMs: this.heardSuspicionWaitMs },
         runtime,
       );
     } else if (state === 'suspect' && accusers !== undefined && this.usesLha) {
       // A suspicion we hold already: its accusers may be news (LHA confirmations).
-      this.confirmSuspicion(id, incarnation, accusers, runtime);
+      this.confirmSuspicion(id, incarnation, accusers, runtime, proof === undefined ? undefined : given);
+    } else if (proof !== undefined && state === 'alive') {
+      // The member's proof of an Alive we took from its header: now we can pass it on.
+      const rec = this.table.get(id.addr);
+      if (rec !== undefined && rec.proof === undefined && rec.state === 'alive' && rec.id.equals(id)) {
+        if (rec.incarnation === incarnation) {
+          rec.proof = proof;
+          // Its first dissemination from us: as news of a join or rename, repaired by nothing else.
+          if (doBroadcast) this.out.updates.add(given!, this.measure(given!), this.unrepairedTransmissions);
+        }
+      }
     }
     return active;
   }
@@ -189,9 +230,10 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     const s = this.table.applyExistingIf(id, incarnation, 'suspect', onlyIf, this.rng);
     if (s === undefined || !s.applySuccessful) return s;
     // With Lifeguard the suspicion names us (and the relays that nacked our check) as its accusers.
-    const update: Member<T> = this.usesLha
+    const plain: Member<T> = this.usesLha
       ? { id, incarnation, state: 'suspect', accusers: [this.accuserTag, ...witnesses] }
       : { id, incarnation, state: 'suspect' };
+    const update = this.statements === undefined ? plain : signed(this, plain, true);
     this.afterApply(
       { summary: s, update, disseminate: true, suspicionTimeoutMs: this.suspicionWaitMs },
       runtime,
@@ -212,7 +254,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
       this.rng,
     );
     if (s === undefined || !s.applySuccessful) return false;
-    const update: Member<T> = { id, incarnation, state: 'down' };
+    const plain: Member<T> = { id, incarnation, state: 'down' };
+    const update = this.statements === undefined ? plain : signed(this, plain, true);
     this.afterApply({ summary: s, update, disseminate: true, suspicionTimeoutMs: undefined }, runtime);
     this.adjustConnectionState(runtime);
     return true;
@@ -248,13 +291,15 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
         false,
         runtime,
       );
-      update = { id, incarnation: update.incarnation, state, accusers: lha.accusers.slice() };
+      update = { ...update, accusers: lha.accusers.slice() };
     } else if (update.accusers !== undefined) {
-      update = { id, incarnation: update.incarnation, state };
+      const { accusers: _, ...rest } = update;
+      update = rest;
     }
     // Even an Alive member's higher incarnation is passed on, as foca: a refutation has to outrun
     // its suspicion everywhere (sparing it left suspicions lingering under loss).
-    if (a.disseminate) {
+    // With statements, an update nobody signed would be dropped by everyone it reached.
+    if (a.disseminate && (this.statements === undefined || update.proof !== undefined)) {
       // A member that misses a join never probes the newcomer, and one that misses a leave (no
       // suspicion came before it) only finds out when its own probe comes round: up to N periods.
       const introduces = isActiveNow && (inserted || conflict === 'replaced');
@@ -270,6 +315,11 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     if (conflict === 'replaced' && replaced !== undefined) {
       runtime.notify({ type: 'rename', old: replaced, new: id });
     }
+    // A member new to us may not hold our proof either (we may have met by headers alone, and ours
+    // ran out of transmissions before it came): offer ours again.
+    if (this.statements !== undefined && isActiveNow && (inserted || conflict === 'replaced')) {
+      this.queueOwnAlive(this.config.maxTransmissions);
+    }
     if (changedActiveSet) {
       runtime.notify(isActiveNow ? { type: 'member-up', id } : { type: 'member-down', id });
     }
@@ -279,8 +329,29 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
    * LHA (Lifeguard only): `tags` found `id` silent at `incarnation` too. See `confirmSuspicion`;
    * returns false (nothing changed) when we run no such suspicion or the accusers are known.
    */
-  confirmSuspicion(id: T, incarnation: Incarnation, tags: readonly number[], runtime: Runtime<T>): boolean {
-    return this.usesLha && confirmSuspicion(this, id, incarnation, tags, runtime);
+  confirmSuspicion(
+    id: T,
+    incarnation: Incarnation,
+    tags: readonly number[],
+    runtime: Runtime<T>,
+    given?: Member<T>,
+  ): boolean {
+    return this.usesLha && confirmSuspicion(this, id, incarnation, tags, runtime, given);
+  }
+
+  /**
+   * With statements: queues our own signed Alive at our incarnation (2 × maxTransmissions), so
+   * others can pass on our join, rename or refutation. Does nothing without.
+   */
+  queueOwnAlive(transmissions = this.unrepairedTransmissions): void {
+    if (this.statements === undefined) return;
+    const held = this.ownAlive;
+    const update =
+      held !== undefined && held.id === this.identity && held.incarnation === this.incarnation
+        ? held
+        : signed(this, { id: this.identity, incarnation: this.incarnation, state: 'alive' }, false);
+    this.ownAlive = update;
+    this.out.updates.add(update, this.measure(update), transmissions);
   }
 
   /**
@@ -324,6 +395,7 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     }
     if (increase) {
       this.incarnation = highest + 1;
+      this.queueOwnAlive();
       // Lifeguard: being suspected is a hint that we are the slow one.
       if (this.lifeguard) this.health.apply(1);
     }
@@ -348,7 +420,9 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.measure({ id: identity, incarnation: 0, state: 'alive' });
     this.identity = identity;
     this.reset();
-    if (!previousIsDown) this.out.updates.add(down, size, this.config.maxTransmissions);
+    // With statements our signed Alive in the new life stands for the old one's end (a rename).
+    if (this.statements !== undefined) this.queueOwnAlive();
+    else if (!previousIsDown) this.out.updates.add(down, size, this.config.maxTransmissions);
     this.gossip(runtime);
   }
 

@@ -3,7 +3,7 @@ import { simple } from './config';
 import { CHECK_ROUNDS } from './suspicion-checks';
 import { decode, makeNode, member, type Rt, type TestSwim, takeTimers } from './test-support/harness';
 import { id } from './test-support/test-id';
-import type { Topology } from './topology';
+import { type Topology, UNLINKED_PROBE_CYCLES } from './topology';
 
 const ME = id(1);
 
@@ -121,6 +121,33 @@ describe('overlay mode (a topology)', () => {
     expect(swim.member(id(8).addr)?.state).toBe('suspect');
     // 8's suspicion waits for its own observers' verdict.
     expect(takeTimers(rt, 'change-suspect-to-down').map((t) => t.timer.memberId.addr)).toEqual([id(8).addr]);
+  });
+
+  it('a subject no link reaches for UNLINKED_PROBE_CYCLES is probed anyway, and a crashed one goes Down', () => {
+    // A crashed page: its members' links all closed, and their only observers crashed with them. We
+    // are now 5's observer and can't open a link to it; without the rule nobody ever probed it.
+    const { swim, rt } = withMembers(10);
+    swim.setTopology(topology([3], [3, 5], { 3: [] }));
+    let now = 0;
+    const pending = rt.timers.splice(0).map((t) => ({ ...t, at: now + t.afterMs }));
+    rt.clear();
+    const probedAt: number[] = [];
+    while (now < 60_000 && swim.member(id(5).addr)?.state !== 'down') {
+      pending.sort((a, b) => a.at - b.at);
+      const next = pending.shift()!;
+      now = next.at;
+      swim.handleTimer(next.timer, rt);
+      if (next.timer.type === 'probe-random-member' && String(swim.probedMember) === String(id(5))) {
+        probedAt.push(now);
+      }
+      pending.push(...rt.timers.splice(0).map((t) => ({ ...t, at: now + t.afterMs })));
+      rt.clear();
+    }
+    const period = simple().probePeriodMs;
+    expect(probedAt[0]).toBeGreaterThanOrEqual((UNLINKED_PROBE_CYCLES - 1) * period);
+    expect(swim.member(id(5).addr)?.state).toBe('down');
+    // Member 3 (linked, never answering here either) is probed every other cycle from the start.
+    expect(swim.heldBack).toBeGreaterThan(0);
   });
 
   it('without a topology (or after setTopology(undefined)) is the full mesh again', () => {

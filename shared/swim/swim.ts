@@ -75,9 +75,11 @@ import { suspicionLevelReached } from './lha-suspicion';
 import type { Incarnation, Member } from './member';
 import { runPeriodicTask } from './periodic-tasks';
 import { judgeProbeEarly, probeRandomMember, sendIndirectProbe, sendNack } from './probe-cycle';
+import type { ReplyStats } from './reply-limits';
 import type { Rng } from './rng';
 import type { Runtime, Timer } from './runtime';
 import { type ConnectionState, StateMachine } from './state-machine';
+import { type StatementAuth, signed } from './statements';
 import { endCheckBeforeDown, endCheckBeforeSuspect, suspicionTimedOut } from './suspicion-checks';
 import { chooseReachable, type Topology } from './topology';
 
@@ -115,6 +117,31 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
   readonly downIsAccusation?: boolean;
   /** What a peer can make this core hold (bounds.ts); each missing field takes its default. */
   readonly bounds?: Partial<SwimBounds>;
+  /**
+   * Shoal: signed statements and accusations (statements.ts, PROTOCOL.md 1.3). With it our Alive
+   * (join, refutation, rename) and our leave carry our proof, our suspicions and Downs carry our
+   * proof as their accuser, and an update from the wire that needs a proof and lacks a valid one is
+   * dropped (`statementStats`). Without it (the default) the wire and every behaviour are foca's.
+   */
+  readonly statements?: StatementAuth<T>;
+  /**
+   * Shoal: the TurnUndead, who-we-are Gossip and Feed that peers' packets draw go at most once per
+   * member identity per probe period (reply-limits.ts), so a flapping room's stray packets don't each
+   * cost a reply. Default false (foca answers every packet); the browser and Node runtime turn it on.
+   */
+  readonly limitReplies?: boolean;
+}
+
+/** What the statements rule did (`Swim.statementStats`); all 0 without `SwimInit.statements`. */
+export interface StatementStats {
+  /** Signature verifications run (a statement seen before costs none). */
+  readonly verified: number;
+  /** Updates dropped because their proof did not verify (or claimed an incarnation we never had). */
+  readonly rejected: number;
+  /** Updates dropped because they needed a proof and carried none. */
+  readonly unsigned: number;
+  /** Signed accusations dropped because the accuser does not watch the accused (or we don't hold it). */
+  readonly notWatcher: number;
 }
 
 /** Most members a `leaveCluster` goodbye is sent to directly (foca: `numIndirectProbes`). */
@@ -183,6 +210,24 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     this.m.noteLateness(lateMs);
   }
 
+  /**
+   * Whether handling `timer` now would do nothing but re-arm it: periodic gossip with no update or
+   * custom broadcast waiting, or the indirect stage of a probe whose Ack came. A host may let such a
+   * timer wait for its next wake-up instead of waking for it (it still runs in due order; the host
+   * loop's `deferIdleTimers`). Doesn't change state.
+   */
+  timerIsIdle(timer: Timer<T>): boolean {
+    const m = this.m;
+    switch (timer.type) {
+      case 'periodic-gossip':
+        return m.out.updates.size === 0 && m.out.customs.size === 0;
+      case 'send-indirect-probe':
+        return m.probe.isProbing(timer.probedId) && m.probe.succeeded();
+      default:
+        return false;
+    }
+  }
+
   /** The member being probed in the current cycle, if any. */
   get probedMember(): T | undefined {
     return this.m.probe.probed;
@@ -231,6 +276,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
   setTopology(topology: Topology | undefined): void {
     this.m.topology = topology;
     this.m.probeCursor = -1;
+    this.m.unlinkedSince.clear();
   }
 
   /** The bounds in force (`SwimInit.bounds` over the defaults). */
@@ -249,6 +295,17 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       downsAccused: c.downsAccused,
       downsIgnored: c.downsIgnored,
     };
+  }
+
+  /** What the statements rule verified and dropped so far (a snapshot). */
+  get statementStats(): StatementStats {
+    const c = this.m.statementCounters;
+    return { verified: c.verified, rejected: c.rejected, unsigned: c.unsigned, notWatcher: c.notWatcher };
+  }
+
+  /** Replies `limitReplies` held back so far (all 0 without it). */
+  get replyStats(): ReplyStats {
+    return this.m.replies?.stats() ?? { turnUndeadHeld: 0, whoWeAreHeld: 0, feedHeld: 0 };
   }
 
   /** Every member held, Down ones included (at most `bounds.maxMembers`, unless all were heard from). */
@@ -371,7 +428,9 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
    */
   leaveCluster(runtime: Runtime<T>): void {
     const m = this.m;
-    const down: Member<T> = { id: m.identity, incarnation: 0, state: 'down' };
+    const plain: Member<T> = { id: m.identity, incarnation: 0, state: 'down' };
+    // With statements, our leave is signed: others apply it at once, whoever passes it on.
+    const down = m.statements === undefined ? plain : signed(m, plain, false);
     const size = m.measure(down);
     // A goodbye is sent once and never refuted: tell up to LEAVE_FANOUT members directly, rather than
     // foca's few, so a small room (a browser mesh) learns of it in one hop instead of a gossip round.
@@ -415,6 +474,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     if (m.connection !== 'undead') throw new NotUndeadError(`connection state is ${m.connection}`);
     m.out.updates.remove(m.identity.addr);
     m.reset();
+    m.queueOwnAlive();
   }
 
   /**

@@ -28,6 +28,12 @@ export interface BenchState {
   readonly seenAt: Record<string, number>;
   /** Member id → when it last stopped being visible (left, or reported down); removed if it comes back. */
   readonly goneAt: Record<string, number>;
+  /**
+   * Steps of this page's way into the room, on the page's clock, each the first time it happened
+   * (Shoal: `connected`, the room's status; `firstListed`, the first other member listed): where the
+   * time between a script start and a formed room goes.
+   */
+  readonly milestones: Record<string, number>;
   /** Ids visible now, this member included. */
   visible: string[];
   /** A failure the page hit (bad query, library threw); null while all is well. */
@@ -68,6 +74,7 @@ export function startLog(
     allListedAt: null,
     seenAt: {},
     goneAt: {},
+    milestones: {},
     visible: [selfId],
     error: null,
   };
@@ -106,5 +113,13 @@ export function fail(e: unknown): void {
 /** Records how many members the library lists (this one included), presence state or not. */
 export function recordListed(count: number): void {
   const state = window.__bench;
+  if (count >= 2) recordMilestone('firstListed');
+  recordMilestone(`listed${count}`);
   if (state && state.allListedAt === null && count >= state.expected) state.allListedAt = pageNow();
+}
+
+/** Records the first time this page reached step `name` (see `BenchState.milestones`). */
+export function recordMilestone(name: string): void {
+  const state = window.__bench;
+  if (state && state.milestones[name] === undefined) state.milestones[name] = pageNow();
 }

@@ -4,7 +4,7 @@
  * metadata; a member reported Down or gone is no longer seen.
  */
 import { joinRoom } from '../../../client/index';
-import { fail, readParams, recordListed, startLog } from './presence-log';
+import { fail, readParams, recordListed, recordMilestone, startLog } from './presence-log';
 
 try {
   const { signaling, room: roomName, id, n } = readParams();
@@ -26,6 +26,9 @@ try {
   room.on('leave', refresh);
   room.on('update', refresh);
   room.on('error', (e) => fail(e));
+  room.on('status', (status) => {
+    if (status === 'connected') recordMilestone('connected');
+  });
 } catch (e) {
   fail(e);
 }

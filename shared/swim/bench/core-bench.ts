@@ -1,6 +1,7 @@
 /**
  * `npm run bench:core [-- --json] [-- --ms 300]`: speed and size of the SWIM wire codec, and of the core's
- * `handleData` on a Ping/Ack round and on a full gossip packet, and at its bounds (bound-rows.ts). One core, one process. Prints the date
+ * `handleData` on a Ping/Ack round and on a full gossip packet, with signed statements
+ * (statement-rows.ts), and at its bounds (bound-rows.ts). One core, one process. Prints the date
  * and the machine above the table; `--json` prints the same rows as one JSON document.
  */
 import os from 'node:os';
@@ -15,6 +16,7 @@ import type { Header, Message, MessageType } from '../payload';
 import { seededRng } from '../seeded-rng';
 import { Swim } from '../swim';
 import { boundRows } from './bound-rows';
+import { statementRows } from './statement-rows';
 
 interface Row {
   bench: string;
@@ -215,7 +217,7 @@ function fmt(n: number | null, digits = 0): string {
 
 const date = new Date().toISOString();
 const machine = `${os.cpus()[0]?.model ?? 'unknown cpu'} (${os.cpus().length} cores), Node ${process.version}`;
-const rows = [...codecRows(), ...coreRows(), ...boundRows(measure)];
+const rows = [...codecRows(), ...coreRows(), ...statementRows(measure), ...boundRows(measure)];
 
 if (JSON_OUT) {
   console.log(JSON.stringify({ date, machine, runMs: RUN_MS, rows }, null, 2));

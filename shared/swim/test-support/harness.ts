@@ -20,6 +20,7 @@ export interface NodeOptions {
   lifeguard?: boolean;
   downIsAccusation?: boolean;
   bounds?: Partial<SwimBounds>;
+  limitReplies?: boolean;
 }
 
 /** A core with a test identity, the `simple()` config and a fixed seed, and a runtime to drain. */
@@ -33,6 +34,7 @@ export function makeNode(identity: TestId, opts: NodeOptions = {}): { swim: Test
     ...(opts.lifeguard !== undefined ? { lifeguard: opts.lifeguard } : {}),
     ...(opts.downIsAccusation !== undefined ? { downIsAccusation: opts.downIsAccusation } : {}),
     ...(opts.bounds !== undefined ? { bounds: opts.bounds } : {}),
+    ...(opts.limitReplies !== undefined ? { limitReplies: opts.limitReplies } : {}),
   });
   return { swim, rt: new AccumulatingRuntime<TestId>() };
 }
