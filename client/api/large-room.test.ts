@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TestCluster } from './test-support/cluster';
+import { until } from './test-support/forge';
 
 /** A fresh seed, or SHOAL_SEED to replay a run. */
 function newSeed(): number {
@@ -7,15 +8,6 @@ function newSeed(): number {
   const seed = replay === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(replay);
   console.log(`large room test seed=${seed} (replay: SHOAL_SEED=${seed})`);
   return seed;
-}
-
-/** Advances the fake clock in steps until `condition` holds (or fails after `maxMs` of virtual time). */
-async function until(condition: () => boolean, what: string, maxMs: number): Promise<void> {
-  for (let t = 0; t <= maxMs; t += 250) {
-    if (condition()) return;
-    await vi.advanceTimersByTimeAsync(250);
-  }
-  throw new Error(`never happened within ${maxMs} ms of virtual time: ${what}`);
 }
 
 describe('a room larger than maxConnections, on the in-memory mesh', () => {
@@ -40,7 +32,7 @@ describe('a room larger than maxConnections, on the in-memory mesh', () => {
     const sees = (k: number) =>
       tabs.every(({ room }) => room.members().filter((m) => m.state !== 'down').length === k);
     const formingFrom = Date.now();
-    await until(() => sees(n), `all see ${n}`, 60_000);
+    await until(() => sees(n), `all see ${n}`, 60_000, 250);
     const formedMs = Date.now() - formingFrom;
     for (const { seen } of tabs) seen.leaves.length = 0;
     // Hold: a minute of virtual time with no leave, every member within its budget.
@@ -52,7 +44,12 @@ describe('a room larger than maxConnections, on the in-memory mesh', () => {
     }
     const falseLeaves = tabs.reduce((sum, { seen }) => sum + seen.leaves.length, 0);
     const created = tabs.map(({ room }) => room.stats().mesh.linksCreated);
-    console.log('large room in memory', { formedMs, linksMax, falseLeaves, linksCreatedMax: Math.max(...created) });
+    console.log('large room in memory', {
+      formedMs,
+      linksMax,
+      falseLeaves,
+      linksCreatedMax: Math.max(...created),
+    });
     expect(falseLeaves).toBe(0);
     expect(linksMax).toBeLessThanOrEqual(maxConnections);
     expect(sees(n)).toBe(true);
@@ -65,6 +62,7 @@ describe('a room larger than maxConnections, on the in-memory mesh', () => {
       () => rest.every(({ seen }) => seen.leaves.some((m) => m.id === silent.room.self.id)),
       'the silent member dropped by all',
       30_000,
+      250,
     );
     expect(rest.every(({ seen }) => seen.leaves.length === 1)).toBe(true);
   }, 120_000);

@@ -6,44 +6,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { memberKeyFromSecret } from '../../shared/signaling/member-key';
 import { METADATA_LABEL, statementAuth } from '../../shared/signaling/statement-auth';
-import {
-  BinaryCodec,
-  BrowserIdentity,
-  browserIdentityCodec,
-  type Member,
-  PacketEncoder,
-  seededRng,
-  statementBytes,
-} from '../../shared/swim/index';
+import { BrowserIdentity, type Member, seededRng, statementBytes } from '../../shared/swim/index';
 import { encodeMetadataItem } from './metadata';
 import type { Room } from './room';
 import { TestCluster } from './test-support/cluster';
+import { codec, gossip, json, until } from './test-support/forge';
 
-const codec = new BinaryCodec(browserIdentityCodec);
 const ROOM = 'signed';
-
-function gossip(from: Room, to: Room, members: Member<BrowserIdentity>[], items: Uint8Array[] = []) {
-  const enc = new PacketEncoder(codec, 1200);
-  enc.begin({
-    src: BrowserIdentity.fromHex(from.self.id, from.self.generation),
-    srcIncarnation: from.stats().incarnation,
-    dst: BrowserIdentity.fromHex(to.self.id, to.self.generation),
-    message: { type: 'gossip' },
-  });
-  for (const m of members) if (!enc.tryAddMember(m)) throw new Error('member does not fit');
-  for (const b of items) if (!enc.tryAddBroadcast(b)) throw new Error('item does not fit');
-  return enc.finish();
-}
-
-const json = (o: object) => new TextEncoder().encode(JSON.stringify(o));
-
-async function until(condition: () => boolean, what: string, maxMs = 30_000): Promise<void> {
-  for (let t = 0; t <= maxMs; t += 100) {
-    if (condition()) return;
-    await vi.advanceTimersByTimeAsync(100);
-  }
-  throw new Error(`never happened within ${maxMs} ms of virtual time: ${what}`);
-}
 
 /** Secret keys from a seed, so Mallory's and V's keys are known to the test (never to each other). */
 function secret(seed: number): Uint8Array {
