@@ -14,20 +14,7 @@ import { PacketEncoder } from '../packet';
 import type { Header } from '../payload';
 import { seededRng } from '../seeded-rng';
 import { Swim } from '../swim';
-
-interface Measured {
-  opsPerSec: number;
-  nsPerOp: number;
-}
-
-interface Row {
-  bench: string;
-  case: string;
-  bytes: number | null;
-  opsPerSec: number | null;
-  nsPerOp: number | null;
-  note?: string;
-}
+import type { Measured, Row } from './bench-row';
 
 /** A key per owner, scoped like the room's metadata keys. */
 class OwnerKey implements Invalidates {

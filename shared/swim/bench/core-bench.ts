@@ -15,17 +15,9 @@ import { decodePacket, isHeaderOnly, PacketEncoder } from '../packet';
 import type { Header, Message, MessageType } from '../payload';
 import { seededRng } from '../seeded-rng';
 import { Swim } from '../swim';
+import type { Row } from './bench-row';
 import { boundRows } from './bound-rows';
 import { statementRows } from './statement-rows';
-
-interface Row {
-  bench: string;
-  case: string;
-  bytes: number | null;
-  opsPerSec: number | null;
-  nsPerOp: number | null;
-  note?: string;
-}
 
 const args = process.argv.slice(2);
 const JSON_OUT = args.includes('--json');

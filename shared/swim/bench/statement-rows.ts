@@ -16,20 +16,7 @@ import type { Header, Message } from '../payload';
 import { seededRng } from '../seeded-rng';
 import { type StatementAuth, statementBytes } from '../statements';
 import { Swim } from '../swim';
-
-interface Measured {
-  opsPerSec: number;
-  nsPerOp: number;
-}
-
-interface Row {
-  bench: string;
-  case: string;
-  bytes: number | null;
-  opsPerSec: number | null;
-  nsPerOp: number | null;
-  note?: string;
-}
+import type { Measured, Row } from './bench-row';
 
 const ROOM = 'bench';
 const codec = new BinaryCodec(browserIdentityCodec);
