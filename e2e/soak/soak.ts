@@ -8,7 +8,7 @@
  * The tabs link over WebRTC data channels, as tabs of different browsers do (`--same-browser` lets
  * them meet over BroadcastChannel instead, as same-browser tabs of an app do by default).
  * It prints a table of what went wrong (false Downs, missed Downs, metadata updates lost or out of
- * order), JS heap per tab at minute 1 and at the end, RTCPeerConnections per tab, and server RSS.
+ * order), live JS heap per tab (after a forced GC) at minute 1 and at the end, RTCPeerConnections per tab, and server RSS.
  */
 import { parseArgs } from 'node:util';
 import type { CDPSession, Page } from '@playwright/test';
@@ -209,7 +209,9 @@ async function main(): Promise<void> {
       }
     };
 
+    /** The tab's live JS heap: after a full garbage collection, so that growth is what is kept, not garbage. */
     const heap = async (slot: Slot) => {
+      await slot.cdp.send('HeapProfiler.collectGarbage');
       const usage = (await slot.cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
       return usage.usedSize;
     };
