@@ -9,7 +9,7 @@ import { BrowserIdentity, type Member, seededRng } from '../../shared/swim/index
 import { encodeMetadataItem } from './metadata';
 import type { Room } from './room';
 import { TestCluster } from './test-support/cluster';
-import { gossip, json, until } from './test-support/forge';
+import { gossip, json, until, untilFormed } from './test-support/forge';
 
 /** Honest A, B and V and Mallory, all seeing each other. */
 async function room(c: TestCluster, limits?: { maxMembers?: number }) {
@@ -17,13 +17,8 @@ async function room(c: TestCluster, limits?: { maxMembers?: number }) {
   const b = c.join('bounds', { name: 'B' });
   const v = c.join('bounds', { name: 'V' });
   const m = c.join('bounds', { name: 'Mallory' });
-  const all = [a, b, v, m];
-  await until(() => all.every(({ room }) => room.members().length === 4), 'all four see each other');
   // Metadata reaches everyone (directly on member-up).
-  await until(
-    () => all.every(({ room }) => room.members().every((x) => x.metadata !== undefined)),
-    'metadata everywhere',
-  );
+  await untilFormed([a, b, v, m]);
   return { a, b, v, m };
 }
 

@@ -10,7 +10,7 @@ import { BrowserIdentity, type Member, seededRng, statementBytes } from '../../s
 import { encodeMetadataItem } from './metadata';
 import type { Room } from './room';
 import { TestCluster } from './test-support/cluster';
-import { codec, gossip, json, until } from './test-support/forge';
+import { codec, gossip, json, until, untilFormed } from './test-support/forge';
 
 const ROOM = 'signed';
 
@@ -30,12 +30,8 @@ async function room(c: TestCluster) {
   const b = c.join(ROOM, { name: 'B' }, signed);
   const v = c.join(ROOM, { name: 'V' }, { ...signed, key: V_KEY });
   const m = c.join(ROOM, { name: 'Mallory' }, { ...signed, key: MALLORY_KEY });
-  const all = [a, b, v, m];
-  await until(() => all.every(({ room }) => room.members().length === 4), 'all four see each other');
-  await until(
-    () => all.every(({ room }) => room.members().every((x) => x.metadata !== undefined)),
-    'metadata everywhere',
-  );
+  // Metadata reaches everyone (directly on member-up).
+  await untilFormed([a, b, v, m]);
   return { a, b, v, m };
 }
 

@@ -51,3 +51,13 @@ export async function until(
   }
   throw new Error(`never happened within ${maxMs} ms of virtual time: ${what}`);
 }
+
+/** Waits until every one of `members` sees all of them, each with its metadata. */
+export async function untilFormed(members: readonly { room: Room }[]): Promise<void> {
+  const n = members.length;
+  await until(() => members.every(({ room }) => room.members().length === n), `all ${n} see each other`);
+  await until(
+    () => members.every(({ room }) => room.members().every((x) => x.metadata !== undefined)),
+    'metadata everywhere',
+  );
+}
