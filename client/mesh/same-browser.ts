@@ -146,6 +146,7 @@ export class SameBrowserMesh implements Mesh {
       bytesIn: remote.bytesIn + local.bytesIn,
       bytesOut: remote.bytesOut + local.bytesOut,
       spoofedDropped: remote.spoofedDropped + local.spoofedDropped,
+      swimLinkFormOut: remote.swimLinkFormOut + local.swimLinkFormOut,
       lossDropped: remote.lossDropped + local.lossDropped,
       malformedDropped: remote.malformedDropped + local.malformedDropped,
       linksCreated: remote.linksCreated + local.linksCreated,

@@ -44,6 +44,11 @@ export interface ClusterInit {
    * tabs do. Default false for now, so the measured scenarios keep their figures; tests turn it on.
    */
   readonly downIsAccusation?: boolean;
+  /**
+   * Packets travel in their link form (protocol 1.4: no addrs in the header on a link), as between
+   * tabs, so byte figures are the wire's. Default true; false to measure the full form.
+   */
+  readonly linkHeader?: boolean;
 }
 
 /** Options of a cluster's overlay (see `ClusterInit.overlay`). */
@@ -110,6 +115,7 @@ export class Cluster {
       browserRuntime: init.browserRuntime ?? true,
       // A starved member's self-doubt is Lifeguard's and the loop's late grace: one switch for both.
       lateGrace: this.lifeguard,
+      linkHeader: init.linkHeader ?? true,
       ...(init.link === undefined ? {} : { link: init.link }),
       ...(init.overlay === undefined
         ? {}
