@@ -1,8 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BinaryCodec,
   BrowserIdentity,
   browserIdentityCodec,
+  expandFromLink,
+  linkAddrs,
   PacketEncoder,
   seededRng,
 } from '../../shared/swim/index';
@@ -10,6 +13,7 @@ import { ManualClock } from '../runtime/test-support/manual-clock';
 import { decodeFrame, FRAME_KIND_BYTE } from './frame';
 import { createInMemoryNetwork } from './in-memory-network';
 import { HELLO_EVERY, type SwimFrames, SwimLinkForm } from './swim-link-form';
+import { pickSeed } from './test-support/helpers';
 
 const SEED = 20_261_201;
 const rng = seededRng(SEED);
@@ -137,5 +141,38 @@ describe('SWIM frames between two meshes (in-memory network)', () => {
     expect(b.stats()).toMatchObject({ swimLinkFormOut: 3, malformedDropped: 0, spoofedDropped: 0 });
     a.close();
     b.close();
+  });
+
+  it('random link-form frames never throw: the bad ones are dropped and counted, the rest arrive from the peer', () => {
+    const seed = pickSeed();
+    console.log(`link-form frame fuzz seed ${seed} (replay with MESH_SEED=${seed})`);
+    const clock = new ManualClock();
+    const network = createInMemoryNetwork({ clock });
+    const swimSrcAddr = (bytes: Uint8Array) => codec.readSource(bytes)?.addr;
+    const a = network.createMesh({ self: A.addr, swimSrcAddr, clock, rng: seededRng(seed) });
+    network.createMesh({ self: B.addr, swimSrcAddr, clock, rng: seededRng(seed + 1) });
+    a.connect(B.addr);
+    clock.advance(100);
+    const heard: Uint8Array[] = [];
+    a.on('swim', (from, bytes) => {
+      expect(from).toBe(B.addr);
+      heard.push(bytes);
+    });
+    const expected: Uint8Array[] = [];
+    let bad = 0;
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 60 }), (payload) => {
+        const frame = new Uint8Array([FRAME_KIND_BYTE['swim-link'], ...payload]);
+        const packet = expandFromLink(payload, linkAddrs(A.addr, B.addr));
+        if (packet === undefined) bad += 1;
+        else expected.push(packet);
+        expect(network.inject(B.addr, A.addr, frame)).toBe(true);
+        expect(() => clock.advance(1)).not.toThrow();
+      }),
+      { seed, numRuns: 300 },
+    );
+    expect(heard).toEqual(expected);
+    expect(a.stats().malformedDropped).toBe(bad);
+    a.close();
   });
 });
