@@ -64,6 +64,8 @@ describe('metadata pull: members held without metadata are asked for', () => {
     s.receiveItem(item(bob, 1, { n: 'bob' }), bob);
     pull.memberUp(bob.addr); // has its metadata: never asked for
     pull.memberUp(alice.addr);
+    // The ticks below assume the wait falls between the first and the second tick.
+    expect(PULL_AFTER_MS > PULL_EVERY_MS && PULL_AFTER_MS <= 2 * PULL_EVERY_MS).toBe(true);
     clock.advance(PULL_EVERY_MS);
     expect(sent).toEqual([]); // missing for 2 s only
     clock.advance(PULL_EVERY_MS);
