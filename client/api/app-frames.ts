@@ -14,7 +14,7 @@ const KIND_METADATA_COPY = 4;
 /** Bytes of one addr in a `metadata-want` frame. */
 const WANT_ADDR_BYTES = 16;
 /** Most addrs one `metadata-want` frame may name; a longer one is malformed. */
-export const MAX_METADATA_WANTS = 16;
+export const MAX_METADATA_WANTS = 64;
 
 export type AppFrame =
   | { readonly kind: 'message'; readonly data: unknown }

@@ -4,9 +4,9 @@ import { encodeMetadataCopyFrame, encodeMetadataWantFrame, MAX_METADATA_WANTS } 
 import { type MetadataStore, rawItemOf } from './metadata';
 
 /** A member held this long without its metadata is asked for. */
-export const PULL_AFTER_MS = 3_000;
+export const PULL_AFTER_MS = 2_000;
 /** How often the missing are asked for, while any are. */
-export const PULL_EVERY_MS = 2_000;
+export const PULL_EVERY_MS = 1_000;
 /** A link's asks answered at most once per this many ms (the rest are ignored and counted). */
 export const ANSWER_EVERY_MS = 500;
 /** Links whose last answer time is kept; past it the oldest is forgotten. */
