@@ -122,6 +122,10 @@ export class MeshNode implements Mesh {
     this.#routes = routes;
   }
 
+  setSpare(spare: (() => readonly PeerAddr[]) | undefined): void {
+    this.#manager.setSpare(spare);
+  }
+
   openPeers(): PeerAddr[] {
     return this.#manager.openPeers();
   }
@@ -151,6 +155,7 @@ export class MeshNode implements Mesh {
       relayed: this.#router.stats.relayed,
       relayDropped: this.#router.stats.relayDropped,
       linksCreated: this.#manager.stats.linksCreated,
+      yielded: this.#manager.stats.yielded,
       signalsDirect: this.#router.stats.sentDirect,
       signalsRouted: this.#router.stats.sentRouted,
       signalsFlooded: this.#router.stats.sentFlooded,

@@ -67,6 +67,8 @@ export interface MeshStatsDetail extends MeshStats {
    * Chrome frees one only on garbage collection and refuses past ~500 per page, so it must stay low.
    */
   readonly linksCreated: number;
+  /** Spare links (`setSpare`) closed to give their slot to a new link at the budget. */
+  readonly yielded: number;
   /** Signals (ours and relayed) sent straight to their target on our link to it. */
   readonly signalsDirect: number;
   /** Signals (ours and relayed) sent one hop closer along a route over the overlay. */
@@ -130,6 +132,12 @@ export interface Mesh {
    * to the target, as a full mesh does). Changes only where later signals go.
    */
   setRoutes(routes: SignalRoutes | undefined): void;
+  /**
+   * Links the owner can spare, longest unneeded first (a large room's lingering overlay links): at
+   * `maxConnections` a new link takes the slot of the first one held instead of being refused, so a
+   * joiner's bootstrap link or a wanted ring neighbour gets in. `undefined` (the default): refuse.
+   */
+  setSpare(spare: (() => readonly PeerAddr[]) | undefined): void;
   on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void;
   stats(): MeshStatsDetail;
   /** Drops this fraction (0–1) of outgoing and incoming frames, for the demo's loss slider. */
