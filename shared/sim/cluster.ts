@@ -1,6 +1,6 @@
 import { type IndirectChecks, OverlayTopology } from '../host/index';
 import { RingPool } from '../overlay/index';
-import type { Member } from '../swim/index';
+import type { AntiEntropyInit, Member } from '../swim/index';
 import { BinaryCodec, BrowserIdentity, type Config, DEFAULT_BOUNDS, Swim, seededRng } from '../swim/index';
 import { InterningIdentityCodec } from './interning-identity-codec';
 import type { LinkModelInit } from './links';
@@ -44,6 +44,11 @@ export interface ClusterInit {
    * tabs do. Default false for now, so the measured scenarios keep their figures; tests turn it on.
    */
   readonly downIsAccusation?: boolean;
+  /**
+   * Every member runs anti-entropy (`SwimInit.antiEntropy`: digests compared with a random member now
+   * and then, the difference pulled), as the tabs do. Default false for now.
+   */
+  readonly antiEntropy?: boolean | AntiEntropyInit;
 }
 
 /** Options of a cluster's overlay (see `ClusterInit.overlay`). */
@@ -94,6 +99,7 @@ export class Cluster {
   readonly ringPool: RingPool | undefined;
   private readonly lifeguard: boolean;
   private readonly downIsAccusation: boolean;
+  private readonly antiEntropy: boolean | AntiEntropyInit;
   /** The core's member cap, kept well above the cluster's size (a 10,000-member run must not hit it). */
   private readonly maxMembers: number;
 
@@ -103,6 +109,7 @@ export class Cluster {
     this.joinRetryMs = init.joinRetryMs ?? 2000;
     this.lifeguard = init.lifeguard ?? true;
     this.downIsAccusation = init.downIsAccusation ?? false;
+    this.antiEntropy = init.antiEntropy ?? false;
     this.maxMembers = Math.max(DEFAULT_BOUNDS.maxMembers, 4 * init.size);
     const worldRng = seededRng(mixSeed(init.seed, 0x5117));
     this.sim = new Simulator({
@@ -142,6 +149,7 @@ export class Cluster {
       broadcastHandler: store,
       lifeguard: this.lifeguard,
       downIsAccusation: this.downIsAccusation,
+      antiEntropy: this.antiEntropy,
       bounds: { maxMembers: this.maxMembers },
     });
     this.swims.push(swim);
