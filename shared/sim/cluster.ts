@@ -46,7 +46,7 @@ export interface ClusterInit {
   readonly downIsAccusation?: boolean;
   /**
    * Every member runs anti-entropy (`SwimInit.antiEntropy`: digests compared with a random member now
-   * and then, the difference pulled), as the tabs do. Default false for now.
+   * and then, the difference pulled), as the tabs do. Default true; false to compare.
    */
   readonly antiEntropy?: boolean | AntiEntropyInit;
 }
@@ -109,7 +109,7 @@ export class Cluster {
     this.joinRetryMs = init.joinRetryMs ?? 2000;
     this.lifeguard = init.lifeguard ?? true;
     this.downIsAccusation = init.downIsAccusation ?? false;
-    this.antiEntropy = init.antiEntropy ?? false;
+    this.antiEntropy = init.antiEntropy ?? true;
     this.maxMembers = Math.max(DEFAULT_BOUNDS.maxMembers, 4 * init.size);
     const worldRng = seededRng(mixSeed(init.seed, 0x5117));
     this.sim = new Simulator({

@@ -80,6 +80,11 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   private readonly lateGrace: boolean;
   /** The link-cost model, when the simulator runs one (`SimulatorInit.links`). */
   readonly links: LinkModel | undefined;
+  /**
+   * A fault a scenario injects by content: a packet for which it returns true is sent (and counted)
+   * but lost on the way, like a lost packet (e.g. every packet that would tell one member of a Down).
+   */
+  dropIf: ((src: number, dst: number, bytes: Uint8Array) => boolean) | undefined;
 
   constructor(init: SimulatorInit) {
     this.rng = init.rng;
@@ -273,6 +278,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
       return true;
     }
     for (const l of this.sendListeners) l(src, dst, bytes, this.clock);
+    if (this.dropIf?.(src, dst, bytes) === true) return true;
     const delay = this.network.transit(src, dst);
     if (delay < 0) return true;
     // The core may reuse its buffer after sendTo returns.
