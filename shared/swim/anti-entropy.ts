@@ -130,11 +130,13 @@ export function runAntiEntropy<T extends Identity, K extends Invalidates>(
   runtime.submitAfter({ type: 'anti-entropy', token: m.token }, every * (0.5 + m.rng.next()));
   const self = m.identity.addr;
   const bits = digestBits(ae.digest.size + 1);
+  const salt = Math.floor(m.rng.next() * 0x10000) & 0xffff;
   const sync: Message<T> = {
     type: 'sync',
     total: ae.digest.total(self),
+    salt,
     bits,
-    buckets: ae.digest.buckets(bits, self),
+    buckets: ae.digest.buckets(bits, self, salt),
   };
   ae.syncsSent += m.chooseAndSend(1, sync, runtime, m.isHeldAlive);
 }
@@ -150,7 +152,7 @@ export function answerSync<T extends Identity, K extends Invalidates>(
   if (ae === undefined) return;
   const self = m.identity.addr;
   if (sync.total === ae.digest.total(self)) return;
-  const ours = ae.digest.buckets(sync.bits, self);
+  const ours = ae.digest.buckets(sync.bits, self, sync.salt);
   const differing: number[] = [];
   for (let i = 0; i < ours.length; i++) if (ours[i] !== sync.buckets[i]) differing.push(i);
   let budget = ae.maxPages;

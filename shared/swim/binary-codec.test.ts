@@ -32,6 +32,7 @@ const EXAMPLES: Record<MessageType, Message<BrowserIdentity>> = {
   sync: {
     type: 'sync',
     total: 0xfedcba98,
+    salt: 0xbeef,
     bits: 3,
     buckets: new Uint8Array([0, 1, 2, 3, 252, 253, 254, 255]),
   },

@@ -190,6 +190,7 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
         if (m.buckets.length !== 1 << m.bits)
           throw new RangeError(`${m.buckets.length} digest buckets for ${m.bits} bits`);
         w.u32(m.total);
+        w.u16(m.salt);
         w.u8(m.bits);
         w.bytes(m.buckets);
         return;
@@ -245,9 +246,10 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
         return { type: 'nack', probeNumber: r.u8() };
       case 13: {
         const total = r.u32();
+        const salt = r.u16();
         const bits = r.u8();
         if (bits > MAX_DIGEST_BITS) throw new DecodeError(`digest bits ${bits}`);
-        return { type: 'sync', total, bits, buckets: r.bytes(1 << bits).slice() };
+        return { type: 'sync', total, salt, bits, buckets: r.bytes(1 << bits).slice() };
       }
       case 14: {
         const from = r.u16();

@@ -41,10 +41,17 @@ export type Message<T extends Identity> =
   | { readonly type: 'nack'; readonly probeNumber: ProbeNumber }
   /**
    * Shoal, anti-entropy (anti-entropy.ts): the sender's view digest. `total` covers its active members
-   * and itself; `buckets` holds one byte per bucket of the feed-key space cut into 2^`bits`. Answered
-   * with `sync-page`s of the buckets that differ, or with nothing when the views agree.
+   * and itself; `buckets` holds one byte per bucket of the feed-key space cut into 2^`bits`, hashed
+   * with `salt` (u16, new each time). Answered with `sync-page`s of the buckets that differ, or with
+   * nothing when the views agree.
    */
-  | { readonly type: 'sync'; readonly total: number; readonly bits: number; readonly buckets: Uint8Array }
+  | {
+      readonly type: 'sync';
+      readonly total: number;
+      readonly salt: number;
+      readonly bits: number;
+      readonly buckets: Uint8Array;
+    }
   /**
    * Shoal, anti-entropy: every member the sender holds (Down ones too) whose feed key is in
    * [`from`, `to`], in key order. `last`: the receiver must not answer it with a page of its own.

@@ -31,7 +31,7 @@ describe('the view digest', () => {
     const atY = digestOf(all.filter((a) => a !== y));
     expect(atX.total(x)).toBe(atY.total(y));
     for (let bits = 0; bits <= MAX_DIGEST_BITS; bits++) {
-      expect(atX.buckets(bits, x)).toEqual(atY.buckets(bits, y));
+      expect(atX.buckets(bits, x, bits * 7)).toEqual(atY.buckets(bits, y, bits * 7));
     }
   });
 
@@ -43,14 +43,34 @@ describe('the view digest', () => {
     const short = digestOf(all.slice(1).filter((a) => a !== missing));
     expect(short.total(me)).not.toBe(full.total(me));
     const bits = 5;
-    const a = full.buckets(bits, me);
-    const b = short.buckets(bits, me);
+    const a = full.buckets(bits, me, 1);
+    const b = short.buckets(bits, me, 1);
     const differing = [...a.keys()].filter((i) => a[i] !== b[i]);
     // One in 256 the byte of a bucket agrees by chance; not with this seed.
     expect(differing).toHaveLength(1);
     const { lo, hi } = bucketRange(bits, differing[0]!);
     const key = feedKey(missing);
     expect(key >= lo && key <= hi).toBe(true);
+  });
+
+  it('no member is invisible to the buckets: over salts, a difference is missed about 1 time in 256', () => {
+    const all = addrs(400, 4);
+    const me = all[0]!;
+    const full = digestOf(all.slice(1));
+    let missedTotal = 0;
+    for (const missing of all.slice(1, 41)) {
+      const short = digestOf(all.slice(1).filter((a) => a !== missing));
+      let missed = 0;
+      for (let salt = 0; salt < 64; salt++) {
+        const a = full.buckets(3, me, salt);
+        const b = short.buckets(3, me, salt);
+        if (a.every((v, i) => v === b[i])) missed++;
+      }
+      // With one salt a member can be missed; never with most of them.
+      expect(missed).toBeLessThan(8);
+      missedTotal += missed;
+    }
+    expect(missedTotal / (40 * 64)).toBeLessThan(0.02);
   });
 
   it('removing a member undoes adding it', () => {

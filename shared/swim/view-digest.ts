@@ -36,20 +36,22 @@ export class ViewDigest {
 
   /**
    * One byte per bucket when the key space is cut into 2^`bits` buckets (`bucketRange`), `self` in
-   * its bucket: a bucket whose byte differs between two members holds a difference (and one whose
-   * byte agrees almost surely none: 1 in 256 is missed, and found at a later exchange).
+   * its bucket, salted: a bucket whose byte differs between two members holds a difference, and one
+   * whose byte agrees almost surely none (1 in 256 is missed). The byte is a hash of the bucket's
+   * whole XOR and the `salt`, not the XOR's low bits: a member whose own hash had zero low bits would
+   * be invisible to every exchange; with a new salt each time, a miss is found at the next one.
    */
-  buckets(bits: number, self: string): Uint8Array {
+  buckets(bits: number, self: string, salt: number): Uint8Array {
     const out = new Uint8Array(1 << bits);
     const per = 1 << (MAX_DIGEST_BITS - bits);
-    for (let i = 0; i < out.length; i++) {
-      let x = 0;
-      for (let j = i * per; j < (i + 1) * per; j++) x ^= this.fine[j]!;
-      out[i] = fold(x);
-    }
     const h = addrHash(self);
-    const at = (keyOfHash(h) >>> 8) >>> (MAX_DIGEST_BITS - bits);
-    out[at] = out[at]! ^ fold(mix(h));
+    const selfAt = (keyOfHash(h) >>> 8) >>> (MAX_DIGEST_BITS - bits);
+    const spread = Math.imul(salt, 0x9e3779b1);
+    for (let i = 0; i < out.length; i++) {
+      let x = i === selfAt ? mix(h) : 0;
+      for (let j = i * per; j < (i + 1) * per; j++) x ^= this.fine[j]!;
+      out[i] = mix(x ^ spread) & 0xff;
+    }
     return out;
   }
 }
@@ -67,8 +69,4 @@ function mix(h: number): number {
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35);
   return (x ^ (x >>> 16)) | 0;
-}
-
-function fold(x: number): number {
-  return (x ^ (x >>> 8) ^ (x >>> 16) ^ (x >>> 24)) & 0xff;
 }
