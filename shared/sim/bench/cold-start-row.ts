@@ -1,9 +1,11 @@
 /**
- * The cold-start rows of `npm run bench:sim` (`--only cold`): `n` members of a full mesh (`lan(n)`,
- * no loss) join within 1 s through the signaling-like bootstrap, once without and once with
- * anti-entropy on the same seed. Each run prints when all see all, and the load over the cold start.
+ * The cold-start rows of `npm run bench:sim` (`--only cold`): `n` members join within 1 s through
+ * the signaling-like bootstrap, no loss, once without and once with anti-entropy on the same seed:
+ * a full mesh (`lan(n)`), and a large room on the overlay (browser preset, budget 32, K = 8, links
+ * set up through the link model). Each run gives when all see all, and the load over the cold start.
  */
 import { performance } from 'node:perf_hooks';
+import { browser } from '../../swim/config';
 import { Cluster } from '../cluster';
 import { ClusterMetrics } from '../metrics';
 import { fmt, table } from './anchors';
@@ -14,10 +16,13 @@ export interface ColdStartSpec {
   /** Longest simulated wait for all to see all. */
   readonly capMs: number;
   readonly antiEntropy: boolean;
+  /** Default 'mesh'. */
+  readonly system?: 'mesh' | 'overlay';
 }
 
 export interface ColdStartResult {
   readonly scenario: 'coldStart';
+  readonly system: 'mesh' | 'overlay';
   readonly n: number;
   readonly antiEntropy: boolean;
   /** Joins start → every member holds every other active; null if not within the cap. */
@@ -36,7 +41,13 @@ export interface ColdStartResult {
 /** One cold start. */
 export function runColdStart(spec: ColdStartSpec): ColdStartResult {
   const t0 = performance.now();
-  const cluster = new Cluster({ size: spec.n, seed: spec.seed, antiEntropy: spec.antiEntropy });
+  const overlay = spec.system === 'overlay';
+  const cluster = new Cluster({
+    size: spec.n,
+    seed: spec.seed,
+    antiEntropy: spec.antiEntropy,
+    ...(overlay ? { config: browser(spec.n), overlay: {} } : {}),
+  });
   const metrics = new ClusterMetrics(cluster);
   const everyone = spec.n - 1;
   const incomplete = () => cluster.swims.filter((s) => s.numMembers !== everyone).length;
@@ -50,6 +61,7 @@ export function runColdStart(spec: ColdStartSpec): ColdStartResult {
   const stats = cluster.swims.map((s) => s.antiEntropyStats);
   return {
     scenario: 'coldStart',
+    system: overlay ? 'overlay' : 'mesh',
     n: spec.n,
     antiEntropy: spec.antiEntropy,
     allSeeAllSeconds: at === undefined ? null : at / 1000,
@@ -66,6 +78,7 @@ export function runColdStart(spec: ColdStartSpec): ColdStartResult {
 export function coldStartTable(rows: readonly ColdStartResult[]): string {
   return table(
     [
+      'system',
       'anti-entropy',
       'N',
       'all see all s',
@@ -77,6 +90,7 @@ export function coldStartTable(rows: readonly ColdStartResult[]): string {
       'wall s',
     ],
     rows.map((r) => [
+      r.system,
       r.antiEntropy ? 'on' : 'off',
       fmt(r.n, 0),
       r.allSeeAllSeconds === null ? '> cap' : fmt(r.allSeeAllSeconds, 2),

@@ -8,7 +8,7 @@
  * same seed replays the same rows. `--json` prints one JSON object per row on stdout, nothing else.
  * After them: bytes per message kind for each row, and the `slowMembers` rows (slow-members-row.ts:
  * Lifeguard off and on, same seed; `--only slow` runs those alone), and the cold-start rows
- * (cold-start-row.ts: N = 1,000, anti-entropy off and on, same seed; `--only cold` runs those alone).
+ * (cold-start-row.ts: N = 1,000, mesh and overlay, anti-entropy off and on, same seed; `--only cold`).
  * `--anti-entropy off` runs the main rows without anti-entropy, to compare their load.
  */
 import { spawnSync } from 'node:child_process';
@@ -229,14 +229,19 @@ if (ONLY === undefined || ONLY === 'slow') {
   }
 }
 
-// The cold-start rows: 1,000 members of a full mesh, anti-entropy off and on, each in a child.
+// The cold-start rows: 1,000 members, full mesh and overlay, anti-entropy off and on, each in a child.
 let coldRows: ColdStartResult[] | undefined;
 if (ONLY === undefined || ONLY === 'cold') {
   coldRows = [];
-  for (const antiEntropy of [false, true]) {
-    const spec: ColdStartSpec = { n: 1000, seed: mixSeed(SEED, 0xc01d), capMs: 60_000, antiEntropy };
+  const variants = (['mesh', 'overlay'] as const)
+    .filter((system) => SYSTEM === undefined || system === SYSTEM)
+    .flatMap((system) => [false, true].map((antiEntropy) => ({ system, antiEntropy })));
+  for (const { system, antiEntropy } of variants) {
+    const spec: ColdStartSpec = { n: 1000, seed: mixSeed(SEED, 0xc01d), capMs: 60_000, antiEntropy, system };
     if (!JSON_OUT)
-      process.stderr.write(`running coldStart n=1000 anti-entropy ${antiEntropy ? 'on' : 'off'} … `);
+      process.stderr.write(
+        `running coldStart ${system} n=1000 anti-entropy ${antiEntropy ? 'on' : 'off'} … `,
+      );
     const child = spawnSync(
       process.execPath,
       [...process.execArgv, fileURLToPath(import.meta.url), '--cold-row', JSON.stringify(spec)],
@@ -449,7 +454,7 @@ if (overloadRows !== undefined) {
 if (coldRows !== undefined && coldRows.length > 0) {
   console.log('');
   console.log(
-    'Cold start of a full mesh (lan(n), no loss, joins within 1 s), anti-entropy off and on, same seed:',
+    'Cold start (no loss, joins within 1 s): full mesh lan(n), overlay browser(n); anti-entropy off and on, same seed:',
   );
   console.log('');
   console.log(coldStartTable(coldRows));
