@@ -58,6 +58,8 @@ export interface AntiEntropyStats {
   readonly membersLearned: number;
   /** Members we held active that a page named Down: each one we checked ourselves. */
   readonly downsChecked: number;
+  /** Syncs left unanswered: their sender had its pages from us since our own last sync. */
+  readonly syncsRefused: number;
 }
 
 /** A record with its feed key. */
@@ -75,6 +77,13 @@ export class AntiEntropy {
   readonly maxPages: number;
   /** Syncs sent since we last became connected. */
   syncs = 0;
+  /**
+   * Members whose sync we answered with pages since our own last sync: one answer each per interval
+   * of ours, so a peer can't draw pages (up to `maxPages` packets for ~80 bytes) as fast as it sends.
+   */
+  readonly answered = new Set<string>();
+  /** Syncs not answered because their sender had its answer this interval. */
+  syncsRefused = 0;
   syncsSent = 0;
   pagesSent = 0;
   pagesReceived = 0;
@@ -95,6 +104,7 @@ export class AntiEntropy {
       pagesReceived: this.pagesReceived,
       membersLearned: this.membersLearned,
       downsChecked: this.downsChecked,
+      syncsRefused: this.syncsRefused,
     };
   }
 }
@@ -126,6 +136,7 @@ export function runAntiEntropy<T extends Identity, K extends Invalidates>(
   const ae = m.antiEntropy;
   if (ae === undefined || m.connection !== 'connected') return;
   ae.syncs++;
+  ae.answered.clear();
   const every = ae.syncs < ae.fastSyncs ? ae.fastIntervalMs : ae.intervalMs;
   runtime.submitAfter({ type: 'anti-entropy', token: m.token }, every * (0.5 + m.rng.next()));
   const self = m.identity.addr;
@@ -152,6 +163,13 @@ export function answerSync<T extends Identity, K extends Invalidates>(
   if (ae === undefined) return;
   const self = m.identity.addr;
   if (sync.total === ae.digest.total(self)) return;
+  if (ae.answered.has(src.addr)) {
+    ae.syncsRefused++;
+    return;
+  }
+  // Bounded like the table it mirrors: past that, start over.
+  if (ae.answered.size >= 4096) ae.answered.clear();
+  ae.answered.add(src.addr);
   const ours = ae.digest.buckets(sync.bits, self, sync.salt);
   const differing: number[] = [];
   for (let i = 0; i < ours.length; i++) if (ours[i] !== sync.buckets[i]) differing.push(i);

@@ -205,6 +205,22 @@ describe('anti-entropy', () => {
     expect(back[0]!.members.map((m) => `${m.id}:${m.state}`)).toContain(`${d}:down`);
   });
 
+  it('a member that syncs again before our own next sync gets no second answer', () => {
+    const others = ids(10, 40);
+    const a = nodeWith(A, [B, ...others]);
+    const sync = syncOf(B, [A]);
+    a.swim.handleData(encode(header(B, A, sync)), a.rt);
+    expect(pagesTo(a.rt, B).length).toBeGreaterThan(0);
+    a.swim.handleData(encode(header(B, A, sync)), a.rt);
+    expect(pagesTo(a.rt, B)).toEqual([]);
+    expect(a.swim.antiEntropyStats.syncsRefused).toBe(1);
+    // Our own sync opens a new interval: it is answered again.
+    a.swim.handleTimer({ type: 'anti-entropy', token: a.swim.timerToken }, a.rt);
+    a.rt.clear();
+    a.swim.handleData(encode(header(B, A, sync)), a.rt);
+    expect(pagesTo(a.rt, B).length).toBeGreaterThan(0);
+  });
+
   it('one sync is answered with at most maxPages pages, however much differs', () => {
     const others = ids(10, 200);
     const a = nodeWith(A, [B, ...others], true);

@@ -320,6 +320,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
         pagesReceived: 0,
         membersLearned: 0,
         downsChecked: 0,
+        syncsRefused: 0,
       }
     );
   }
