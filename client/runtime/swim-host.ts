@@ -167,6 +167,9 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       // Under churn, stray packets must not each cost a reply (a TurnUndead, a Feed): once per
       // member per probe period (issue 12, overload).
       limitReplies: true,
+      // Gossip sends each update a fixed number of times: a member no holder picked would miss a join,
+      // or on the overlay a Down, for good. A digest compared now and then repairs it (anti-entropy.ts).
+      antiEntropy: true,
       ...(init.bounds === undefined ? {} : { bounds: init.bounds }),
       ...(init.statements === undefined ? {} : { statements: init.statements }),
       ...(init.broadcastHandler === undefined ? {} : { broadcastHandler: init.broadcastHandler }),

@@ -1,6 +1,6 @@
 import { type IndirectChecks, OverlayTopology } from '../host/index';
 import { RingPool } from '../overlay/index';
-import type { Member } from '../swim/index';
+import type { AntiEntropyInit, Member } from '../swim/index';
 import { BinaryCodec, BrowserIdentity, type Config, DEFAULT_BOUNDS, Swim, seededRng } from '../swim/index';
 import { InterningIdentityCodec } from './interning-identity-codec';
 import type { LinkModelInit } from './links';
@@ -49,6 +49,11 @@ export interface ClusterInit {
    * tabs, so byte figures are the wire's. Default true; false to measure the full form.
    */
   readonly linkHeader?: boolean;
+  /**
+   * Every member runs anti-entropy (`SwimInit.antiEntropy`: digests compared with a random member now
+   * and then, the difference pulled), as the tabs do. Default true; false to compare.
+   */
+  readonly antiEntropy?: boolean | AntiEntropyInit;
 }
 
 /** Options of a cluster's overlay (see `ClusterInit.overlay`). */
@@ -99,6 +104,7 @@ export class Cluster {
   readonly ringPool: RingPool | undefined;
   private readonly lifeguard: boolean;
   private readonly downIsAccusation: boolean;
+  private readonly antiEntropy: boolean | AntiEntropyInit;
   /** The core's member cap, kept well above the cluster's size (a 10,000-member run must not hit it). */
   private readonly maxMembers: number;
 
@@ -108,6 +114,7 @@ export class Cluster {
     this.joinRetryMs = init.joinRetryMs ?? 2000;
     this.lifeguard = init.lifeguard ?? true;
     this.downIsAccusation = init.downIsAccusation ?? false;
+    this.antiEntropy = init.antiEntropy ?? true;
     this.maxMembers = Math.max(DEFAULT_BOUNDS.maxMembers, 4 * init.size);
     const worldRng = seededRng(mixSeed(init.seed, 0x5117));
     this.sim = new Simulator({
@@ -148,6 +155,7 @@ export class Cluster {
       broadcastHandler: store,
       lifeguard: this.lifeguard,
       downIsAccusation: this.downIsAccusation,
+      antiEntropy: this.antiEntropy,
       bounds: { maxMembers: this.maxMembers },
     });
     this.swims.push(swim);

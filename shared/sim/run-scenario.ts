@@ -27,6 +27,8 @@ export interface ScenarioInit {
   readonly settleMs?: number;
   /** Large-room support: every member keeps the overlay and packets need links (see `ClusterInit.overlay`). */
   readonly overlay?: ClusterOverlayInit;
+  /** Anti-entropy in every member (`ClusterInit.antiEntropy`). Default on, as the tabs. */
+  readonly antiEntropy?: boolean;
   /**
    * After the quiet stretch: this share of the members (0..1) leaves (half gracefully, half crashing)
    * and as many join, per minute, for `churnMinutes`. Default none.
@@ -90,6 +92,7 @@ export function runScenario(init: ScenarioInit): ScenarioReport {
     config,
     ...(init.link === undefined ? {} : { link: init.link }),
     ...(init.overlay === undefined ? {} : { overlay: init.overlay }),
+    ...(init.antiEntropy === undefined ? {} : { antiEntropy: init.antiEntropy }),
   });
   const metrics = new ClusterMetrics(cluster);
   const sim = cluster.sim;

@@ -103,6 +103,11 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   private readonly addrBytes: Uint8Array[] | undefined;
   /** The link-cost model, when the simulator runs one (`SimulatorInit.links`). */
   readonly links: LinkModel | undefined;
+  /**
+   * A fault a scenario injects by content: a packet for which it returns true is sent (and counted)
+   * but lost on the way, like a lost packet (e.g. every packet that would tell one member of a Down).
+   */
+  dropIf: ((src: number, dst: number, bytes: Uint8Array) => boolean) | undefined;
 
   constructor(init: SimulatorInit) {
     this.rng = init.rng;
@@ -306,6 +311,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     stats.bytesSent += wire.length;
     if (linkForm !== undefined) stats.packetsLinkForm++;
     for (const l of this.sendListeners) l(src, dst, bytes, this.clock, wire.length);
+    if (this.dropIf?.(src, dst, bytes) === true) return true;
     const delay = this.network.transit(src, dst);
     if (delay < 0) return true;
     this.queue.push(this.clock + delay, linkForm === undefined ? DELIVER : DELIVER_LINK, dst, src, wire);

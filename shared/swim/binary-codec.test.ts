@@ -29,6 +29,14 @@ const EXAMPLES: Record<MessageType, Message<BrowserIdentity>> = {
   broadcast: { type: 'broadcast' },
   'turn-undead': { type: 'turn-undead' },
   nack: { type: 'nack', probeNumber: 9 },
+  sync: {
+    type: 'sync',
+    total: 0xfedcba98,
+    salt: 0xbeef,
+    bits: 3,
+    buckets: new Uint8Array([0, 1, 2, 3, 252, 253, 254, 255]),
+  },
+  'sync-page': { type: 'sync-page', from: 0x4000, to: 0x7fff, last: true },
 };
 
 function headerOf(message: Message<BrowserIdentity>, srcIncarnation = 9): Header<BrowserIdentity> {

@@ -3,6 +3,7 @@ import { type ByteReader, type ByteWriter, type Codec, DecodeError, type Identit
 import type { Identity } from './identity';
 import type { Member, MemberState } from './member';
 import type { Header, Message, MessageType } from './payload';
+import { MAX_DIGEST_BITS } from './view-digest';
 
 /** The u8 tag of each message kind on the wire (PROTOCOL.md). Never renumber: append new kinds. */
 export const MESSAGE_TAGS: Readonly<Record<MessageType, number>> = {
@@ -19,6 +20,8 @@ export const MESSAGE_TAGS: Readonly<Record<MessageType, number>> = {
   broadcast: 10,
   'turn-undead': 11,
   nack: 12,
+  sync: 13,
+  'sync-page': 14,
 };
 
 /** The u8 code of each member state on the wire. */
@@ -38,6 +41,9 @@ const SIGNED_ALIVE = 4;
 const SIGNED_LEAVE = 5;
 const ACCUSED_SUSPECT = 6;
 const ACCUSED_DOWN = 7;
+
+/** Protocol 1.5 (anti-entropy): flag bit of a `sync-page` that must not be answered. */
+const SYNC_PAGE_LAST = 1;
 
 /** Bytes of a proof on the wire (the signer's Ed25519 public key and signature). */
 export const WIRE_PROOF_BYTES = 96;
@@ -178,6 +184,21 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
       case 'feed-request':
         w.u16(m.cursor);
         return;
+      case 'sync':
+        if (!Number.isInteger(m.bits) || m.bits < 0 || m.bits > MAX_DIGEST_BITS)
+          throw new RangeError(`digest bits ${m.bits}: at most ${MAX_DIGEST_BITS}`);
+        if (m.buckets.length !== 1 << m.bits)
+          throw new RangeError(`${m.buckets.length} digest buckets for ${m.bits} bits`);
+        w.u32(m.total);
+        w.u16(m.salt);
+        w.u8(m.bits);
+        w.bytes(m.buckets);
+        return;
+      case 'sync-page':
+        w.u16(m.from);
+        w.u16(m.to);
+        w.u8(m.last ? SYNC_PAGE_LAST : 0);
+        return;
       case 'gossip':
       case 'announce':
       case 'broadcast':
@@ -223,6 +244,19 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
         return { type: 'turn-undead' };
       case 12:
         return { type: 'nack', probeNumber: r.u8() };
+      case 13: {
+        const total = r.u32();
+        const salt = r.u16();
+        const bits = r.u8();
+        if (bits > MAX_DIGEST_BITS) throw new DecodeError(`digest bits ${bits}`);
+        return { type: 'sync', total, salt, bits, buckets: r.bytes(1 << bits).slice() };
+      }
+      case 14: {
+        const from = r.u16();
+        const to = r.u16();
+        // Other flag bits are reserved: ignored, so a later version may use them.
+        return { type: 'sync-page', from, to, last: (r.u8() & SYNC_PAGE_LAST) !== 0 };
+      }
       default:
         throw new DecodeError(`unknown message tag ${tag}`);
     }

@@ -8,13 +8,28 @@ import type { MemberRecord } from './members';
  * boundary key may be sent twice.
  */
 export function feedKey(addr: string): number {
-  // FNV-1a over the UTF-16 code units: cheap, deterministic, well spread for random addrs.
+  return keyOfHash(addrHash(addr));
+}
+
+/** FNV-1a over the UTF-16 code units of `addr`: cheap, deterministic, well spread for random addrs. */
+export function addrHash(addr: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < addr.length; i++) {
     h ^= addr.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return 1 + ((h >>> 0) % 0xffff);
+  return h >>> 0;
+}
+
+/** `feedKey` from an `addrHash`. */
+export function keyOfHash(hash: number): number {
+  return 1 + (hash % 0xffff);
+}
+
+/** The feed keys of bucket `index` when the key space is cut into 2^`bits` equal buckets: [lo, hi]. */
+export function bucketRange(bits: number, index: number): { lo: number; hi: number } {
+  const shift = 16 - bits;
+  return { lo: Math.max(1, index << shift), hi: ((index + 1) << shift) - 1 };
 }
 
 /** One candidate of a feed page with its key. */

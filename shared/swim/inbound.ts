@@ -1,3 +1,4 @@
+import { answerSync, receiveSyncPage } from './anti-entropy';
 import type { Invalidates } from './broadcast';
 import type { HandleResult, RemoteErrorKind } from './errors';
 import type { Identity } from './identity';
@@ -76,7 +77,8 @@ export function handleData<T extends Identity, K extends Invalidates>(
   // a periodic announce across a healed partition teaches one side about the other.
   const joining = msg.type === 'feed' && (wasDisconnected || (m.feedChase === src.addr && m.feedChaseIsJoin));
   const knownBefore = m.table.insertedActive;
-  m.applyMany(members, !joining, runtime, src);
+  // A sync page's members are the sender's records, Downs included: anti-entropy.ts takes them apart.
+  if (msg.type !== 'sync-page') m.applyMany(members, !joining, runtime, src);
   const learnedNew = m.table.insertedActive !== knownBefore;
 
   const result = broadcasts.length > 0 ? receiveBroadcasts(m, broadcasts, src) : OK;
@@ -156,6 +158,12 @@ export function handleData<T extends Identity, K extends Invalidates>(
       break;
     case 'turn-undead':
       m.handleSelfUpdate(0, 'down', runtime);
+      break;
+    case 'sync':
+      answerSync(m, msg, src, runtime);
+      break;
+    case 'sync-page':
+      receiveSyncPage(m, msg, members, src, runtime);
       break;
     case 'gossip':
     case 'broadcast':

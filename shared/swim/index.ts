@@ -1,4 +1,5 @@
 export * from './accumulating-runtime';
+export type { AntiEntropyInit, AntiEntropyStats } from './anti-entropy';
 export * from './binary-codec';
 export * from './bounds';
 export * from './broadcast';

@@ -1,6 +1,7 @@
 import type { Identity } from './identity';
 import type { Incarnation, Member, MemberState } from './member';
 import type { Rng } from './rng';
+import type { ViewDigest } from './view-digest';
 
 /**
  * What the core keeps per member: the public fields plus the member's slot in the probe list
@@ -118,6 +119,8 @@ export class Members<T extends Identity> {
   /** New members refused at `maxMembers`, and members dropped for room. */
   refused = 0;
   evictedCount = 0;
+  /** Anti-entropy's digest of the active set (view-digest.ts), kept in step when set. */
+  digest: ViewDigest | undefined = undefined;
   /** Members never heard from directly, oldest first; records heard from since are skipped lazily. */
   private unheard: MemberRecord<T>[] = [];
   private unheardCount = 0;
@@ -403,6 +406,7 @@ export class Members<T extends Identity> {
   // Insert at the end and swap with a random position, like foca: a newcomer may wait up to a round.
   private insertIntoProbeList(rec: MemberRecord<T>, rng: Rng): void {
     const list = this.probeList;
+    this.digest?.toggle(rec.id.addr, true);
     list.push(rec);
     const last = list.length - 1;
     rec.slot = last;
@@ -418,6 +422,7 @@ export class Members<T extends Identity> {
 
   private removeFromProbeList(rec: MemberRecord<T>): void {
     const list = this.probeList;
+    this.digest?.toggle(rec.id.addr, false);
     let i = rec.slot;
     if (i < this.cursor) {
       // Keep the probed/pending boundary: the last probed member fills the hole, the boundary moves down.

@@ -172,6 +172,37 @@ export class Outbox<T extends Identity, K extends Invalidates> {
     this.finishAndSend(header, runtime);
   }
 
+  /** Bytes a packet of `message` to `dst` has for members: what its header and member count leave. */
+  memberRoom(from: Sender<T>, dst: T, message: Message<T>): number {
+    const header: Header<T> = { src: from.identity, srcIncarnation: from.incarnation, dst, message };
+    try {
+      return this.maxPacketSize - encodedHeaderSize(this.codec, header) - 2;
+    } catch (e) {
+      throw asEncodeError(e);
+    }
+  }
+
+  /**
+   * Sends `message` to `dst` carrying `records[start, start + count)` in place of the update backlog
+   * (anti-entropy's pages; size them with `memberRoom` and `measure`: those that don't fit are left
+   * out). Throws `EncodeError` if the header can't be encoded (nothing sent).
+   */
+  sendRecords(
+    from: Sender<T>,
+    dst: T,
+    message: Message<T>,
+    records: readonly Member<T>[],
+    start: number,
+    count: number,
+    runtime: Runtime<T>,
+  ): void {
+    const header: Header<T> = { src: from.identity, srcIncarnation: from.incarnation, dst, message };
+    this.begin(header);
+    const end = Math.min(records.length, start + count);
+    for (let i = start; i < end && this.encoder.tryAddMember(records[i]!); i++);
+    this.finishAndSend(header, runtime);
+  }
+
   /**
    * Room page 0 of a Feed keeps for retained custom broadcasts: what they take, at most a quarter of
    * the packet. Shoal: that page is the only Feed a periodic announce brings, and in a cluster too big

@@ -37,6 +37,8 @@ const MESSAGES: Record<MessageType, Message<BrowserIdentity>> = {
   broadcast: { type: 'broadcast' },
   'turn-undead': { type: 'turn-undead' },
   nack: { type: 'nack', probeNumber: 7 },
+  sync: { type: 'sync', salt: 0x1234, total: 7, bits: 1, buckets: new Uint8Array([9, 8]) },
+  'sync-page': { type: 'sync-page', from: 1, to: 0x7fff, last: false },
 };
 const KINDS = Object.keys(MESSAGES) as MessageType[];
 const BODY_KINDS = KINDS.filter((k) => !isHeaderOnly(k));
@@ -55,6 +57,8 @@ const EMPTY_SIZES: Record<MessageType, number> = {
   broadcast: 41,
   'turn-undead': 39,
   nack: 42,
+  sync: 50,
+  'sync-page': 46,
 };
 
 function header(type: MessageType): Header<BrowserIdentity> {

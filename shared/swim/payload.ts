@@ -6,8 +6,8 @@ export type ProbeNumber = number;
 
 /**
  * Every kind of message. Foca's set, plus Shoal's paged Feed (`feed-request` / `feed.next`), so a
- * joiner can pull the whole membership page by page instead of one Feed of ~150 members, and
- * Lifeguard's `nack`.
+ * joiner can pull the whole membership page by page instead of one Feed of ~150 members,
+ * Lifeguard's `nack`, and anti-entropy's `sync` / `sync-page`.
  */
 export type Message<T extends Identity> =
   /** A probe: answered with an Ack carrying the same probe number. */
@@ -38,7 +38,25 @@ export type Message<T extends Identity> =
    * Lifeguard: the answer of a relay to our PingReq `probeNumber` whose target did not answer it in
    * time. Shows the prober that the network around it works (see local-health.ts).
    */
-  | { readonly type: 'nack'; readonly probeNumber: ProbeNumber };
+  | { readonly type: 'nack'; readonly probeNumber: ProbeNumber }
+  /**
+   * Shoal, anti-entropy (anti-entropy.ts): the sender's view digest. `total` covers its active members
+   * and itself; `buckets` holds one byte per bucket of the feed-key space cut into 2^`bits`, hashed
+   * with `salt` (u16, new each time). Answered with `sync-page`s of the buckets that differ, or with
+   * nothing when the views agree.
+   */
+  | {
+      readonly type: 'sync';
+      readonly total: number;
+      readonly salt: number;
+      readonly bits: number;
+      readonly buckets: Uint8Array;
+    }
+  /**
+   * Shoal, anti-entropy: every member the sender holds (Down ones too) whose feed key is in
+   * [`from`, `to`], in key order. `last`: the receiver must not answer it with a page of its own.
+   */
+  | { readonly type: 'sync-page'; readonly from: number; readonly to: number; readonly last: boolean };
 
 /** The `type` of a `Message`. */
 export type MessageType = Message<Identity>['type'];

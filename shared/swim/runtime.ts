@@ -98,6 +98,11 @@ export type Timer<T extends Identity> =
   /** Gossip the backlog to a few members; re-arms itself. Only with `periodicGossip`. */
   | { readonly type: 'periodic-gossip'; readonly token: TimerToken }
   /**
+   * Shoal, anti-entropy: compare our view's digest with a random member (`sync`); re-arms itself.
+   * Only with `SwimInit.antiEntropy`.
+   */
+  | { readonly type: 'anti-entropy'; readonly token: TimerToken }
+  /**
    * Forget `id` if it is still Down (`removeDownAfterMs` after it went Down). Carries no token:
    * it stays valid across idle periods and identity changes; a member that came back is kept.
    */

@@ -1,4 +1,5 @@
 import { accuse, isAccusation } from './accusations';
+import { AntiEntropy, startAntiEntropy } from './anti-entropy';
 import { BoundCounters, resolveBounds, type SwimBounds } from './bounds';
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
@@ -104,6 +105,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   private ownAlive: Member<T> | undefined;
   /** `SwimInit.limitReplies`: unasked-for replies at most once per member per probe period. */
   readonly replies: ReplyLimiter | undefined;
+  /** `SwimInit.antiEntropy` (anti-entropy.ts): our view's digest and sync schedule; undefined when off. */
+  readonly antiEntropy: AntiEntropy | undefined;
 
   constructor(init: SwimInit<T, K>) {
     this.identity = init.identity;
@@ -116,6 +119,9 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.downIsAccusation = init.downIsAccusation ?? false;
     this.statements = init.statements;
     this.replies = init.limitReplies === true ? new ReplyLimiter() : undefined;
+    const ae = init.antiEntropy;
+    this.antiEntropy = ae === undefined || ae === false ? undefined : new AntiEntropy(ae === true ? {} : ae);
+    this.table.digest = this.antiEntropy?.digest;
     this.bounds = resolveBounds(init.bounds);
     this.table.maxMembers = this.bounds.maxMembers;
     const counters = this.boundCounters;
@@ -455,6 +461,7 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     if (c.periodicGossip !== undefined) {
       runtime.submitAfter({ type: 'periodic-gossip', token: this.token }, c.periodicGossip.frequencyMs);
     }
+    startAntiEntropy(this, runtime);
     runtime.notify({ type: 'active' });
   }
 
@@ -606,6 +613,19 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.out.sendFeed(this, dst, cursor, this.table, this.rng, runtime);
   }
 
+  /** Sends `message` with `records[start, start + count)` in place of the backlog (anti-entropy's pages). */
+  sendRecords(
+    dst: T,
+    message: Message<T>,
+    records: readonly Member<T>[],
+    start: number,
+    count: number,
+    runtime: Runtime<T>,
+  ): void {
+    if (this.holdsBack(dst)) return;
+    this.out.sendRecords(this, dst, message, records, start, count, runtime);
+  }
+
   // Checked before encoding, so a packet that can't leave consumes no transmissions of the backlog.
   private holdsBack(dst: T): boolean {
     if (this.topology === undefined || this.topology.canReach(dst.addr)) return false;
@@ -615,19 +635,20 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
 
   /**
    * Sends `message` to up to `numMembers` random active members (in overlay mode, reachable ones)
-   * that `pick` accepts.
+   * that `pick` accepts. Returns how many were chosen.
    */
   chooseAndSend(
     numMembers: number,
     message: Message<T>,
     runtime: Runtime<T>,
     pick?: (id: T) => boolean,
-  ): void {
+  ): number {
     if (this.topology === undefined) this.table.chooseActive(numMembers, this.choice, this.rng, pick);
     else chooseReachable(this, numMembers, this.choice, pick);
-    if (this.choice.length === 0) return;
+    if (this.choice.length === 0) return 0;
     const chosen = this.choice.splice(0);
     for (const id of chosen) this.send(id, message, runtime);
+    return chosen.length;
   }
 
   /** Whether we hold `id` Alive (not Suspect): Lifeguard's periodic gossip spares suspects. */

@@ -57,6 +57,7 @@
  *
  * Where Shoal departs from foca 1.0, each with a test: DEPARTURES.md beside this file.
  */
+import { type AntiEntropyInit, type AntiEntropyStats, runAntiEntropy } from './anti-entropy';
 import type { BoundStats, SwimBounds } from './bounds';
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
@@ -130,6 +131,14 @@ export interface SwimInit<T extends Identity, K extends Invalidates> {
    * cost a reply. Default false (foca answers every packet); the browser and Node runtime turn it on.
    */
   readonly limitReplies?: boolean;
+  /**
+   * Shoal: anti-entropy (anti-entropy.ts, PROTOCOL.md "Anti-entropy"). Now and then we compare a
+   * digest of our view with a random member we reach and pull only the difference: joins we missed
+   * are learned, and a member we hold active that the other holds Down is checked by us (never taken
+   * Down from the wire). Repairs what gossip's fixed number of sends misses. `true` for the defaults,
+   * or the options. Default off (foca has none); the browser and Node runtime turn it on.
+   */
+  readonly antiEntropy?: boolean | AntiEntropyInit;
 }
 
 /** What the statements rule did (`Swim.statementStats`); all 0 without `SwimInit.statements`. */
@@ -302,6 +311,20 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     return { verified: c.verified, rejected: c.rejected, unsigned: c.unsigned, notWatcher: c.notWatcher };
   }
 
+  /** What anti-entropy did so far (all 0 without `SwimInit.antiEntropy`). */
+  get antiEntropyStats(): AntiEntropyStats {
+    return (
+      this.m.antiEntropy?.stats() ?? {
+        syncsSent: 0,
+        pagesSent: 0,
+        pagesReceived: 0,
+        membersLearned: 0,
+        downsChecked: 0,
+        syncsRefused: 0,
+      }
+    );
+  }
+
   /** Replies `limitReplies` held back so far (all 0 without it). */
   get replyStats(): ReplyStats {
     return this.m.replies?.stats() ?? { turnUndeadHeld: 0, whoWeAreHeld: 0, feedHeld: 0 };
@@ -387,6 +410,9 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
       case 'periodic-gossip':
       case 'periodic-announce-down':
         runPeriodicTask(m, timer.type, runtime);
+        return;
+      case 'anti-entropy':
+        runAntiEntropy(m, runtime);
         return;
     }
   }

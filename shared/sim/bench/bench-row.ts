@@ -32,6 +32,8 @@ export interface RowSpec {
   /** Churn after the quiet stretch: share of members leaving and joining per minute, for so many minutes. */
   readonly churnPerMinute?: number;
   readonly churnMinutes?: number;
+  /** Anti-entropy in every member (default on, as the tabs); `--anti-entropy off` to compare. */
+  readonly antiEntropy?: boolean;
 }
 
 /** The figures of one row: the fields of `--json`, exactly (DESIGN §6 definitions). */
@@ -106,6 +108,7 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
     seed: spec.seed,
     config: overlay ? browser(spec.n) : simConfig(spec.n),
     ...(overlay ? { overlay: {} } : {}),
+    ...(spec.antiEntropy === undefined ? {} : { antiEntropy: spec.antiEntropy }),
     ...(spec.churnPerMinute === undefined ? {} : { churnPerMinute: spec.churnPerMinute }),
     ...(spec.churnMinutes === undefined ? {} : { churnMinutes: spec.churnMinutes }),
     link: { loss: spec.loss, delayMs: spec.delayMs, jitterMs: spec.jitterMs },

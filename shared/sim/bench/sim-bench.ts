@@ -1,12 +1,15 @@
 /**
- * `npm run bench:sim [-- --json] [-- --quick] [-- --seed N] [-- --only N] [-- --system mesh|overlay]`: the simulator's table of
+ * `npm run bench:sim [-- --json] [-- --quick] [-- --seed N] [-- --only N|slow|overload|cold] [-- --system mesh|overlay]
+ * [-- --loss 0,0.1] [-- --anti-entropy off]`: the simulator's table of
  * DESIGN §6 figures for `lan(n)` clusters of 10 to 10,000 members at 0, 10 and 25 % loss (plus one
  * row with 100 ms delay and 100 ms jitter), with the anchors (SWIM, memberlist, Serf, foca 1.0) beside.
  *
  * Each row runs in a child process of its own (fresh heap, so memory per member is that row's). The
  * same seed replays the same rows. `--json` prints one JSON object per row on stdout, nothing else.
  * After them: bytes per message kind for each row, and the `slowMembers` rows (slow-members-row.ts:
- * Lifeguard off and on, same seed; `--only slow` runs those alone).
+ * Lifeguard off and on, same seed; `--only slow` runs those alone), and the cold-start rows
+ * (cold-start-row.ts: N = 1,000, mesh and overlay, anti-entropy off and on, same seed; `--only cold`).
+ * `--anti-entropy off` runs the main rows without anti-entropy, to compare their load.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -14,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { mixSeed } from '../cluster';
 import { FOCA, fmt, memberlistSuspicion, SERF, table } from './anchors';
 import { type RowExtras, type RowResult, type RowSpec, runRow } from './bench-row';
+import { type ColdStartResult, type ColdStartSpec, coldStartTable, runColdStart } from './cold-start-row';
 import { type OverloadRowResult, overloadRowsTable, runOverloadRows } from './overload-row';
 import { runSlowRows, type SlowRowResult, type SlowRowSpec, slowRowsTable } from './slow-members-row';
 
@@ -31,6 +35,11 @@ if (rowArg !== undefined) {
   process.stdout.write(`${JSON.stringify(out)}\n`);
   process.exit(0);
 }
+const coldArg = option('--cold-row');
+if (coldArg !== undefined) {
+  process.stdout.write(`${JSON.stringify(runColdStart(JSON.parse(coldArg) as ColdStartSpec))}\n`);
+  process.exit(0);
+}
 const slowArg = option('--slow-row');
 if (slowArg !== undefined) {
   process.stdout.write(`${JSON.stringify(runSlowRows(JSON.parse(slowArg) as SlowRowSpec))}\n`);
@@ -43,6 +52,10 @@ const SEED = Number(option('--seed') ?? 20261126);
 const ONLY = option('--only');
 /** `--system mesh|overlay`: only those rows. */
 const SYSTEM = option('--system');
+/** `--loss 0,0.1`: only rows at those losses. */
+const LOSSES = option('--loss')?.split(',').map(Number);
+/** `--anti-entropy off`: the main rows without it (default on, as the tabs). */
+const ANTI_ENTROPY = option('--anti-entropy') !== 'off';
 if (!Number.isSafeInteger(SEED) || SEED < 0) {
   console.error(`--seed must be a non-negative integer, got ${option('--seed')}`);
   process.exit(2);
@@ -68,7 +81,8 @@ function specsFor(quick: boolean): RowSpec[] {
   return rows
     .filter((r) => SYSTEM === undefined || (r.system ?? 'mesh') === SYSTEM)
     .filter((r) => ONLY === undefined || String(r.n) === ONLY)
-    .map((r, i) => ({ ...r, seed: mixSeed(SEED, i + 1) }));
+    .map((r, i) => ({ ...r, seed: mixSeed(SEED, i + 1), ...(ANTI_ENTROPY ? {} : { antiEntropy: false }) }))
+    .filter((r) => LOSSES === undefined || LOSSES.includes(r.loss));
 }
 
 /**
@@ -212,6 +226,37 @@ if (ONLY === undefined || ONLY === 'slow') {
     if (slowError !== undefined) process.stderr.write(`${slowError}\n`);
   } else {
     process.stderr.write(slowRows === undefined ? `${slowError}\n` : 'done\n');
+  }
+}
+
+// The cold-start rows: 1,000 members, full mesh and overlay, anti-entropy off and on, each in a child.
+let coldRows: ColdStartResult[] | undefined;
+if (ONLY === undefined || ONLY === 'cold') {
+  coldRows = [];
+  const variants = (['mesh', 'overlay'] as const)
+    .filter((system) => SYSTEM === undefined || system === SYSTEM)
+    .flatMap((system) => [false, true].map((antiEntropy) => ({ system, antiEntropy })));
+  for (const { system, antiEntropy } of variants) {
+    const spec: ColdStartSpec = { n: 1000, seed: mixSeed(SEED, 0xc01d), capMs: 60_000, antiEntropy, system };
+    if (!JSON_OUT)
+      process.stderr.write(
+        `running coldStart ${system} n=1000 anti-entropy ${antiEntropy ? 'on' : 'off'} … `,
+      );
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--cold-row', JSON.stringify(spec)],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
+    if (child.status === 0) {
+      const row = JSON.parse(child.stdout.trim().split('\n').pop()!) as ColdStartResult;
+      coldRows.push(row);
+      if (JSON_OUT) process.stdout.write(`${JSON.stringify(row)}\n`);
+      else process.stderr.write(`${fmt(row.wallSeconds, 1)} s\n`);
+    } else {
+      process.stderr.write(
+        `coldStart failed (${child.status ?? child.signal}): ${child.stderr.trim().split('\n').pop()}\n`,
+      );
+    }
   }
 }
 
@@ -407,4 +452,13 @@ if (slowRows !== undefined || slowError !== undefined) {
 if (overloadRows !== undefined) {
   console.log('');
   console.log(overloadRowsTable(overloadRows));
+}
+
+if (coldRows !== undefined && coldRows.length > 0) {
+  console.log('');
+  console.log(
+    'Cold start (no loss, joins within 1 s): full mesh lan(n), overlay browser(n); anti-entropy off and on, same seed:',
+  );
+  console.log('');
+  console.log(coldStartTable(coldRows));
 }

@@ -65,6 +65,8 @@ const MESSAGES: Record<MessageType, Message<BrowserIdentity>> = {
   broadcast: { type: 'broadcast' },
   'turn-undead': { type: 'turn-undead' },
   nack: { type: 'nack', probeNumber: 7 },
+  sync: { type: 'sync', salt: 0x1234, total: 0x12345678, bits: 2, buckets: new Uint8Array([1, 2, 3, 4]) },
+  'sync-page': { type: 'sync-page', from: 1, to: 0x3fff, last: false },
 };
 
 function header(src: BrowserIdentity, dst: BrowserIdentity, message: Message<BrowserIdentity>) {

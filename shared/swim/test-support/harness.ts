@@ -7,7 +7,7 @@ import { type DecodedPacket, decodePacket, PacketEncoder } from '../packet';
 import type { Header, Message } from '../payload';
 import type { Notification, Timer } from '../runtime';
 import { seededRng } from '../seeded-rng';
-import { Swim } from '../swim';
+import { Swim, type SwimInit } from '../swim';
 import { type TestId, testCodec } from './test-id';
 
 export type TestSwim = Swim<TestId, Invalidates>;
@@ -21,6 +21,7 @@ export interface NodeOptions {
   downIsAccusation?: boolean;
   bounds?: Partial<SwimBounds>;
   limitReplies?: boolean;
+  antiEntropy?: SwimInit<TestId, Invalidates>['antiEntropy'];
 }
 
 /** A core with a test identity, the `simple()` config and a fixed seed, and a runtime to drain. */
@@ -35,6 +36,7 @@ export function makeNode(identity: TestId, opts: NodeOptions = {}): { swim: Test
     ...(opts.downIsAccusation !== undefined ? { downIsAccusation: opts.downIsAccusation } : {}),
     ...(opts.bounds !== undefined ? { bounds: opts.bounds } : {}),
     ...(opts.limitReplies !== undefined ? { limitReplies: opts.limitReplies } : {}),
+    ...(opts.antiEntropy !== undefined ? { antiEntropy: opts.antiEntropy } : {}),
   });
   return { swim, rt: new AccumulatingRuntime<TestId>() };
 }
