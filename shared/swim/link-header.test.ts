@@ -40,6 +40,8 @@ const MESSAGES: Record<MessageType, Message<BrowserIdentity>> = {
   broadcast: { type: 'broadcast' },
   'turn-undead': { type: 'turn-undead' },
   nack: { type: 'nack', probeNumber: 7 },
+  sync: { type: 'sync', salt: 0x1234, total: 7, bits: 1, buckets: new Uint8Array([9, 8]) },
+  'sync-page': { type: 'sync-page', from: 1, to: 0x7fff, last: false },
 };
 const KINDS = Object.keys(MESSAGES) as MessageType[];
 /** Every length a u16 varint can take, at both ends of each. */
