@@ -9,7 +9,7 @@ const KIND_JSON = 0;
 const KIND_BYTES = 1;
 const KIND_METADATA = 2;
 const KIND_METADATA_WANT = 3;
-const KIND_METADATA_COPY = 4;
+const KIND_METADATA_COPIES = 4;
 
 /** Bytes of one addr in a `metadata-want` frame. */
 const WANT_ADDR_BYTES = 16;
@@ -22,8 +22,8 @@ export type AppFrame =
   | { readonly kind: 'metadata'; readonly item: Uint8Array }
   /** The sender asks for the items it lacks of these members (hex addrs). */
   | { readonly kind: 'metadata-want'; readonly addrs: readonly string[] }
-  /** A copy of someone's item, answering our `metadata-want`: a relayed copy, checked as one. */
-  | { readonly kind: 'metadata-copy'; readonly item: Uint8Array };
+  /** Copies of members' items, answering our `metadata-want`: relayed copies, checked as such. */
+  | { readonly kind: 'metadata-copies'; readonly items: readonly Uint8Array[] };
 
 /** A message that can't be sent: not JSON-serializable, or too big. Nothing was sent. */
 export class MessageError extends Error {
@@ -90,12 +90,56 @@ export function encodeMetadataWantFrame(addrs: readonly string[]): Uint8Array {
   return frame;
 }
 
-/** Frames a copy of a member's item (held bytes, as received) for a member that asked for it. */
-export function encodeMetadataCopyFrame(item: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(1 + item.length);
-  frame[0] = KIND_METADATA_COPY;
-  frame.set(item, 1);
-  return frame;
+/** Bytes of one copies frame at most: several items, one data-channel message (a frame each cost 64× the CPU). */
+export const MAX_COPIES_FRAME_BYTES = 8 * 1024;
+
+/**
+ * Frames copies of members' items (held bytes, as received) for a member that asked for them: each
+ * item as a u16 length and its bytes, as many per frame as fit in `MAX_COPIES_FRAME_BYTES`.
+ * Throws `RangeError` for an empty item or one that fits no frame.
+ */
+export function encodeMetadataCopiesFrames(items: readonly Uint8Array[]): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  let batch: Uint8Array[] = [];
+  let size = 1;
+  const flush = () => {
+    if (batch.length === 0) return;
+    const frame = new Uint8Array(size);
+    frame[0] = KIND_METADATA_COPIES;
+    let at = 1;
+    for (const item of batch) {
+      frame[at] = item.length >> 8;
+      frame[at + 1] = item.length & 0xff;
+      frame.set(item, at + 2);
+      at += 2 + item.length;
+    }
+    frames.push(frame);
+    batch = [];
+    size = 1;
+  };
+  for (const item of items) {
+    if (item.length === 0 || 3 + item.length > MAX_COPIES_FRAME_BYTES) {
+      throw new RangeError(`a metadata copy of ${item.length} bytes fits no frame`);
+    }
+    if (size + 2 + item.length > MAX_COPIES_FRAME_BYTES) flush();
+    batch.push(item);
+    size += 2 + item.length;
+  }
+  flush();
+  return frames;
+}
+
+function decodeCopies(body: Uint8Array): AppFrame | undefined {
+  const items: Uint8Array[] = [];
+  let at = 0;
+  while (at < body.length) {
+    if (at + 2 > body.length) return undefined;
+    const length = (body[at]! << 8) | body[at + 1]!;
+    if (length === 0 || at + 2 + length > body.length) return undefined;
+    items.push(body.slice(at + 2, at + 2 + length));
+    at += 2 + length;
+  }
+  return items.length === 0 ? undefined : { kind: 'metadata-copies', items };
 }
 
 function decodeWants(body: Uint8Array): AppFrame | undefined {
@@ -128,8 +172,8 @@ export function decodeAppFrame(bytes: Uint8Array): AppFrame | undefined {
       return { kind: 'metadata', item: body.slice() };
     case KIND_METADATA_WANT:
       return decodeWants(body);
-    case KIND_METADATA_COPY:
-      return { kind: 'metadata-copy', item: body.slice() };
+    case KIND_METADATA_COPIES:
+      return decodeCopies(body);
     default:
       return undefined;
   }

@@ -97,23 +97,37 @@ export class AppInbox {
         this.onWant?.(from, frame.addrs);
         return;
       case 'metadata':
-      case 'metadata-copy':
-        break;
-    }
-    try {
-      const item = decodeMetadataItem(frame.item);
-      const own = item.addr === from;
-      if (frame.kind === 'metadata' && !own) {
-        this.droppedFrames++;
+        this.takeMetadata(from, [frame.item], true);
         return;
-      }
-      // Straight from the member itself: its own word; a copy from another is a relayed one (see
-      // `MetadataStore`), checked as a broadcast's would be.
-      this.metadata.apply(item, own);
-      this.onMetadata();
-    } catch {
-      this.droppedFrames++;
+      case 'metadata-copies':
+        this.takeMetadata(from, frame.items, false);
+        return;
     }
+  }
+
+  /**
+   * Takes metadata items that came on `from`'s link: `direct` ones must be the sender's own (only a
+   * member speaks for its own metadata directly); copies (answers to our asks) are the sender's own
+   * word when they are its items, else relayed copies, checked as a broadcast's would be (see
+   * `MetadataStore`). A malformed or spoofed item is counted and skipped.
+   */
+  private takeMetadata(from: string, items: readonly Uint8Array[], direct: boolean): void {
+    let taken = false;
+    for (const bytes of items) {
+      try {
+        const item = decodeMetadataItem(bytes);
+        const own = item.addr === from;
+        if (direct && !own) {
+          this.droppedFrames++;
+          continue;
+        }
+        this.metadata.apply(item, own);
+        taken = true;
+      } catch {
+        this.droppedFrames++;
+      }
+    }
+    if (taken) this.onMetadata();
   }
 
   /** Takes a token from `from`'s bucket; false when it is empty. */

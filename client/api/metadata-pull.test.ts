@@ -4,8 +4,9 @@ import type { Mesh } from '../mesh/mesh';
 import { ManualClock } from '../runtime/test-support/manual-clock';
 import {
   decodeAppFrame,
-  encodeMetadataCopyFrame,
+  encodeMetadataCopiesFrames,
   encodeMetadataWantFrame,
+  MAX_COPIES_FRAME_BYTES,
   MAX_METADATA_WANTS,
 } from './app-frames';
 import { AppInbox } from './app-inbox';
@@ -44,7 +45,24 @@ describe('metadata pull: members held without metadata are asked for', () => {
     const addrs = [alice.addr, bob.addr];
     expect(decodeAppFrame(encodeMetadataWantFrame(addrs))).toEqual({ kind: 'metadata-want', addrs });
     const copy = item(alice, 1, { n: 1 });
-    expect(decodeAppFrame(encodeMetadataCopyFrame(copy))).toEqual({ kind: 'metadata-copy', item: copy });
+    const other = item(bob, 2, { n: 2 });
+    const [both] = encodeMetadataCopiesFrames([copy, other]);
+    expect(decodeAppFrame(both!)).toEqual({ kind: 'metadata-copies', items: [copy, other] });
+    // Many items: several frames, each within the cap, every item in one of them, in order.
+    const many = Array.from({ length: 40 }, (_, i) => item(alice, i, { text: 'x'.repeat(400) }));
+    const frames = encodeMetadataCopiesFrames(many);
+    expect(frames.length).toBeGreaterThan(1);
+    expect(frames.every((f) => f.length <= MAX_COPIES_FRAME_BYTES)).toBe(true);
+    expect(
+      frames.flatMap((f) => (decodeAppFrame(f) as { readonly items: readonly Uint8Array[] }).items),
+    ).toEqual(many);
+    expect(encodeMetadataCopiesFrames([])).toEqual([]);
+    expect(() => encodeMetadataCopiesFrames([new Uint8Array(0)])).toThrow(RangeError);
+    // A length that runs past the end, a zero length, a lone trailing byte: malformed.
+    expect(decodeAppFrame(both!.subarray(0, both!.length - 1))).toBeUndefined();
+    expect(decodeAppFrame(new Uint8Array([both![0]!, 0, 0]))).toBeUndefined();
+    expect(decodeAppFrame(new Uint8Array([both![0]!, 0]))).toBeUndefined();
+    expect(decodeAppFrame(new Uint8Array([both![0]!]))).toBeUndefined();
     expect(() => encodeMetadataWantFrame([])).toThrow(RangeError);
     expect(() => encodeMetadataWantFrame(Array(MAX_METADATA_WANTS + 1).fill(alice.addr))).toThrow(RangeError);
     expect(() => encodeMetadataWantFrame(['not-hex'])).toThrow(RangeError);
@@ -94,7 +112,9 @@ describe('metadata pull: members held without metadata are asked for', () => {
     const aliceItem = item(alice, 4, { n: 'alice' });
     s.receiveItem(aliceItem, alice);
     pull.answer(peer, [alice.addr, bob.addr]); // bob's we don't hold
-    expect(sent.map((x) => decodeAppFrame(x.bytes))).toEqual([{ kind: 'metadata-copy', item: aliceItem }]);
+    expect(sent.map((x) => decodeAppFrame(x.bytes))).toEqual([
+      { kind: 'metadata-copies', items: [aliceItem] },
+    ]);
     pull.answer(peer, [alice.addr]);
     expect(sent).toHaveLength(1);
     clock.advance(ANSWER_EVERY_MS);
@@ -112,15 +132,15 @@ describe('metadata pull: members held without metadata are asked for', () => {
       () => {},
     );
     inbox.onWant = (_from, addrs) => wants.push([...addrs]);
-    inbox.receive(peer, encodeMetadataCopyFrame(item(alice, 2, { n: 'alice' })));
+    inbox.receive(peer, encodeMetadataCopiesFrames([item(alice, 2, { n: 'alice' })])[0]!);
     expect(s.get(alice.addr)?.metadata).toEqual({ n: 'alice' });
     // A relayed copy can't outrun the owner's own word by more than the relay window.
-    inbox.receive(alice.addr, encodeMetadataCopyFrame(item(alice, 3, { n: 'own' })));
-    inbox.receive(peer, encodeMetadataCopyFrame(item(alice, 1_000, { n: 'Mallory' })));
+    inbox.receive(alice.addr, encodeMetadataCopiesFrames([item(alice, 3, { n: 'own' })])[0]!);
+    inbox.receive(peer, encodeMetadataCopiesFrames([item(alice, 1_000, { n: 'Mallory' })])[0]!);
     expect(s.get(alice.addr)?.metadata).toEqual({ n: 'own' });
     inbox.receive(peer, encodeMetadataWantFrame([bob.addr]));
     expect(wants).toEqual([[bob.addr]]);
-    inbox.receive(peer, encodeMetadataCopyFrame(new Uint8Array([1, 2, 3])));
+    inbox.receive(peer, encodeMetadataCopiesFrames([new Uint8Array([1, 2, 3])])[0]!);
     expect(inbox.stats().appDropped).toBe(1);
   });
 });

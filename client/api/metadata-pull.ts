@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/host/index';
 import type { Mesh } from '../mesh/mesh';
-import { encodeMetadataCopyFrame, encodeMetadataWantFrame, MAX_METADATA_WANTS } from './app-frames';
+import { encodeMetadataCopiesFrames, encodeMetadataWantFrame, MAX_METADATA_WANTS } from './app-frames';
 import { type MetadataStore, rawItemOf } from './metadata';
 
 /** A member held this long without its metadata is asked for. */
@@ -17,7 +17,7 @@ export interface MetadataPullStats {
   /** Asks we sent (`metadata-want` frames), and members named in them. */
   readonly wantsSent: number;
   readonly membersAsked: number;
-  /** Asks we answered, and the copies we sent. */
+  /** Asks we answered, and the frames of copies we sent (several items each). */
   readonly wantsAnswered: number;
   readonly copiesSent: number;
   /** Asks ignored: over a link's answer rate. */
@@ -33,7 +33,7 @@ export interface MetadataPullStats {
  * forever (measured in Chromium: 40 members on 12 links, one member held all 40 and showed 39 for
  * 100 s). A member held `PULL_AFTER_MS` without an item is asked for, up to `MAX_METADATA_WANTS` at a
  * time, from one linked member in turn every `PULL_EVERY_MS`; the asked member answers with copies of
- * the items it holds, which the store checks as relayed copies (signed items verify, the relay window
+ * the items it holds (several per frame: one data-channel message per 8 KiB, not one per item), which the store checks as relayed copies (signed items verify, the relay window
  * applies). Nothing is sent while every held member has its metadata: a full mesh never asks.
  */
 export class MetadataPull {
@@ -82,10 +82,14 @@ export class MetadataPull {
       if (oldest.done !== true) this.#answeredAt.delete(oldest.value);
     }
     this.#wantsAnswered++;
+    const copies: Uint8Array[] = [];
     for (const addr of addrs) {
       const held = this.store.get(addr);
       const raw = held === undefined ? undefined : rawItemOf(held);
-      if (raw !== undefined && this.mesh.sendApp(from, encodeMetadataCopyFrame(raw))) this.#copiesSent++;
+      if (raw !== undefined) copies.push(raw);
+    }
+    for (const frame of encodeMetadataCopiesFrames(copies)) {
+      if (this.mesh.sendApp(from, frame)) this.#copiesSent += 1;
     }
   }
 
