@@ -7,6 +7,7 @@ import { type DecodedPacket, decodePacket, PacketEncoder } from '../packet';
 import type { Header, Message } from '../payload';
 import type { Notification, Timer } from '../runtime';
 import { seededRng } from '../seeded-rng';
+import type { StatementAuth } from '../statements';
 import { Swim } from '../swim';
 import { type TestId, testCodec } from './test-id';
 
@@ -21,6 +22,7 @@ export interface NodeOptions {
   downIsAccusation?: boolean;
   bounds?: Partial<SwimBounds>;
   limitReplies?: boolean;
+  statements?: StatementAuth<TestId>;
 }
 
 /** A core with a test identity, the `simple()` config and a fixed seed, and a runtime to drain. */
@@ -35,6 +37,7 @@ export function makeNode(identity: TestId, opts: NodeOptions = {}): { swim: Test
     ...(opts.downIsAccusation !== undefined ? { downIsAccusation: opts.downIsAccusation } : {}),
     ...(opts.bounds !== undefined ? { bounds: opts.bounds } : {}),
     ...(opts.limitReplies !== undefined ? { limitReplies: opts.limitReplies } : {}),
+    ...(opts.statements !== undefined ? { statements: opts.statements } : {}),
   });
   return { swim, rt: new AccumulatingRuntime<TestId>() };
 }
