@@ -15,6 +15,11 @@ describe('resolveOptions', () => {
     expect(o.storage).toBeUndefined();
   });
 
+  it('signs statements by default; signedStatements: false opts out', () => {
+    expect(resolveOptions(base).signedStatements).toBe(true);
+    expect(resolveOptions({ ...base, signedStatements: false }).signedStatements).toBe(false);
+  });
+
   it('tunes the preset for expectedSize and lays config overrides on top', () => {
     const o = resolveOptions({ ...base, expectedSize: 200, config: { probePeriodMs: 3000 } });
     expect(o.config).toEqual({ ...browserPreset(200), probePeriodMs: 3000 });

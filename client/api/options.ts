@@ -63,9 +63,8 @@ export interface JoinRoomOptions<M extends Metadata = Metadata> {
   /**
    * Sign our statements (alive, leave, rename, suspicions, metadata) and take others' only when
    * signed by their owner or, for a suspicion, by a member that watches the accused (DESIGN.md §9,
-   * PROTOCOL.md 1.3). Every member of a room must agree. Default false (protocol 1.2) for now: on the
-   * overlay of a large room, signed rooms form more slowly (a 14-member room on 6 links in memory:
-   * 24-58 s instead of 27-30 s), which the large-room test's 60 s would not always absorb.
+   * PROTOCOL.md 1.3). Every member of a room must agree. Default true; false speaks protocol 1.2, where
+   * any member can speak for another (a forged Down, a forged refutation, someone else's metadata).
    */
   readonly signedStatements?: boolean;
 }
@@ -230,7 +229,7 @@ export function resolveOptions<M extends Metadata>(options: unknown): ResolvedOp
     storage: o.storage,
     sameBrowser: o.sameBrowser,
     limits: resolveRoomLimits(o.limits),
-    signedStatements: o.signedStatements ?? false,
+    signedStatements: o.signedStatements ?? true,
   };
 }
 
