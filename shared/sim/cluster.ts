@@ -2,6 +2,7 @@ import { type IndirectChecks, OverlayTopology } from '../host/index';
 import { RingPool } from '../overlay/index';
 import type { Member } from '../swim/index';
 import { BinaryCodec, BrowserIdentity, type Config, DEFAULT_BOUNDS, Swim, seededRng } from '../swim/index';
+import { fakeStatementAuth } from './fake-statement-auth';
 import { InterningIdentityCodec } from './interning-identity-codec';
 import type { LinkModelInit } from './links';
 import type { LinkParams } from './network';
@@ -44,6 +45,12 @@ export interface ClusterInit {
    * tabs do. Default false for now, so the measured scenarios keep their figures; tests turn it on.
    */
   readonly downIsAccusation?: boolean;
+  /**
+   * Every member signs its statements and takes others' only when signed (`SwimInit.statements`), as
+   * the tabs do by default, with a stand-in signature at a hash's cost (fake-statement-auth.ts): real
+   * sizes on the wire, no real security. Default false, so the measured scenarios keep their figures.
+   */
+  readonly statements?: boolean;
 }
 
 /** Options of a cluster's overlay (see `ClusterInit.overlay`). */
@@ -94,6 +101,7 @@ export class Cluster {
   readonly ringPool: RingPool | undefined;
   private readonly lifeguard: boolean;
   private readonly downIsAccusation: boolean;
+  private readonly statements: boolean;
   /** The core's member cap, kept well above the cluster's size (a 10,000-member run must not hit it). */
   private readonly maxMembers: number;
 
@@ -103,6 +111,7 @@ export class Cluster {
     this.joinRetryMs = init.joinRetryMs ?? 2000;
     this.lifeguard = init.lifeguard ?? true;
     this.downIsAccusation = init.downIsAccusation ?? false;
+    this.statements = init.statements ?? false;
     this.maxMembers = Math.max(DEFAULT_BOUNDS.maxMembers, 4 * init.size);
     const worldRng = seededRng(mixSeed(init.seed, 0x5117));
     this.sim = new Simulator({
@@ -143,6 +152,7 @@ export class Cluster {
       lifeguard: this.lifeguard,
       downIsAccusation: this.downIsAccusation,
       bounds: { maxMembers: this.maxMembers },
+      ...(this.statements ? { statements: fakeStatementAuth(identity) } : {}),
     });
     this.swims.push(swim);
     this.stores.push(store);
