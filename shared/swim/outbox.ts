@@ -21,6 +21,12 @@ function allowsCustomBroadcasts(type: MessageType): boolean {
   return type !== 'announce' && type !== 'turn-undead';
 }
 
+/** `rec`'s signed Alive when it proves the incarnation we hold, else undefined. */
+function provenAlive<T extends Identity>(rec: MemberRecord<T>): Member<T> | undefined {
+  const alive = rec.signedAlive;
+  return alive !== undefined && alive.incarnation === rec.incarnation ? alive : undefined;
+}
+
 /** Whatever the codec threw while writing (`RangeError` for a field out of range), the host sees `EncodeError`. */
 export function asEncodeError(e: unknown): EncodeError {
   if (e instanceof EncodeError) return e;
@@ -162,10 +168,11 @@ export class Outbox<T extends Identity, K extends Invalidates> {
       return 'rec' in c ? c.rec : c;
     };
     const reserve = cursor === 0 ? this.repairReserve(dst) : 0;
-    // With statements a member is listed as its own last signed Alive; one we hold none of is passed
-    // over, not a reason to end the page.
+    // With statements a member is listed as its own signed Alive at the incarnation we hold (Suspect
+    // too): a lower one would make the receiver refuse accusations at ours. One we can't prove is
+    // passed over, not a reason to end the page.
     const fits = (rec: MemberRecord<T>): boolean => {
-      const entry = this.signedOnly ? rec.signedAlive : rec;
+      const entry = this.signedOnly ? provenAlive(rec) : rec;
       return (
         entry === undefined ||
         ((reserve === 0 || this.encoder.remaining - this.updates.measure(entry) >= reserve) &&
