@@ -18,9 +18,9 @@ import { cdp, memberIds, openTab, type Tab } from './support/tabs';
 const env = serverPerFile();
 
 /**
- * Counts every data-channel send by what it carries: the frame kind (1 swim, 2 signal, 3 app) and,
- * for SWIM, the message tag (PROTOCOL.md: byte 38 of the packet, 39 of the frame), so a figure says
- * what a flapping tab sends most. A string, not a function: tsx would add helpers the page lacks.
+ * Counts every data-channel send by what it carries: the frame kind (1 swim, 2 signal, 3 app, 0x81
+ * swim in link form, 0x80 hello) and, for SWIM, the message tag (PROTOCOL.md: byte 38 of the packet,
+ * 39 of a kind-1 frame, 1 of a link-form frame), so a figure says what a flapping tab sends most. A string, not a function: tsx would add helpers the page lacks.
  */
 const COUNT_SENDS = `(() => {
   const names = ['ping','ack','ping-req','indirect-ping','indirect-ack','forwarded-ack','gossip','announce','feed','feed-request','broadcast','turn-undead','nack'];
@@ -28,7 +28,7 @@ const COUNT_SENDS = `(() => {
   const send = RTCDataChannel.prototype.send;
   RTCDataChannel.prototype.send = function (data) {
     const b = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
-    const key = b === undefined ? 'other' : b[0] === 1 ? (names[b[39]] ?? 'swim?') : b[0] === 2 ? 'signal' : b[0] === 3 ? 'app' : 'other';
+    const key = b === undefined ? 'other' : b[0] === 1 ? (names[b[39]] ?? 'swim?') : b[0] === 0x81 ? (names[b[1]] ?? 'swim?') : b[0] === 0x80 ? 'hello' : b[0] === 2 ? 'signal' : b[0] === 3 ? 'app' : 'other';
     const c = sent[key] ?? (sent[key] = { packets: 0, bytes: 0 });
     c.packets++;
     c.bytes += b === undefined ? 0 : b.byteLength;

@@ -1,15 +1,29 @@
 /**
  * What the room puts inside the mesh's app frames: a 1-byte kind, then the body. Apps send JSON values
- * or bytes; the room also sends its metadata directly to members that just came up.
+ * or bytes; the room also sends its metadata directly to members that just came up, asks a linked
+ * member for the metadata of members it holds without any (a large room: `metadata-pull.ts`), and
+ * answers such asks with copies of the items it holds.
  */
 
 const KIND_JSON = 0;
 const KIND_BYTES = 1;
 const KIND_METADATA = 2;
+const KIND_METADATA_WANT = 3;
+const KIND_METADATA_COPY = 4;
+
+/** Bytes of one addr in a `metadata-want` frame. */
+const WANT_ADDR_BYTES = 16;
+/** Most addrs one `metadata-want` frame may name; a longer one is malformed. */
+export const MAX_METADATA_WANTS = 64;
 
 export type AppFrame =
   | { readonly kind: 'message'; readonly data: unknown }
-  | { readonly kind: 'metadata'; readonly item: Uint8Array };
+  /** A member's own item, sent by that member. */
+  | { readonly kind: 'metadata'; readonly item: Uint8Array }
+  /** The sender asks for the items it lacks of these members (hex addrs). */
+  | { readonly kind: 'metadata-want'; readonly addrs: readonly string[] }
+  /** A copy of someone's item, answering our `metadata-want`: a relayed copy, checked as one. */
+  | { readonly kind: 'metadata-copy'; readonly item: Uint8Array };
 
 /** A message that can't be sent: not JSON-serializable, or too big. Nothing was sent. */
 export class MessageError extends Error {
@@ -60,6 +74,43 @@ export function encodeMetadataFrame(item: Uint8Array): Uint8Array {
   return frame;
 }
 
+/** Frames an ask for the items of `addrs` (hex, 1..`MAX_METADATA_WANTS`). Throws `RangeError` otherwise. */
+export function encodeMetadataWantFrame(addrs: readonly string[]): Uint8Array {
+  if (addrs.length === 0 || addrs.length > MAX_METADATA_WANTS) {
+    throw new RangeError(`a metadata want names 1..${MAX_METADATA_WANTS} members, got ${addrs.length}`);
+  }
+  const frame = new Uint8Array(1 + WANT_ADDR_BYTES * addrs.length);
+  frame[0] = KIND_METADATA_WANT;
+  addrs.forEach((addr, i) => {
+    if (!/^[0-9a-f]{32}$/.test(addr)) throw new RangeError(`not an addr: ${addr}`);
+    for (let b = 0; b < WANT_ADDR_BYTES; b++) {
+      frame[1 + i * WANT_ADDR_BYTES + b] = Number.parseInt(addr.slice(2 * b, 2 * b + 2), 16);
+    }
+  });
+  return frame;
+}
+
+/** Frames a copy of a member's item (held bytes, as received) for a member that asked for it. */
+export function encodeMetadataCopyFrame(item: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(1 + item.length);
+  frame[0] = KIND_METADATA_COPY;
+  frame.set(item, 1);
+  return frame;
+}
+
+function decodeWants(body: Uint8Array): AppFrame | undefined {
+  const n = body.length / WANT_ADDR_BYTES;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_METADATA_WANTS) return undefined;
+  const addrs: string[] = [];
+  for (let i = 0; i < n; i++) {
+    let addr = '';
+    for (let b = 0; b < WANT_ADDR_BYTES; b++)
+      addr += body[i * WANT_ADDR_BYTES + b]!.toString(16).padStart(2, '0');
+    addrs.push(addr);
+  }
+  return { kind: 'metadata-want', addrs };
+}
+
 /** Reads a frame; `undefined` for anything malformed (the caller counts and drops it). */
 export function decodeAppFrame(bytes: Uint8Array): AppFrame | undefined {
   if (bytes.length === 0) return undefined;
@@ -75,6 +126,10 @@ export function decodeAppFrame(bytes: Uint8Array): AppFrame | undefined {
       }
     case KIND_METADATA:
       return { kind: 'metadata', item: body.slice() };
+    case KIND_METADATA_WANT:
+      return decodeWants(body);
+    case KIND_METADATA_COPY:
+      return { kind: 'metadata-copy', item: body.slice() };
     default:
       return undefined;
   }

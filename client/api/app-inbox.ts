@@ -61,6 +61,9 @@ export class AppInbox {
     private readonly now: () => number = () => 0,
   ) {}
 
+  /** Asks for metadata copies (`metadata-want`) go here; none: they are ignored. */
+  onWant: ((from: string, addrs: readonly string[]) => void) | undefined;
+
   /** Frames dropped because they were malformed or spoofed. */
   get dropped(): number {
     return this.droppedFrames;
@@ -86,18 +89,27 @@ export class AppInbox {
       this.droppedFrames++;
       return;
     }
-    if (frame.kind === 'message') {
-      this.onMessage({ from, data: frame.data });
-      return;
+    switch (frame.kind) {
+      case 'message':
+        this.onMessage({ from, data: frame.data });
+        return;
+      case 'metadata-want':
+        this.onWant?.(from, frame.addrs);
+        return;
+      case 'metadata':
+      case 'metadata-copy':
+        break;
     }
     try {
       const item = decodeMetadataItem(frame.item);
-      if (item.addr !== from) {
+      const own = item.addr === from;
+      if (frame.kind === 'metadata' && !own) {
         this.droppedFrames++;
         return;
       }
-      // Straight from the member itself: its own word (see `MetadataStore`).
-      this.metadata.apply(item, true);
+      // Straight from the member itself: its own word; a copy from another is a relayed one (see
+      // `MetadataStore`), checked as a broadcast's would be.
+      this.metadata.apply(item, own);
       this.onMetadata();
     } catch {
       this.droppedFrames++;

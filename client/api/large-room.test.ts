@@ -66,4 +66,33 @@ describe('a room larger than maxConnections, on the in-memory mesh', () => {
     );
     expect(rest.every(({ seen }) => seen.leaves.length === 1)).toBe(true);
   }, 120_000);
+  it('40 members joining ten at a time on 12 links: all see all with metadata, and hold with no false leave', async () => {
+    // The shape of the Chromium large-room bench (pages of ten joining at once), where a joiner's
+    // bootstrap peers were full of lingering links and metadata broadcasts missed members for good.
+    const n = 40;
+    const maxConnections = 12;
+    const c = new TestCluster(newSeed());
+    const tabs: ReturnType<TestCluster['join']>[] = [];
+    for (let i = 0; i < n; i++) {
+      tabs.push(c.join('large', { n: i }, { maxConnections }));
+      if (i % 10 === 9) await vi.advanceTimersByTimeAsync(1_000);
+    }
+    const withMetadata = ({ room }: (typeof tabs)[number]) =>
+      room.members().filter((m) => m.state !== 'down' && m.metadata !== undefined).length;
+    const formingFrom = Date.now();
+    await until(() => tabs.every((t) => withMetadata(t) === n), `all see ${n} with metadata`, 60_000, 500);
+    const formedMs = Date.now() - formingFrom;
+    for (const { seen } of tabs) seen.leaves.length = 0;
+    let linksMax = 0;
+    for (let t = 0; t < 30_000; t += 1_000) {
+      await vi.advanceTimersByTimeAsync(1_000);
+      for (const { room } of tabs) linksMax = Math.max(linksMax, room.stats().mesh.open);
+    }
+    const falseLeaves = tabs.reduce((sum, { seen }) => sum + seen.leaves.length, 0);
+    const asked = tabs.reduce((sum, { room }) => sum + room.stats().metadataPull.membersAsked, 0);
+    console.log('forty joining in tens', { formedMs, linksMax, falseLeaves, metadataAsked: asked });
+    expect(falseLeaves).toBe(0);
+    expect(linksMax).toBeLessThanOrEqual(maxConnections);
+    expect(tabs.every((t) => withMetadata(t) === n)).toBe(true);
+  }, 300_000);
 });

@@ -41,6 +41,14 @@ export interface MetadataItem {
   readonly signed?: Uint8Array;
 }
 
+/** Each decoded item's bytes as received: what a copy for another member is made of (`rawItemOf`). */
+const rawItems = new WeakMap<MetadataItem, Uint8Array>();
+
+/** The bytes `item` was decoded from (`decodeMetadataItem`), or undefined for an item built otherwise. */
+export function rawItemOf(item: MetadataItem): Uint8Array | undefined {
+  return rawItems.get(item);
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -100,7 +108,12 @@ export function encodeMetadataItem(
 
 /** Reads an item; throws `MetadataError` if it is not one (the core then reports a `custom-broadcast` error). */
 export function decodeMetadataItem(bytes: Uint8Array): MetadataItem {
-  if (bytes[0] === SIGNED_FORMAT) return decodeSigned(bytes);
+  const item = bytes[0] === SIGNED_FORMAT ? decodeSigned(bytes) : decodeUnsigned(bytes);
+  rawItems.set(item, bytes.slice());
+  return item;
+}
+
+function decodeUnsigned(bytes: Uint8Array): MetadataItem {
   if (bytes.length < HEAD_BYTES + 2 || bytes[0] !== FORMAT) throw new MetadataError('not a metadata item');
   if (bytes.length - HEAD_BYTES > MAX_METADATA_BYTES) throw new MetadataError('metadata item too big');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -125,7 +138,7 @@ function decodeSigned(bytes: Uint8Array): MetadataItem {
   signed.set(bytes.subarray(0, HEAD_BYTES));
   signed.set(bytes.subarray(HEAD_BYTES + PROOF_BYTES), HEAD_BYTES);
   signed[0] = FORMAT;
-  const item = decodeMetadataItem(signed);
+  const item = decodeUnsigned(signed);
   signed[0] = SIGNED_FORMAT;
   return { ...item, proof, signed };
 }
@@ -305,6 +318,11 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
 
   get(addr: string): MetadataItem | undefined {
     return this.items.get(addr)?.item;
+  }
+
+  /** Whether we hold an item for `addr`. */
+  has(addr: string): boolean {
+    return this.items.has(addr);
   }
 
   /**

@@ -11,6 +11,7 @@ import type { SignalingClient, SocketSignalingInit } from '../runtime/signaling-
 import type { CoreStats, HostStats } from '../runtime/swim-host';
 import type { AppInboxStats } from './app-inbox';
 import type { MetadataStoreStats } from './metadata';
+import type { MetadataPullStats } from './metadata-pull';
 
 export type { LifecycleTarget } from '../runtime/lifecycle';
 
@@ -69,4 +70,6 @@ export interface RoomStats extends HostStats, Omit<CoreStats, 'connectionState' 
   /** App frames dropped because they were malformed or spoofed. */
   readonly appDropped: number;
   readonly bounds: RoomBoundStats;
+  /** Metadata asked for and answered (members held without their metadata: `metadata-pull.ts`). */
+  readonly metadataPull: MetadataPullStats;
 }

@@ -13,7 +13,7 @@ export function buildRoomStats(
   inbox: AppInbox,
   metadata: MetadataStore,
   bootstrap: Bootstrapper<MetadataKey>,
-): RoomStats {
+): Omit<RoomStats, 'metadataPull'> {
   const core = host.coreStats();
   const { appDropped, ...app } = inbox.stats();
   return {

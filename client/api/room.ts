@@ -12,6 +12,7 @@ import { encodeMessage } from './app-frames';
 import { AppInbox, type AppInboxLimits } from './app-inbox';
 import type { MemberTable } from './member-table';
 import { type Metadata, MetadataError, type MetadataKey, type MetadataStore } from './metadata';
+import { MetadataPull } from './metadata-pull';
 import type { RoomStats } from './room-deps';
 import type {
   PacketEvent,
@@ -75,6 +76,7 @@ export class Room<M extends Metadata = Metadata> {
   private readonly table: MemberTable<M>;
   private readonly selfMetadata: SelfMetadata<M>;
   private readonly inbox: AppInbox;
+  private readonly metadataPull: MetadataPull;
   private readonly metadataStore: MetadataStore;
   private readonly statusMachine = new StatusMachine();
   private readonly history: RawNotification[] = [];
@@ -110,6 +112,8 @@ export class Room<M extends Metadata = Metadata> {
       parts.appLimits,
       () => clock.now(),
     );
+    this.metadataPull = new MetadataPull(parts.metadataStore, this.mesh, clock);
+    this.inbox.onWant = (from, addrs) => this.metadataPull.answer(from, addrs);
     this.joinedAt = this.clock.wallNow();
 
     this.host.on('notification', (n) => this.onNotification(n));
@@ -221,14 +225,17 @@ export class Room<M extends Metadata = Metadata> {
   }
 
   stats(): RoomStats {
-    return buildRoomStats(
-      this.host,
-      this.mesh,
-      this.table.size + 1,
-      this.inbox,
-      this.metadataStore,
-      this.bootstrap,
-    );
+    return {
+      ...buildRoomStats(
+        this.host,
+        this.mesh,
+        this.table.size + 1,
+        this.inbox,
+        this.metadataStore,
+        this.bootstrap,
+      ),
+      metadataPull: this.metadataPull.stats(),
+    };
   }
 
   /** Ids of the members we hold an open data channel with. */
@@ -281,6 +288,7 @@ export class Room<M extends Metadata = Metadata> {
     if (this.closed) return;
     this.closed = true;
     this.selfMetadata.stop();
+    this.metadataPull.stop();
     this.bootstrap.stop();
     this.host.stop();
     this.mesh.close();
@@ -308,6 +316,7 @@ export class Room<M extends Metadata = Metadata> {
         if (n.id.addr === self) return;
         // Its metadata may have come before its join, and waited.
         this.metadataStore.admit(n.id.addr);
+        this.metadataPull.memberUp(n.id.addr);
         const member = this.table.up(n.id, this.clock.wallNow());
         this.selfMetadata.owe(n.id.addr);
         this.events.emit('join', member);
@@ -316,6 +325,7 @@ export class Room<M extends Metadata = Metadata> {
       case 'member-down': {
         const gone = this.table.down(n.id);
         this.selfMetadata.forget(n.id.addr);
+        this.metadataPull.memberDown(n.id.addr);
         if (gone !== undefined) this.events.emit('leave', gone);
         return;
       }

@@ -131,6 +131,25 @@ describe('connection manager', () => {
     expect(asker.driver.links).toHaveLength(2);
   });
 
+  it('at the budget a spare link gives its slot to a newcomer; one not held, or the newcomer itself, does not', () => {
+    const full = setup(P5, { maxConnections: 2 });
+    const closed: PeerAddr[] = [];
+    full.mesh.on('peer-close', (addr) => closed.push(addr));
+    const spareLink = full.acceptFrom(P1);
+    full.acceptFrom(P2, 'aaaaaaaa-2');
+    full.mesh.setSpare(() => [P9, P3, P1]); // P9 is not held, P3 is the newcomer: P1 gives way
+    full.server.deliver(P3, 'cccccccc-1', { type: 'offer', signal: OFFER });
+    expect(spareLink.destroyed).toBe(true);
+    expect(closed).toEqual([P1]);
+    expect(full.driver.linkTo(P3)).toBeDefined();
+    expect(full.mesh.stats()).toMatchObject({ yielded: 1, refused: 0 });
+    // Nothing spare left that is held: the next newcomer is refused as before.
+    full.mesh.setSpare(() => [P1]);
+    full.server.deliver(testAddr(0), 'dddddddd-1', { type: 'offer', signal: OFFER });
+    expect(full.server.sent.at(-1)?.data).toEqual({ type: 'busy' });
+    expect(full.mesh.stats()).toMatchObject({ yielded: 1, refused: 1 });
+  });
+
   it('retries back off exponentially up to the cap', () => {
     const { mesh, driver, clock } = setup(P1, { connectTimeoutMs: 1_000 });
     const start = clock.now();

@@ -38,6 +38,8 @@ export interface ConnectionStats {
   readonly failedAttempts: number;
   /** Links (connection objects) ever created, ours and answers to peers'. */
   readonly linksCreated: number;
+  /** Spare links closed to make room for a new one at the budget (`setSpare`). */
+  readonly yielded: number;
 }
 
 export class ConnectionManager {
@@ -48,6 +50,8 @@ export class ConnectionManager {
   readonly #links: LinkLifecycle;
   /** Offers we answered (`from/sessionId`), so a late copy of an old offer starts nothing. */
   readonly #answered = new BoundedSet<string>(1024);
+  #spare: (() => readonly PeerAddr[]) | undefined;
+  #yielded = 0;
   #closed = false;
 
   constructor(init: ResolvedMeshInit, driver: LinkDriver, host: ConnectionHost) {
@@ -63,7 +67,17 @@ export class ConnectionManager {
       refused: this.#budget.refused,
       failedAttempts: this.#links.failedAttempts,
       linksCreated: this.#links.linksCreated,
+      yielded: this.#yielded,
     };
+  }
+
+  /**
+   * Links the owner can spare (e.g. the overlay's lingering ones, longest unwanted first): at the
+   * budget, a new link (asked for, or a peer's offer or request) takes the slot of the first one held
+   * instead of being refused. `undefined`: none, the budget refuses.
+   */
+  setSpare(spare: (() => readonly PeerAddr[]) | undefined): void {
+    this.#spare = spare;
   }
 
   /** Asks for a link; see `Mesh.connect`. */
@@ -155,7 +169,17 @@ export class ConnectionManager {
   }
 
   #admit(addr: PeerAddr): boolean {
-    return this.#budget.admit(addr, this.#links.held());
+    const held = this.#links.held();
+    if (!this.#budget.fits(addr, held) && this.#spare !== undefined) {
+      const given = this.#spare().find((p) => p !== addr && held.has(p));
+      if (given !== undefined) {
+        this.#logger.debug('mesh: a spare link gives its slot', { spare: given, to: addr });
+        this.#yielded += 1;
+        this.disconnect(given);
+        return this.#budget.admit(addr, this.#links.held());
+      }
+    }
+    return this.#budget.admit(addr, held);
   }
 
   #onOffer(from: PeerAddr, sessionId: string, id: SessionId, offer: object, path: SignalPath): void {

@@ -32,9 +32,14 @@ export class ConnectionBudget {
     this.#logger = logger;
   }
 
+  /** Whether a link to `addr` would fit, given the peers held now. Counts nothing. */
+  fits(addr: PeerAddr, held: ReadonlySet<PeerAddr>): boolean {
+    return held.size < this.#maxConnections && this.#policy.admit(addr, held);
+  }
+
   /** Whether a link to `addr` fits, given the peers held now. A refusal is counted and logged. */
   admit(addr: PeerAddr, held: ReadonlySet<PeerAddr>): boolean {
-    if (held.size < this.#maxConnections && this.#policy.admit(addr, held)) return true;
+    if (this.fits(addr, held)) return true;
     this.refused += 1;
     this.#logger.debug('mesh: connection refused by the budget', { peer: addr, held: held.size });
     return false;

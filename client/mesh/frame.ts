@@ -4,8 +4,18 @@
  */
 import type { FrameKind } from './mesh';
 
-/** The kind byte of each frame kind. Values are part of the wire format: never renumber them. */
-export const FRAME_KIND_BYTE: Readonly<Record<FrameKind, number>> = { swim: 1, signal: 2, app: 3 };
+/**
+ * The kind byte of each frame kind. Values are part of the wire format: never renumber them. Bit 7
+ * marks the link's own frames (protocol 1.4): 0x80 a hello, 0x81 a SWIM packet (kind 1) in its link
+ * form. 4..127 stay free for new payloads.
+ */
+export const FRAME_KIND_BYTE: Readonly<Record<FrameKind, number>> = {
+  swim: 1,
+  signal: 2,
+  app: 3,
+  hello: 0x80,
+  'swim-link': 0x81,
+};
 
 const KIND_BY_BYTE: ReadonlyMap<number, FrameKind> = new Map(
   Object.entries(FRAME_KIND_BYTE).map(([kind, byte]) => [byte, kind as FrameKind]),

@@ -87,6 +87,11 @@ export class LinkKeeper {
     return this.#planner.linksCreated;
   }
 
+  /** Links unwanted long enough to give their slot to a newcomer, longest unwanted first (`LinkPlanner.spare`). */
+  spare(now: number): string[] {
+    return this.#planner.spare(now);
+  }
+
   /**
    * Plans at `now` for the `wanted` links against the links the mesh holds, and applies the plan:
    * `connect` each link to open, `disconnect` each to close. Returns the plan. Call it on every change

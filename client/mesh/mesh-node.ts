@@ -5,7 +5,7 @@
 import { createNanoEvents, type Emitter } from 'nanoevents';
 import { isMemberAddr } from '../../shared/swim/index';
 import { ConnectionManager, type SignalPath } from './connection-manager';
-import { decodeFrame, encodeFrame } from './frame';
+import { decodeFrame, encodeFrame, FRAME_KIND_BYTE } from './frame';
 import type { LinkDriver } from './link';
 import type { FrameKind, Mesh, MeshEvents, MeshStatsDetail, PeerAddr, SignalRoutes } from './mesh';
 import { type MeshInit, type ResolvedMeshInit, resolveMeshInit } from './mesh-init';
@@ -13,6 +13,7 @@ import { SignalAuth } from './signal-auth';
 import { decodeRelayedSignal, encodeRelayedSignal, type RelayedSignal } from './signal-frame';
 import { parseSignalMessage, type SignalMessage } from './signal-message';
 import { SignalRouter } from './signal-router';
+import { SwimLinkForm } from './swim-link-form';
 
 export type { MeshStatsDetail } from './mesh';
 
@@ -24,6 +25,7 @@ export class MeshNode implements Mesh {
   readonly #router: SignalRouter;
   readonly #auth: SignalAuth;
   readonly #events: Emitter<MeshEvents> = createNanoEvents<MeshEvents>();
+  readonly #linkForm: SwimLinkForm;
   readonly #counters = {
     packetsIn: 0,
     packetsOut: 0,
@@ -46,6 +48,7 @@ export class MeshNode implements Mesh {
     const resolved = resolveMeshInit(init);
     this.#init = resolved;
     this.self = resolved.self;
+    this.#linkForm = new SwimLinkForm(resolved.self);
     this.#auth = new SignalAuth(resolved.self, resolved.identity);
     this.#router = new SignalRouter({
       self: resolved.self,
@@ -68,6 +71,7 @@ export class MeshNode implements Mesh {
       linkOpened: (addr, path) => this.#linkOpened(addr, path),
       linkClosed: (addr) => {
         this.#router.linkClosed(addr);
+        this.#linkForm.forget(addr);
         this.#emit('peer-close', addr);
       },
       frameReceived: (addr, bytes) => this.#receive(addr, bytes),
@@ -88,9 +92,17 @@ export class MeshNode implements Mesh {
     this.#manager.disconnect(addr);
   }
 
-  /** Sends a SWIM packet; false (dropped and counted as malformed) past `maxPacketSize`. */
+  /**
+   * Sends a SWIM packet, in its link form when the peer reads it (`swim-link-form.ts`); false
+   * (dropped and counted as malformed) past `maxPacketSize`.
+   */
   sendSwim(to: PeerAddr, bytes: Uint8Array): boolean {
-    return this.#sendFrame(to, 'swim', bytes, this.#init.maxPacketSize);
+    if (!this.#mayCarry(to, 'swim', bytes, this.#init.maxPacketSize)) return false;
+    if (this.#lost()) return true;
+    const { hello, frame } = this.#linkForm.encode(to, bytes);
+    // Link control, not a packet: kept out of the packet and byte counts.
+    if (hello !== undefined) this.#manager.sendFrame(to, hello);
+    return this.#putFrame(to, frame);
   }
 
   /** Sends an app message; false (dropped and counted as malformed) past `maxAppSize`. */
@@ -108,6 +120,10 @@ export class MeshNode implements Mesh {
 
   setRoutes(routes: SignalRoutes | undefined): void {
     this.#routes = routes;
+  }
+
+  setSpare(spare: (() => readonly PeerAddr[]) | undefined): void {
+    this.#manager.setSpare(spare);
   }
 
   openPeers(): PeerAddr[] {
@@ -130,6 +146,7 @@ export class MeshNode implements Mesh {
     const counts = this.#manager.counts();
     return {
       ...this.#counters,
+      swimLinkFormOut: this.#linkForm.linkFormOut,
       open: counts.open,
       pending: counts.signaling,
       backingOff: counts.waiting,
@@ -138,6 +155,7 @@ export class MeshNode implements Mesh {
       relayed: this.#router.stats.relayed,
       relayDropped: this.#router.stats.relayDropped,
       linksCreated: this.#manager.stats.linksCreated,
+      yielded: this.#manager.stats.yielded,
       signalsDirect: this.#router.stats.sentDirect,
       signalsRouted: this.#router.stats.sentRouted,
       signalsFlooded: this.#router.stats.sentFlooded,
@@ -174,6 +192,13 @@ export class MeshNode implements Mesh {
   }
 
   #sendFrame(to: PeerAddr, kind: FrameKind, payload: Uint8Array, limit: number): boolean {
+    if (!this.#mayCarry(to, kind, payload, limit)) return false;
+    if (this.#lost()) return true;
+    return this.#putFrame(to, encodeFrame(kind, payload));
+  }
+
+  /** Whether a payload may go to `to`: a link is open and it is within `limit` (else counted as malformed). */
+  #mayCarry(to: PeerAddr, kind: FrameKind, payload: Uint8Array, limit: number): boolean {
     if (this.#closed || !this.#manager.isOpen(to)) return false;
     if (payload.length > limit) {
       this.#counters.malformedDropped += 1;
@@ -185,8 +210,10 @@ export class MeshNode implements Mesh {
       });
       return false;
     }
-    if (this.#lost()) return true;
-    const frame = encodeFrame(kind, payload);
+    return true;
+  }
+
+  #putFrame(to: PeerAddr, frame: Uint8Array): boolean {
     if (!this.#manager.sendFrame(to, frame)) return false;
     this.#counters.packetsOut += 1;
     this.#counters.bytesOut += frame.length;
@@ -206,6 +233,10 @@ export class MeshNode implements Mesh {
 
   #receive(from: PeerAddr, bytes: Uint8Array): void {
     if (this.#closed || this.#lost()) return;
+    if (bytes[0] === FRAME_KIND_BYTE.hello) {
+      this.#linkForm.hello(from, bytes.subarray(1)); // Link control, kept out of the counts as on send.
+      return;
+    }
     this.#counters.packetsIn += 1;
     this.#counters.bytesIn += bytes.length;
     const dropped = this.#dispatch(from, bytes);
@@ -234,6 +265,16 @@ export class MeshNode implements Mesh {
         this.#emit('swim', from, payload);
         return undefined;
       }
+      case 'swim-link': {
+        // Its src is the link's peer by construction: nothing to check against spoofing.
+        const packet = this.#linkForm.expand(from, payload);
+        if (packet === undefined) return 'bad swim link header';
+        if (packet.length > this.#init.maxPacketSize) return 'swim packet too big';
+        this.#emit('swim', from, packet);
+        return undefined;
+      }
+      case 'hello': // Taken in `#receive`.
+        return undefined;
       case 'app':
         if (payload.length > this.#init.maxAppSize) return 'app message too big';
         this.#emit('app', from, payload);

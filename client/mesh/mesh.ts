@@ -7,8 +7,11 @@
 /** A member's addr as the SWIM core stores it (32 lowercase hex digits). */
 export type PeerAddr = string;
 
-/** What goes on a data channel: a 1-byte kind, then the payload. */
-export type FrameKind = 'swim' | 'signal' | 'app';
+/**
+ * What goes on a data channel: a 1-byte kind, then the payload. `swim-link` is a SWIM packet in its
+ * link form and `hello` says which frames the sender reads (protocol 1.4, `swim-link-form.ts`).
+ */
+export type FrameKind = 'swim' | 'signal' | 'app' | 'swim-link' | 'hello';
 
 /**
  * The bootstrap path through the signaling server, provided by the runtime (socket.io underneath).
@@ -25,6 +28,10 @@ export interface MeshStats {
   readonly open: number;
   /** Links being negotiated. */
   readonly pending: number;
+  /**
+   * Frames (SWIM packets, relayed signals, app messages) and their bytes, each frame's kind byte
+   * included. A link's hellos (protocol 1.4: 2 bytes, on a link's first SWIM packet) are not counted.
+   */
   readonly packetsIn: number;
   readonly packetsOut: number;
   readonly bytesIn: number;
@@ -35,6 +42,8 @@ export interface MeshStats {
   readonly signaledViaServer: number;
   /** SWIM packets dropped because their header src was not the channel's peer. */
   readonly spoofedDropped: number;
+  /** SWIM packets sent in their link form (protocol 1.4: no addrs in the header; in `packetsOut`). */
+  readonly swimLinkFormOut: number;
   /** Frames dropped on purpose by the simulated loss (demo slider). */
   readonly lossDropped: number;
   /** Frames dropped because they were malformed or too big. */
@@ -58,6 +67,8 @@ export interface MeshStatsDetail extends MeshStats {
    * Chrome frees one only on garbage collection and refuses past ~500 per page, so it must stay low.
    */
   readonly linksCreated: number;
+  /** Spare links (`setSpare`) closed to give their slot to a new link at the budget. */
+  readonly yielded: number;
   /** Signals (ours and relayed) sent straight to their target on our link to it. */
   readonly signalsDirect: number;
   /** Signals (ours and relayed) sent one hop closer along a route over the overlay. */
@@ -121,6 +132,12 @@ export interface Mesh {
    * to the target, as a full mesh does). Changes only where later signals go.
    */
   setRoutes(routes: SignalRoutes | undefined): void;
+  /**
+   * Links the owner can spare, longest unneeded first (a large room's lingering overlay links): at
+   * `maxConnections` a new link takes the slot of the first one held instead of being refused, so a
+   * joiner's bootstrap link or a wanted ring neighbour gets in. `undefined` (the default): refuse.
+   */
+  setSpare(spare: (() => readonly PeerAddr[]) | undefined): void;
   on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void;
   stats(): MeshStatsDetail;
   /** Drops this fraction (0–1) of outgoing and incoming frames, for the demo's loss slider. */

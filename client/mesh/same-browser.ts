@@ -119,6 +119,11 @@ export class SameBrowserMesh implements Mesh {
     this.#remote.setRoutes(routes);
   }
 
+  /** Spares WebRTC links only: the same-browser side's links cost no slot of the budget. */
+  setSpare(spare: (() => readonly PeerAddr[]) | undefined): void {
+    this.#remote.setSpare(spare);
+  }
+
   openPeers(): PeerAddr[] {
     return [...new Set([...this.#local.openPeers(), ...this.#remote.openPeers()])];
   }
@@ -146,6 +151,7 @@ export class SameBrowserMesh implements Mesh {
       bytesIn: remote.bytesIn + local.bytesIn,
       bytesOut: remote.bytesOut + local.bytesOut,
       spoofedDropped: remote.spoofedDropped + local.spoofedDropped,
+      swimLinkFormOut: remote.swimLinkFormOut + local.swimLinkFormOut,
       lossDropped: remote.lossDropped + local.lossDropped,
       malformedDropped: remote.malformedDropped + local.malformedDropped,
       linksCreated: remote.linksCreated + local.linksCreated,

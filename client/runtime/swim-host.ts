@@ -424,9 +424,12 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     // Signals follow the overlay's routes in overlay mode; a full mesh floods them to a few links.
     if (switched) {
       const topology = this.topology;
+      const keeper = this.keeper;
       this.mesh.setRoutes(
         mode === 'overlay' ? overlayRoutes(topology, (a) => this.mesh.isOpen(a)) : undefined,
       );
+      // Lingering links give their slots to joiners' bootstrap links and wanted neighbours' offers.
+      this.mesh.setSpare(mode === 'overlay' ? () => keeper.spare(this.clock.now()) : undefined);
     }
     if (mode === 'mesh') {
       // Back under the budget: a full mesh again, so link to every active member.

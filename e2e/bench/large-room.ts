@@ -130,6 +130,14 @@ export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
         row.signalsViaServer = sum((m) => m.signalsViaServer);
         row.signalsRouted = sum((m) => m.signalsRouted);
         row.signalsFlooded = sum((m) => m.signalsFlooded);
+        // The members furthest behind, to tell missing members from missing metadata or links.
+        const behind = [...members].sort((a, b) => a.visible - b.visible).slice(0, 8);
+        for (const m of behind) {
+          plan.progress(
+            `  behind: ${m.id} sees ${m.visible} (holds ${m.known}), links open ${m.openLinks} pending ${m.pendingLinks} ` +
+              `backing off ${m.backingOff}, refused ${m.refused}, yielded ${m.yielded}, created ${m.linksCreated}`,
+          );
+        }
         throw new Error(
           `not every member saw ${n} within ${plan.joinTimeoutMs} ms (views ${views[0]}..${views.at(-1)}, median ${views[views.length >> 1]})`,
         );

@@ -98,6 +98,25 @@ describe('LinkPlanner', () => {
     expect(full.plan(0, ['a', 'b'], new Links())).toEqual({ open: ['a'], close: [] });
   });
 
+  it('at maxLinks a link unwanted for yieldAfterMs gives its slot at once, and is offered as spare', () => {
+    const p = planner({ maxLinks: 2, closeAfterMs: 15_000, yieldAfterMs: 2_000 });
+    const links = new Links([
+      ['a', 'open'],
+      ['c', 'open'],
+    ]);
+    expect(p.plan(0, ['a', 'b'], links)).toEqual({ open: [], close: [] });
+    expect(p.spare(1_999)).toEqual([]);
+    expect(p.plan(1_999, ['a', 'b'], links)).toEqual({ open: [], close: [] });
+    expect(p.spare(2_000)).toEqual(['c']);
+    expect(p.plan(2_000, ['a', 'b'], links)).toEqual({ open: ['b'], close: ['c'] });
+    // Under the budget nothing yields: an unwanted link waits out closeAfterMs.
+    const roomy = planner({ maxLinks: 3, closeAfterMs: 15_000, yieldAfterMs: 2_000 });
+    const held = new Links([['c', 'open']]);
+    roomy.plan(0, ['b'], held);
+    expect(roomy.plan(2_000, ['b'], held).close).toEqual([]);
+    expect(() => new LinkPlanner({ yieldAfterMs: -1 })).toThrow(RangeError);
+  });
+
   it('rejects negative times and budgets', () => {
     expect(() => new LinkPlanner({ closeAfterMs: -1 })).toThrow(RangeError);
     expect(() => new LinkPlanner({ maxLinks: -1 })).toThrow(RangeError);
@@ -120,6 +139,7 @@ describe('LinkPlanner', () => {
       replacementWaitMs: fc.integer({ min: 0, max: 6000 }),
       retryAfterMs: fc.integer({ min: 0, max: 3000 }),
       maxLinks: fc.option(fc.integer({ min: 1, max: 8 }), { nil: Number.POSITIVE_INFINITY }),
+      yieldAfterMs: fc.integer({ min: 0, max: 3000 }),
     });
     fc.assert(
       fc.property(initArb, fc.array(stepArb, { maxLength: 60 }), (init, steps) => {
@@ -145,11 +165,13 @@ describe('LinkPlanner', () => {
           for (const q of plan.close) {
             expect(links.has(q) && !want.has(q)).toBe(true);
             const since = lastWanted.get(q);
-            if (since !== undefined) expect(now - since).toBeGreaterThanOrEqual(init.closeAfterMs);
+            const madeRoom = links.size + plan.open.length > budget;
+            // Unwanted for closeAfterMs, or for yieldAfterMs when its slot went to a wanted link.
+            const linger = madeRoom ? Math.min(init.closeAfterMs, init.yieldAfterMs) : init.closeAfterMs;
+            if (since !== undefined) expect(now - since).toBeGreaterThanOrEqual(linger);
             const replaced = [...want].every((w) => links.get(w) === 'open');
             // Before its replacement is open only after the replacement wait, or to make room at the budget.
             const waited = since === undefined || now - since >= init.closeAfterMs + init.replacementWaitMs;
-            const madeRoom = links.size + plan.open.length > budget;
             if (!replaced) expect(waited || madeRoom).toBe(true);
           }
           opens += plan.open.length;

@@ -51,6 +51,11 @@ export interface ClusterInit {
    * sizes on the wire, no real security. Default false, so the measured scenarios keep their figures.
    */
   readonly statements?: boolean;
+  /**
+   * Packets travel in their link form (protocol 1.4: no addrs in the header on a link), as between
+   * tabs, so byte figures are the wire's. Default true; false to measure the full form.
+   */
+  readonly linkHeader?: boolean;
 }
 
 /** Options of a cluster's overlay (see `ClusterInit.overlay`). */
@@ -119,6 +124,7 @@ export class Cluster {
       browserRuntime: init.browserRuntime ?? true,
       // A starved member's self-doubt is Lifeguard's and the loop's late grace: one switch for both.
       lateGrace: this.lifeguard,
+      linkHeader: init.linkHeader ?? true,
       ...(init.link === undefined ? {} : { link: init.link }),
       ...(init.overlay === undefined
         ? {}

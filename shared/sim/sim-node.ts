@@ -29,5 +29,14 @@ export type NotificationListener<T extends Identity> = (
   now: number,
 ) => void;
 
-/** Receives every packet a member sends, before the network decides its fate. */
-export type SendListener = (src: number, dst: number, bytes: Uint8Array, now: number) => void;
+/**
+ * Receives every packet a member sends, before the network decides its fate: `bytes` as the core
+ * wrote it, `wireBytes` what it takes on the wire (less in its link form, `SimulatorInit.linkHeader`).
+ */
+export type SendListener = (
+  src: number,
+  dst: number,
+  bytes: Uint8Array,
+  now: number,
+  wireBytes: number,
+) => void;

@@ -1,5 +1,12 @@
 import type { OverlayTopology } from '../host/index';
-import type { Identity, Notification, Rng } from '../swim/index';
+import {
+  addrBytes,
+  compactForLink,
+  expandFromLink,
+  type Identity,
+  type Notification,
+  type Rng,
+} from '../swim/index';
 import { EventQueue } from './event-queue';
 import { LinkModel, type LinkModelInit } from './links';
 import { LAN_LINK, type LinkParams, NetworkModel } from './network';
@@ -9,6 +16,8 @@ import type { NotificationListener, SendListener, SimNode } from './sim-node';
 const DELIVER = 1;
 const WAKE = 2;
 const ACTION = 3;
+/** A packet in its link form (`SimulatorInit.linkHeader`): expanded on delivery. */
+const DELIVER_LINK = 4;
 
 type Payload = Uint8Array | (() => void);
 
@@ -31,12 +40,23 @@ export interface SimulatorInit {
    * Default none: every member reaches every other, as before.
    */
   readonly links?: LinkModelInit;
+  /**
+   * Packets travel in their link form (protocol 1.4, `shared/swim/link-header.ts`): a SWIM packet
+   * from one member to another drops the two addrs from its header on the wire and gets them back on
+   * delivery, as the browser transport does, so `bytesSent` is what a data channel carries (without
+   * the transport's 1-byte frame kind). Members' addrs must be browser addrs (32 hex digits); a
+   * packet whose header does not name the link's two ends travels in full. Default false.
+   */
+  readonly linkHeader?: boolean;
 }
 
 /** Counters over the whole run. */
 export interface SimStats {
   packetsSent: number;
+  /** Bytes on the wire: packets in their link form with `linkHeader`. */
   bytesSent: number;
+  /** Packets sent in their link form (`linkHeader`). */
+  packetsLinkForm: number;
   packetsDelivered: number;
   /** Packets that reached a crashed or hung member. */
   packetsToDeadHosts: number;
@@ -63,6 +83,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   readonly stats: SimStats = {
     packetsSent: 0,
     bytesSent: 0,
+    packetsLinkForm: 0,
     packetsDelivered: 0,
     packetsToDeadHosts: 0,
     packetsUnroutable: 0,
@@ -78,6 +99,8 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   private alive = 0;
   private readonly browserRuntime: boolean;
   private readonly lateGrace: boolean;
+  /** With `linkHeader`: each member's addr as raw bytes, by index (what its links are bound to). */
+  private readonly addrBytes: Uint8Array[] | undefined;
   /** The link-cost model, when the simulator runs one (`SimulatorInit.links`). */
   readonly links: LinkModel | undefined;
 
@@ -86,6 +109,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     this.network = new NetworkModel(init.rng, init.link ?? LAN_LINK);
     this.browserRuntime = init.browserRuntime === true;
     this.lateGrace = init.lateGrace ?? true;
+    this.addrBytes = init.linkHeader === true ? [] : undefined;
     if (init.links !== undefined) {
       const link = this.network.defaultLink;
       this.links = new LinkModel(this, { hopMs: link.delayMs + link.jitterMs / 2, ...init.links });
@@ -110,6 +134,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
     const addr = node.identity.addr;
     if (this.byAddr.has(addr)) throw new Error(`a member with addr ${addr} already exists`);
     const index = this.hosts.length;
+    this.addrBytes?.push(addrBytes(addr));
     const host = new SimHost(index, node, this, this.browserRuntime, this.lateGrace, topology);
     this.hosts.push(host);
     this.byAddr.set(addr, index);
@@ -232,6 +257,7 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
       const kind = q.lastKind;
       const payload = q.lastPayload;
       if (kind === DELIVER) this.deliver(q.lastTarget, payload as Uint8Array);
+      else if (kind === DELIVER_LINK) this.deliverLinkForm(q.lastTarget, q.lastAux, payload as Uint8Array);
       else if (kind === WAKE) this.hosts[q.lastTarget]!.wake(this.clock);
       else (payload as () => void)();
     }
@@ -267,16 +293,22 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
       return false;
     }
     stats.packetsSent++;
-    stats.bytesSent += bytes.length;
     if (dst === undefined) {
+      stats.bytesSent += bytes.length;
       stats.packetsUnroutable++;
       return true;
     }
-    for (const l of this.sendListeners) l(src, dst, bytes, this.clock);
+    const addrs = this.addrBytes;
+    // A fresh array either way: the core may reuse its buffer after sendTo returns.
+    const linkForm =
+      addrs === undefined ? undefined : compactForLink(bytes, { local: addrs[src]!, remote: addrs[dst]! });
+    const wire = linkForm ?? bytes.slice();
+    stats.bytesSent += wire.length;
+    if (linkForm !== undefined) stats.packetsLinkForm++;
+    for (const l of this.sendListeners) l(src, dst, bytes, this.clock, wire.length);
     const delay = this.network.transit(src, dst);
     if (delay < 0) return true;
-    // The core may reuse its buffer after sendTo returns.
-    this.queue.push(this.clock + delay, DELIVER, dst, src, bytes.slice());
+    this.queue.push(this.clock + delay, linkForm === undefined ? DELIVER : DELIVER_LINK, dst, src, wire);
     return true;
   }
 
@@ -302,6 +334,14 @@ export class Simulator<T extends Identity> implements HostWorld<T> {
   dispatch(member: number, notification: Notification<T>): void {
     const listeners = this.notificationListeners;
     for (let i = 0; i < listeners.length; i++) listeners[i]!(member, notification, this.clock);
+  }
+
+  /** Restores a link-form packet from `src` as the receiving transport does, then delivers it. */
+  private deliverLinkForm(dst: number, src: number, wire: Uint8Array): void {
+    const addrs = this.addrBytes!;
+    // `send` made this form from a full header, so it always expands.
+    const bytes = expandFromLink(wire, { local: addrs[dst]!, remote: addrs[src]! })!;
+    this.deliver(dst, bytes);
   }
 
   private deliver(dst: number, bytes: Uint8Array): void {

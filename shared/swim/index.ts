@@ -10,6 +10,7 @@ export * from './errors';
 export { feedKey } from './feed-page';
 export * from './identity';
 export * from './limits';
+export * from './link-header';
 export * from './member';
 export * from './packet';
 export * from './payload';

@@ -11,6 +11,8 @@ export interface LargeMemberState {
   readonly id: string;
   /** Ids visible now (alive or suspect, metadata arrived), this member included. */
   visible: number;
+  /** Ids held alive or suspect now, metadata or not, this member included. */
+  known: number;
   /** The first time `expected` members were visible; null until then. */
   allSeenAt: number | null;
   /** Member id → when it last stopped being visible (left or Down). */
@@ -23,6 +25,11 @@ export interface LargeMemberState {
   signalsRouted: number;
   signalsFlooded: number;
   signalsDirect: number;
+  /** Link attempts now: negotiating, backing off; refused by our budget, spare links given up. */
+  pendingLinks: number;
+  backingOff: number;
+  refused: number;
+  yielded: number;
 }
 
 export interface LargePageState {
@@ -66,6 +73,7 @@ try {
     const me: LargeMemberState = {
       id,
       visible: 0,
+      known: 0,
       allSeenAt: null,
       goneAt: {},
       leaves: [],
@@ -75,13 +83,23 @@ try {
       signalsRouted: 0,
       signalsFlooded: 0,
       signalsDirect: 0,
+      pendingLinks: 0,
+      backingOff: 0,
+      refused: 0,
+      yielded: 0,
     };
     state.members.push(me);
     const refresh = () => {
       let visible = 0;
+      let known = 0;
       // room.members() lists this member too (`self`), so each member counts itself once.
-      for (const m of room.members()) if (m.state !== 'down' && typeof m.metadata?.id === 'string') visible++;
+      for (const m of room.members()) {
+        if (m.state === 'down') continue;
+        known++;
+        if (typeof m.metadata?.id === 'string') visible++;
+      }
       me.visible = visible;
+      me.known = known;
       if (me.allSeenAt === null && visible >= expected) me.allSeenAt = pageNow();
     };
     room.on('join', refresh);
@@ -105,6 +123,10 @@ try {
       me.signalsRouted = s.signalsRouted;
       me.signalsFlooded = s.signalsFlooded;
       me.signalsDirect = s.signalsDirect;
+      me.pendingLinks = s.pending;
+      me.backingOff = s.backingOff;
+      me.refused = s.refused;
+      me.yielded = s.yielded;
     }, 1_000);
   }
 } catch (e) {

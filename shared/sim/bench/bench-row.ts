@@ -120,10 +120,10 @@ export function runRow(spec: RowSpec): { result: RowResult; extras: RowExtras } 
       steadyWallStart = performance.now();
       steadyStartMs = cluster.sim.now;
       if (kindBytes.size === 0 && !counting) {
-        cluster.sim.onSend((_src, _dst, bytes) => {
+        cluster.sim.onSend((_src, _dst, bytes, _now, wireBytes) => {
           if (!counting) return;
           const tag = bytes[TAG_OFFSET] ?? 255;
-          kindBytes.set(tag, (kindBytes.get(tag) ?? 0) + bytes.length);
+          kindBytes.set(tag, (kindBytes.get(tag) ?? 0) + wireBytes);
         });
       }
       counting = true;

@@ -326,6 +326,9 @@ console.log(
   'the wall time of the simulation itself (setup and heap snapshot excluded), and over the quiet stretch alone',
 );
 console.log("(no crash being detected: the load column's window); heap /member: at the end of the row.");
+console.log(
+  'B/s: SWIM packets as links carry them (link form, protocol 1.4: no addrs in the header), the frame kind byte not counted.',
+);
 console.log('');
 console.log(
   'Beside the anchors: ours / anchor. SWIM: e/(e−1) ≈ 1.58 periods to first detection; memberlist LAN',

@@ -10,6 +10,7 @@ import { AccumulatingRuntime } from '../accumulating-runtime';
 import { BinaryCodec } from '../binary-codec';
 import { BrowserIdentity, browserIdentityCodec } from '../browser-identity';
 import { DEFAULT_MAX_PACKET_SIZE, lan } from '../config';
+import { compactForLink, expandFromLink, linkAddrs } from '../link-header';
 import type { Member } from '../member';
 import { decodePacket, isHeaderOnly, PacketEncoder } from '../packet';
 import type { Header, Message, MessageType } from '../payload';
@@ -108,8 +109,25 @@ function codecRows(): Row[] {
     });
     rows.push({ bench: 'encode', case: name, bytes: bytes.length, ...enc1 });
     rows.push({ bench: 'decode', case: name, bytes: bytes.length, ...dec });
+    rows.push(linkFormRow(name, h, bytes));
   }
   return rows;
+}
+
+/**
+ * The packet's link form (PROTOCOL.md, protocol 1.4: what a data channel carries, less the frame
+ * kind byte) and one round trip through it: compacted by the sender, expanded by the receiver.
+ */
+function linkFormRow(name: string, h: Header<BrowserIdentity>, bytes: Uint8Array): Row {
+  const out = linkAddrs(h.src.addr, h.dst.addr);
+  const back = linkAddrs(h.dst.addr, h.src.addr);
+  const compact = compactForLink(bytes, out);
+  if (compact === undefined || expandFromLink(compact, back)?.length !== bytes.length)
+    throw new Error(`bench packet ${name} has no link form`);
+  const trip = measure(() => {
+    if (expandFromLink(compactForLink(bytes, out)!, back) === undefined) throw new Error('link form refused');
+  });
+  return { bench: 'link form round trip', case: name, bytes: compact.length, ...trip };
 }
 
 function isNotImplemented(e: unknown): boolean {
@@ -226,5 +244,8 @@ if (JSON_OUT) {
   console.log('');
   console.log(
     'handleData ops/s counts handleData calls (a Ping/Ack round is two). Goal: ≥ 100,000 Ping/Ack handleData/s.',
+  );
+  console.log(
+    "link form round trip: the packet's bytes on a link (protocol 1.4, frame kind byte not counted); ops/s compacts and expands it once each.",
   );
 }
