@@ -1,5 +1,5 @@
 /**
- * Issue 11 items 3 and 4 against rooms as `joinRoom` builds them by default (signed statements, real
+ * Issue 11 items 3 and 4 against rooms as `joinRoom` builds them with `signedStatements: true` (real
  * Ed25519 keys) on the in-memory mesh, in virtual time: Mallory is a member like any other, with its own key
  * and its own links, and tries to speak for V. Each test asserts what the honest members see.
  */
@@ -23,12 +23,13 @@ function secret(seed: number): Uint8Array {
 const MALLORY_KEY = secret(0xbad);
 const V_KEY = secret(0x5);
 
-/** Honest A, B and V and Mallory in a room with the default options, all seeing each other and each other's metadata. */
+/** Honest A, B and V and Mallory in a signed room, all seeing each other and each other's metadata. */
 async function room(c: TestCluster) {
-  const a = c.join(ROOM, { name: 'A' });
-  const b = c.join(ROOM, { name: 'B' });
-  const v = c.join(ROOM, { name: 'V' }, { key: V_KEY });
-  const m = c.join(ROOM, { name: 'Mallory' }, { key: MALLORY_KEY });
+  const signed = { signedStatements: true };
+  const a = c.join(ROOM, { name: 'A' }, signed);
+  const b = c.join(ROOM, { name: 'B' }, signed);
+  const v = c.join(ROOM, { name: 'V' }, { ...signed, key: V_KEY });
+  const m = c.join(ROOM, { name: 'Mallory' }, { ...signed, key: MALLORY_KEY });
   // Metadata reaches everyone (directly on member-up).
   await untilFormed([a, b, v, m]);
   return { a, b, v, m };
