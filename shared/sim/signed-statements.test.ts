@@ -53,5 +53,5 @@ describe('a signed large room on the overlay', () => {
     expect(cluster.swims.reduce((n, s) => n + s.statementStats.rejected + s.statementStats.unsigned, 0)).toBe(
       0,
     );
-  });
+  }, 120_000);
 });
