@@ -15,6 +15,11 @@ describe('resolveOptions', () => {
     expect(o.storage).toBeUndefined();
   });
 
+  it('signs statements only when asked (signedStatements: true), for now', () => {
+    expect(resolveOptions(base).signedStatements).toBe(false);
+    expect(resolveOptions({ ...base, signedStatements: true }).signedStatements).toBe(true);
+  });
+
   it('tunes the preset for expectedSize and lays config overrides on top', () => {
     const o = resolveOptions({ ...base, expectedSize: 200, config: { probePeriodMs: 3000 } });
     expect(o.config).toEqual({ ...browserPreset(200), probePeriodMs: 3000 });

@@ -63,9 +63,10 @@ export interface JoinRoomOptions<M extends Metadata = Metadata> {
   /**
    * Sign our statements (alive, leave, rename, suspicions, metadata) and take others' only when
    * signed by their owner or, for a suspicion, by a member that watches the accused (DESIGN.md §9,
-   * PROTOCOL.md 1.3). Every member of a room must agree. Default false (protocol 1.2) for now: on the
-   * overlay of a large room, signed rooms form more slowly (a 14-member room on 6 links in memory:
-   * 24-58 s instead of 27-30 s), which the large-room test's 60 s would not always absorb.
+   * PROTOCOL.md 1.3). Every member of a room must agree. Default false (protocol 1.2) for now: a
+   * 14-member room on 6 links forms as fast signed (median 16.9 s against 18.6), but 40 members joining
+   * ten at a time on 12 links (client/api/large-room.test.ts) formed with metadata in 33.5 s instead of
+   * 17.5 on one seed and not within 60 s on another (1219924662; 12.0 s unsigned).
    */
   readonly signedStatements?: boolean;
 }

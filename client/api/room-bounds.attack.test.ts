@@ -11,12 +11,17 @@ import type { Room } from './room';
 import { TestCluster } from './test-support/cluster';
 import { gossip, json, until, untilFormed } from './test-support/forge';
 
-/** Honest A, B and V and Mallory, all seeing each other. */
+/**
+ * Honest A, B and V and Mallory, all seeing each other, in a room that opted out of signed statements
+ * (protocol 1.2): what the bounds and the accusation rule hold on their own. The default, signed room
+ * meets the same rows in room-statements.attack.test.ts.
+ */
 async function room(c: TestCluster, limits?: { maxMembers?: number }) {
-  const a = c.join('bounds', { name: 'A' }, limits === undefined ? {} : { limits });
-  const b = c.join('bounds', { name: 'B' });
-  const v = c.join('bounds', { name: 'V' });
-  const m = c.join('bounds', { name: 'Mallory' });
+  const unsigned = { signedStatements: false };
+  const a = c.join('bounds', { name: 'A' }, limits === undefined ? unsigned : { ...unsigned, limits });
+  const b = c.join('bounds', { name: 'B' }, unsigned);
+  const v = c.join('bounds', { name: 'V' }, unsigned);
+  const m = c.join('bounds', { name: 'Mallory' }, unsigned);
   // Metadata reaches everyone (directly on member-up).
   await untilFormed([a, b, v, m]);
   return { a, b, v, m };

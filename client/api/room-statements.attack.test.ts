@@ -1,6 +1,6 @@
 /**
- * Issue 11 items 3 and 4 against rooms as `joinRoom` builds them with `signedStatements: true`
- * (real Ed25519 keys) on the in-memory mesh, in virtual time: Mallory is a member like any other, with its own key
+ * Issue 11 items 3 and 4 against rooms as `joinRoom` builds them with `signedStatements: true` (real
+ * Ed25519 keys) on the in-memory mesh, in virtual time: Mallory is a member like any other, with its own key
  * and its own links, and tries to speak for V. Each test asserts what the honest members see.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -174,5 +174,23 @@ describe('attack: a signed room, Mallory speaking for V', () => {
     expect(a.seen.joins.length).toBe(joinsBefore);
     expect(a.room.stats().statements.unsigned).toBe(500);
     expect(a.room.stats().membersHeld).toBe(3);
+  });
+
+  it('packets of 42 unsigned metadata items for new addrs, repeated: nothing is shown, held or passed on', async () => {
+    const c = new TestCluster(26);
+    const { a, m } = await room(c);
+    const rng = seededRng(26);
+    const before = a.room.members().length;
+    for (let p = 0; p < 200; p++) {
+      const items: Uint8Array[] = [];
+      for (let k = 0; k < 42; k++) items.push(encodeMetadataItem(BrowserIdentity.random(rng), 1, json({})));
+      expect(c.meshOf(m.room).sendSwim(a.room.self.id, gossip(m.room, a.room, [], items))).toBe(true);
+      await vi.advanceTimersByTimeAsync(5);
+    }
+    await vi.advanceTimersByTimeAsync(2_000);
+    const stats = a.room.stats();
+    expect(a.room.members().length).toBe(before);
+    expect(stats.bounds.metadataUnsigned).toBe(200 * 42);
+    expect(stats.customBroadcastBacklog).toBeLessThan(4);
   });
 });

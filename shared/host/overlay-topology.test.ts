@@ -33,6 +33,18 @@ describe('OverlayTopology', () => {
     expect(t.isObserver(all[1]!, 'not-in-view')).toBe(false);
   });
 
+  it("lets a subject's ring neighbours accuse it (observers and subjects in our view), anyone in a mesh", () => {
+    const small = topologyOver(10);
+    expect(small.t.watches(small.all[3]!, small.all[5]!)).toBe(true);
+    const { t, all } = topologyOver(200);
+    const subject = all[17]!;
+    const neighbours = new Set(new RingOverlay(all, { rings: t.rings }).links(subject));
+    for (const a of all) if (a !== subject) expect(t.watches(a, subject)).toBe(neighbours.has(a));
+    expect(neighbours.size).toBeLessThanOrEqual(2 * t.rings);
+    // Not in our view yet: the core's own rule (the accuser must be a member it holds) decides.
+    expect(t.watches(all[1]!, 'not-in-view')).toBe(true);
+  });
+
   it('goes back to a mesh only an eighth under the budget (hysteresis)', () => {
     const { t, all } = topologyOver(34);
     expect(t.mode).toBe('overlay');

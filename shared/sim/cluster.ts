@@ -2,6 +2,7 @@ import { type IndirectChecks, OverlayTopology } from '../host/index';
 import { RingPool } from '../overlay/index';
 import type { AntiEntropyInit, Member } from '../swim/index';
 import { BinaryCodec, BrowserIdentity, type Config, DEFAULT_BOUNDS, Swim, seededRng } from '../swim/index';
+import { fakeStatementAuth } from './fake-statement-auth';
 import { InterningIdentityCodec } from './interning-identity-codec';
 import type { LinkModelInit } from './links';
 import type { LinkParams } from './network';
@@ -44,6 +45,12 @@ export interface ClusterInit {
    * tabs do. Default false for now, so the measured scenarios keep their figures; tests turn it on.
    */
   readonly downIsAccusation?: boolean;
+  /**
+   * Every member signs its statements and takes others' only when signed (`SwimInit.statements`), as
+   * the tabs do by default, with a stand-in signature at a hash's cost (fake-statement-auth.ts): real
+   * sizes on the wire, no real security. Default false, so the measured scenarios keep their figures.
+   */
+  readonly statements?: boolean;
   /**
    * Packets travel in their link form (protocol 1.4: no addrs in the header on a link), as between
    * tabs, so byte figures are the wire's. Default true; false to measure the full form.
@@ -105,6 +112,7 @@ export class Cluster {
   private readonly lifeguard: boolean;
   private readonly downIsAccusation: boolean;
   private readonly antiEntropy: boolean | AntiEntropyInit;
+  private readonly statements: boolean;
   /** The core's member cap, kept well above the cluster's size (a 10,000-member run must not hit it). */
   private readonly maxMembers: number;
 
@@ -115,6 +123,7 @@ export class Cluster {
     this.lifeguard = init.lifeguard ?? true;
     this.downIsAccusation = init.downIsAccusation ?? false;
     this.antiEntropy = init.antiEntropy ?? true;
+    this.statements = init.statements ?? false;
     this.maxMembers = Math.max(DEFAULT_BOUNDS.maxMembers, 4 * init.size);
     const worldRng = seededRng(mixSeed(init.seed, 0x5117));
     this.sim = new Simulator({
@@ -157,6 +166,7 @@ export class Cluster {
       downIsAccusation: this.downIsAccusation,
       antiEntropy: this.antiEntropy,
       bounds: { maxMembers: this.maxMembers },
+      ...(this.statements ? { statements: fakeStatementAuth(identity) } : {}),
     });
     this.swims.push(swim);
     this.stores.push(store);

@@ -61,7 +61,9 @@ export function handleData<T extends Identity, K extends Invalidates>(
 
   if (m.dataNotifications) runtime.notify({ type: 'data-received', header });
 
+  const insertedBefore = m.table.insertedActive;
   const senderIsActive = m.applyUpdate(src, header.srcIncarnation, 'alive', true, runtime, undefined, true);
+  const senderIsNew = m.table.insertedActive !== insertedBefore;
   if (!senderIsActive) {
     // The sender is Down to us (or an old identity): its data can't be trusted. A TurnUndead from it
     // still counts, or two members that think each other Down would bounce TurnUndeads forever.
@@ -139,6 +141,10 @@ export function handleData<T extends Identity, K extends Invalidates>(
       break;
     case 'announce':
       if (m.replies?.allow('feed', src) !== false) m.sendFeed(src, 0, runtime);
+      // With statements: an announcer new to us may bring a cluster we don't know (two halves of a
+      // room meeting), and our Feed teaches only its side; ask for its Feed too. A signed Feed lists
+      // about 7 members a page, so its other side would otherwise learn them one link at a time.
+      if (senderIsNew && m.statements !== undefined) m.send(src, { type: 'announce' }, runtime);
       break;
     case 'feed': {
       // Start walking the pages only if the first one taught us something: a joiner walks the whole

@@ -14,8 +14,11 @@ export interface MemberRecord<T extends Identity> {
   slot: number;
   /** Whether a packet of its own reached us (it spoke for itself), rather than only others' gossip. */
   heard?: boolean;
-  /** With statements (statements.ts): the member's own proof of its Alive at this very incarnation. */
-  proof?: Uint8Array | undefined;
+  /**
+   * With statements (statements.ts): the last signed Alive of this very life we verified (its
+   * incarnation may be below the one we hold), passed on wherever we pass the member.
+   */
+  signedAlive?: Member<T> | undefined;
 }
 
 /**
@@ -228,7 +231,7 @@ export class Members<T extends Identity> {
       return s;
     }
     if (idConflict) {
-      if (known.proof !== undefined) known.proof = undefined;
+      if (known.signedAlive !== undefined) known.signedAlive = undefined;
       s.replaced = known.id;
       known.id = id;
       known.incarnation = incarnation;
@@ -239,7 +242,6 @@ export class Members<T extends Identity> {
       s.conflict = 'none';
       s.applySuccessful = canChange(known.state, known.incarnation, state, incarnation);
       if (s.applySuccessful) {
-        if (known.proof !== undefined) known.proof = undefined;
         known.state = state;
         known.incarnation = incarnation;
       }

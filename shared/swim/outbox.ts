@@ -13,12 +13,18 @@ import type { Runtime } from './runtime';
 import { UpdateBacklog } from './update-backlog';
 
 /** Messages that carry the update backlog (or, for a Feed, active members). */
-function carriesMembers(type: MessageType): boolean {
+export function carriesMembers(type: MessageType): boolean {
   return type !== 'announce' && type !== 'turn-undead' && type !== 'broadcast';
 }
 
 function allowsCustomBroadcasts(type: MessageType): boolean {
   return type !== 'announce' && type !== 'turn-undead';
+}
+
+/** `rec`'s signed Alive when it proves the incarnation we hold, else undefined. */
+function provenAlive<T extends Identity>(rec: MemberRecord<T>): Member<T> | undefined {
+  const alive = rec.signedAlive;
+  return alive !== undefined && alive.incarnation === rec.incarnation ? alive : undefined;
 }
 
 /** Whatever the codec threw while writing (`RangeError` for a field out of range), the host sees `EncodeError`. */
@@ -100,13 +106,21 @@ export class Outbox<T extends Identity, K extends Invalidates> {
   }
 
   /**
-   * Sends `message` to `dst` with the update backlog (after `extra`, if given) and custom
+   * Sends `message` to `dst` with the update backlog (after `intro` and `extra`, if given) and custom
    * broadcasts. Throws `EncodeError` if the header can't be encoded (nothing was sent or counted).
    */
-  send(from: Sender<T>, dst: T, message: Message<T>, runtime: Runtime<T>, extra?: Member<T>): void {
+  send(
+    from: Sender<T>,
+    dst: T,
+    message: Message<T>,
+    runtime: Runtime<T>,
+    extra?: Member<T>,
+    intro?: Member<T>,
+  ): void {
     const header: Header<T> = { src: from.identity, srcIncarnation: from.incarnation, dst, message };
     this.begin(header);
     if (carriesMembers(message.type)) {
+      if (intro !== undefined) this.encoder.tryAddMember(intro);
       if (extra !== undefined) this.encoder.tryAddMember(extra);
       this.updates.fill(this.encoder);
     }
@@ -117,9 +131,17 @@ export class Outbox<T extends Identity, K extends Invalidates> {
    * Sends a Feed to `dst`: for cursor 0 (answering an Announce) a random sample of active members,
    * as foca, with next = 1 when not all fit (keeping room for retained custom broadcasts);
    * otherwise the page of members from `cursor` on in feed-key order, with next = the key of the
-   * first member left out (0 on the last page).
+   * first member left out (0 on the last page). `intro` (the sender's own signed Alive) goes first.
    */
-  sendFeed(from: Sender<T>, dst: T, cursor: number, table: Members<T>, rng: Rng, runtime: Runtime<T>): void {
+  sendFeed(
+    from: Sender<T>,
+    dst: T,
+    cursor: number,
+    table: Members<T>,
+    rng: Rng,
+    runtime: Runtime<T>,
+    intro?: Member<T>,
+  ): void {
     let candidates: KeyedRecord<T>[] | MemberRecord<T>[];
     let total: number;
     if (cursor === 0) {
@@ -146,11 +168,17 @@ export class Outbox<T extends Identity, K extends Invalidates> {
       return 'rec' in c ? c.rec : c;
     };
     const reserve = cursor === 0 ? this.repairReserve(dst) : 0;
-    // A member skipped for want of a proof is passed over, not a reason to end the page.
-    const fits = (rec: MemberRecord<T>): boolean =>
-      (this.signedOnly && rec.proof === undefined) ||
-      ((reserve === 0 || this.encoder.remaining - this.updates.measure(rec) >= reserve) &&
-        this.encoder.tryAddMember(rec));
+    // With statements a member is listed as its own signed Alive at the incarnation we hold (Suspect
+    // too): a lower one would make the receiver refuse accusations at ours. One we can't prove is
+    // passed over, not a reason to end the page.
+    const fits = (rec: MemberRecord<T>): boolean => {
+      const entry = this.signedOnly ? provenAlive(rec) : rec;
+      return (
+        entry === undefined ||
+        ((reserve === 0 || this.encoder.remaining - this.updates.measure(entry) >= reserve) &&
+          this.encoder.tryAddMember(entry))
+      );
+    };
     const fill = (next: number): { header: Header<T>; fit: number } => {
       const header: Header<T> = {
         src: from.identity,
@@ -159,6 +187,7 @@ export class Outbox<T extends Identity, K extends Invalidates> {
         message: { type: 'feed', next },
       };
       this.begin(header);
+      if (intro !== undefined) this.encoder.tryAddMember(intro);
       let fit = 0;
       while (fit < candidates.length && fits(recordAt(fit))) fit++;
       return { header, fit };

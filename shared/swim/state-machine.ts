@@ -9,13 +9,21 @@ import { accuserTag, confirmSuspicion, LhaSuspicions, startLhaSuspicion } from '
 import { LATE_TIMER_SHARE, LocalHealth, RelayedProbes } from './local-health';
 import type { Incarnation, Member, MemberState } from './member';
 import { type ApplySummary, heldAs, type MemberRecord, Members } from './members';
-import { Outbox, type Sender } from './outbox';
-import type { Message } from './payload';
+import { carriesMembers, Outbox, type Sender } from './outbox';
+import type { Message, MessageType } from './payload';
 import { Probe } from './probe';
 import { ReplyLimiter } from './reply-limits';
 import type { Rng } from './rng';
 import type { Runtime, TimerToken } from './runtime';
-import { admitUpdate, type StatementAuth, StatementCounters, signed, VerifiedStatements } from './statements';
+import {
+  admitUpdate,
+  INTRODUCTION_PACKETS,
+  MAX_INTRODUCED,
+  type StatementAuth,
+  StatementCounters,
+  signed,
+  VerifiedStatements,
+} from './statements';
 import { CHECK_ROUNDS, HEARD_SUSPICION_FACTOR, SuspicionChecks } from './suspicion-checks';
 import type { SwimInit } from './swim';
 import { chooseReachable, type Topology } from './topology';
@@ -103,6 +111,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   readonly statementCounters = new StatementCounters();
   /** Our signed Alive at our incarnation, kept so that offering it again costs no signature. */
   private ownAlive: Member<T> | undefined;
+  /** With statements: how many packets to each addr carried `ownAlive` (see `introduction`). */
+  private readonly introduced = new Map<string, number>();
   /** `SwimInit.limitReplies`: unasked-for replies at most once per member per probe period. */
   readonly replies: ReplyLimiter | undefined;
   /** `SwimInit.antiEntropy` (anti-entropy.ts): our view's digest and sync schedule; undefined when off. */
@@ -195,8 +205,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
           : accusers === undefined
             ? { id, incarnation, state }
             : { id, incarnation, state, accusers };
-      // Kept to pass on in Feeds: the member's own word for this Alive (statements.ts).
-      if (proof !== undefined && state === 'alive') this.table.get(id.addr)!.proof = proof;
+      // Kept to vouch for the member wherever we pass it on (Feeds): its own word (statements.ts).
+      if (proof !== undefined && state === 'alive') this.table.get(id.addr)!.signedAlive = given;
       this.afterApply(
         { summary: s, update, disseminate: doBroadcast, suspicionTimeoutMs: this.heardSuspicionWaitMs },
         runtime,
@@ -205,17 +215,27 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
       // A suspicion we hold already: its accusers may be news (LHA confirmations).
       this.confirmSuspicion(id, incarnation, accusers, runtime, proof === undefined ? undefined : given);
     } else if (proof !== undefined && state === 'alive') {
-      // The member's proof of an Alive we took from its header: now we can pass it on.
-      const rec = this.table.get(id.addr);
-      if (rec !== undefined && rec.proof === undefined && rec.state === 'alive' && rec.id.equals(id)) {
-        if (rec.incarnation === incarnation) {
-          rec.proof = proof;
-          // Its first dissemination from us: as news of a join or rename, repaired by nothing else.
-          if (doBroadcast) this.out.updates.add(given!, this.measure(given!), this.unrepairedTransmissions);
-        }
-      }
+      this.keepSignedAlive(given!, doBroadcast);
     }
     return active;
+  }
+
+  /**
+   * A verified signed Alive that changed nothing we hold (we took that life from its header, or hold
+   * a later incarnation or a suspicion): kept, the newest per life, so we can vouch for the member.
+   * The first that vouches for what we hold is news to pass on: until then we could not.
+   */
+  private keepSignedAlive(given: Member<T>, doBroadcast: boolean): void {
+    const rec = this.table.get(given.id.addr);
+    if (rec === undefined || rec.state === 'down' || !rec.id.equals(given.id)) return;
+    if (given.incarnation > rec.incarnation) return;
+    const had = rec.signedAlive;
+    if (had !== undefined && had.incarnation >= given.incarnation) return;
+    rec.signedAlive = given;
+    // Its first dissemination from us: as news of a join or rename, repaired by nothing else.
+    if (doBroadcast && (had === undefined || given.incarnation === rec.incarnation)) {
+      this.out.updates.add(given, this.measure(given), this.unrepairedTransmissions);
+    }
   }
 
   /**
@@ -347,14 +367,37 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
    * others can pass on our join, rename or refutation. Does nothing without.
    */
   queueOwnAlive(transmissions = this.unrepairedTransmissions): void {
-    if (this.statements === undefined) return;
+    const update = this.ownSignedAlive();
+    if (update !== undefined) this.out.updates.add(update, this.measure(update), transmissions);
+  }
+
+  /**
+   * With statements, our signed Alive at our incarnation, signed once per (identity, incarnation);
+   * undefined without. A new one starts our introductions over.
+   */
+  private ownSignedAlive(): Member<T> | undefined {
+    if (this.statements === undefined) return undefined;
     const held = this.ownAlive;
-    const update =
-      held !== undefined && held.id === this.identity && held.incarnation === this.incarnation
-        ? held
-        : signed(this, { id: this.identity, incarnation: this.incarnation, state: 'alive' }, false);
-    this.ownAlive = update;
-    this.out.updates.add(update, this.measure(update), transmissions);
+    if (held !== undefined && held.id === this.identity && held.incarnation === this.incarnation) return held;
+    this.introduced.clear();
+    this.ownAlive = signed(this, { id: this.identity, incarnation: this.incarnation, state: 'alive' }, false);
+    return this.ownAlive;
+  }
+
+  /**
+   * With statements, our signed Alive to add to a packet for `dst`, for the first
+   * `INTRODUCTION_PACKETS` that carry members (counted here): whoever we talk to can vouch for us
+   * (pass us on) from our first words, not only once our gossip reaches it by other hops.
+   */
+  private introduction(dst: T, type: MessageType): Member<T> | undefined {
+    if (this.statements === undefined || !carriesMembers(type)) return undefined;
+    const own = this.ownSignedAlive()!;
+    const sent = this.introduced.get(dst.addr) ?? 0;
+    if (sent >= INTRODUCTION_PACKETS) return undefined;
+    // Bounded: past the cap we start over, which costs some 117-byte updates, never state.
+    if (this.introduced.size >= MAX_INTRODUCED) this.introduced.clear();
+    this.introduced.set(dst.addr, sent + 1);
+    return own;
   }
 
   /**
@@ -605,12 +648,13 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   /** Sends `message` to `dst`, or (overlay mode, no link to it) counts it in `heldBack` and sends nothing. */
   send(dst: T, message: Message<T>, runtime: Runtime<T>, extra?: Member<T>): void {
     if (this.holdsBack(dst)) return;
-    this.out.send(this, dst, message, runtime, extra);
+    this.out.send(this, dst, message, runtime, extra, this.introduction(dst, message.type));
   }
 
   sendFeed(dst: T, cursor: number, runtime: Runtime<T>): void {
     if (this.holdsBack(dst)) return;
-    this.out.sendFeed(this, dst, cursor, this.table, this.rng, runtime);
+    const intro = this.introduction(dst, 'feed');
+    this.out.sendFeed(this, dst, cursor, this.table, this.rng, runtime, intro);
   }
 
   /** Sends `message` with `records[start, start + count)` in place of the backlog (anti-entropy's pages). */

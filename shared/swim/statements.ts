@@ -44,6 +44,16 @@ export interface StatementAuth<T extends Identity> {
 const SELF_STATEMENT = 1;
 const ACCUSATION = 2;
 
+/**
+ * How many packets to one member carry our own signed Alive, first thing, after each change of our
+ * incarnation or identity: so a member that meets us over a new link can pass us on at once. More
+ * than one, as a packet may be lost; each costs `PROOF_BYTES` + 21 bytes.
+ */
+export const INTRODUCTION_PACKETS = 3;
+
+/** Most members whose introductions are counted; past it the count starts over. */
+export const MAX_INTRODUCED = 4096;
+
 /** Most verified statements remembered; the oldest goes first. */
 export const VERIFIED_STATEMENTS = 4096;
 

@@ -7,6 +7,7 @@ import { type DecodedPacket, decodePacket, PacketEncoder } from '../packet';
 import type { Header, Message } from '../payload';
 import type { Notification, Timer } from '../runtime';
 import { seededRng } from '../seeded-rng';
+import type { StatementAuth } from '../statements';
 import { Swim, type SwimInit } from '../swim';
 import { type TestId, testCodec } from './test-id';
 
@@ -22,6 +23,7 @@ export interface NodeOptions {
   bounds?: Partial<SwimBounds>;
   limitReplies?: boolean;
   antiEntropy?: SwimInit<TestId, Invalidates>['antiEntropy'];
+  statements?: StatementAuth<TestId>;
 }
 
 /** A core with a test identity, the `simple()` config and a fixed seed, and a runtime to drain. */
@@ -37,6 +39,7 @@ export function makeNode(identity: TestId, opts: NodeOptions = {}): { swim: Test
     ...(opts.bounds !== undefined ? { bounds: opts.bounds } : {}),
     ...(opts.limitReplies !== undefined ? { limitReplies: opts.limitReplies } : {}),
     ...(opts.antiEntropy !== undefined ? { antiEntropy: opts.antiEntropy } : {}),
+    ...(opts.statements !== undefined ? { statements: opts.statements } : {}),
   });
   return { swim, rt: new AccumulatingRuntime<TestId>() };
 }
