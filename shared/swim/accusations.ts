@@ -78,7 +78,10 @@ export function accuse<T extends Identity, K extends Invalidates>(
   // Pass the Down on (in place of our suspicion) without applying it: whoever declared it holds
   // that for good and may have no link to tell the accused with a TurnUndead, so the accused must
   // hear of it and rejoin (a rename to us, who keep it), or that member never sees it again.
-  if (id.equals(update.id)) m.out.updates.add(update, m.measure(update), m.unrepairedTransmissions);
+  // With signed statements only a signed Down is worth passing on (an anti-entropy page's Down has no
+  // proof: everyone would drop it); our own signed suspicion goes out instead.
+  const passable = m.statements === undefined || update.proof !== undefined;
+  if (id.equals(update.id) && passable) m.out.updates.add(update, m.measure(update), m.unrepairedTransmissions);
   // The Down is someone's conclusion from its own checks (or a lie): ours takes one more round,
   // a ping and 3 × numIndirectProbes relays, which a member that answers probes passes.
   const running = m.checks.get(id.addr, incarnation);

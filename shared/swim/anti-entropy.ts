@@ -3,7 +3,7 @@ import type { Invalidates } from './broadcast';
 import { addrHash, bucketRange, keyOfHash } from './feed-page';
 import type { Identity } from './identity';
 import type { Member } from './member';
-import type { MemberRecord } from './members';
+import { provenAlive } from './outbox';
 import type { Message } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
@@ -64,7 +64,7 @@ export interface AntiEntropyStats {
 
 /** A record with its feed key. */
 interface Keyed<T extends Identity> {
-  readonly rec: MemberRecord<T>;
+  readonly rec: Member<T>;
   readonly key: number;
 }
 
@@ -294,10 +294,15 @@ function recordsIn<T extends Identity, K extends Invalidates>(
   exclude: string,
 ): Keyed<T>[] {
   const out: Keyed<T>[] = [];
+  const signed = m.statements !== undefined;
   for (const rec of m.table.iterAll()) {
     const key = keyOfHash(addrHash(rec.id.addr));
     if (key < lo || key > hi || rec.id.addr === exclude) continue;
-    out.push({ rec, key });
+    // With signed statements an active member goes as its own signed Alive, as in a Feed (an
+    // unsigned record would be dropped); one whose proof we lack is left out. Downs go as they are:
+    // the receiver only checks the member itself.
+    const listed = !signed || rec.state === 'down' ? rec : provenAlive(rec);
+    if (listed !== undefined) out.push({ rec: listed, key });
   }
   out.sort((a, b) => a.key - b.key);
   return out;

@@ -22,7 +22,7 @@ function allowsCustomBroadcasts(type: MessageType): boolean {
 }
 
 /** `rec`'s signed Alive when it proves the incarnation we hold, else undefined. */
-function provenAlive<T extends Identity>(rec: MemberRecord<T>): Member<T> | undefined {
+export function provenAlive<T extends Identity>(rec: MemberRecord<T>): Member<T> | undefined {
   const alive = rec.signedAlive;
   return alive !== undefined && alive.incarnation === rec.incarnation ? alive : undefined;
 }
