@@ -81,7 +81,8 @@ export function accuse<T extends Identity, K extends Invalidates>(
   // With signed statements only a signed Down is worth passing on (an anti-entropy page's Down has no
   // proof: everyone would drop it); our own signed suspicion goes out instead.
   const passable = m.statements === undefined || update.proof !== undefined;
-  if (id.equals(update.id) && passable) m.out.updates.add(update, m.measure(update), m.unrepairedTransmissions);
+  if (id.equals(update.id) && passable)
+    m.out.updates.add(update, m.measure(update), m.unrepairedTransmissions);
   // The Down is someone's conclusion from its own checks (or a lie): ours takes one more round,
   // a ping and 3 × numIndirectProbes relays, which a member that answers probes passes.
   const running = m.checks.get(id.addr, incarnation);
