@@ -25,6 +25,7 @@ import {
   type StatementStats,
   Swim,
   type SwimBounds,
+  type SwimInit,
 } from '../../shared/swim/index';
 import { LinkKeeper, overlayRoutes } from '../mesh/link-keeper';
 import type { Mesh, PeerAddr } from '../mesh/mesh';
@@ -64,6 +65,12 @@ export interface SwimHostInit<K extends Invalidates> {
    * can't reach, so without this nobody would ever suspect it. Default 30,000 ms.
    */
   readonly lostLinkProbeMs?: number;
+  /**
+   * Anti-entropy (`SwimInit.antiEntropy`): repairs joins and Downs that gossip missed. Default off in
+   * the tabs for now (it slowed a forming room's first links in Chromium); the simulator's `Cluster`
+   * runs it by default.
+   */
+  readonly antiEntropy?: SwimInit<Id, K>['antiEntropy'];
   /** What a peer can make the core hold (`SwimInit.bounds`); each missing field takes its default. */
   readonly bounds?: Partial<SwimBounds>;
   /**
@@ -168,8 +175,10 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       // member per probe period (issue 12, overload).
       limitReplies: true,
       // Gossip sends each update a fixed number of times: a member no holder picked would miss a join,
-      // or on the overlay a Down, for good. A digest compared now and then repairs it (anti-entropy.ts).
-      antiEntropy: true,
+      // or on the overlay a Down, for good; a digest compared now and then repairs it (anti-entropy.ts).
+      // Off unless asked for: with it, 8 Chromium tabs opened at once took 1.4-4.7 s from the server's
+      // join to their first member in 6 of 6 repetitions, 0.7-0.9 s without (not yet understood).
+      antiEntropy: init.antiEntropy ?? false,
       ...(init.bounds === undefined ? {} : { bounds: init.bounds }),
       ...(init.statements === undefined ? {} : { statements: init.statements }),
       ...(init.broadcastHandler === undefined ? {} : { broadcastHandler: init.broadcastHandler }),

@@ -47,7 +47,7 @@ export interface ClusterInit {
   readonly downIsAccusation?: boolean;
   /**
    * Every member signs its statements and takes others' only when signed (`SwimInit.statements`), as
-   * the tabs do by default, with a stand-in signature at a hash's cost (fake-statement-auth.ts): real
+   * the tabs do with `signedStatements: true`, with a stand-in signature at a hash's cost (fake-statement-auth.ts): real
    * sizes on the wire, no real security. Default false, so the measured scenarios keep their figures.
    */
   readonly statements?: boolean;
@@ -58,7 +58,8 @@ export interface ClusterInit {
   readonly linkHeader?: boolean;
   /**
    * Every member runs anti-entropy (`SwimInit.antiEntropy`: digests compared with a random member now
-   * and then, the difference pulled), as the tabs do. Default true; false to compare.
+   * and then, the difference pulled). Default true; false to compare. The tabs run it only when asked
+   * for, for now (`SwimHostInit.antiEntropy`: it slowed a forming room's first links in Chromium).
    */
   readonly antiEntropy?: boolean | AntiEntropyInit;
 }
