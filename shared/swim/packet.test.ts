@@ -7,6 +7,7 @@ import type { Member } from './member';
 import { decodePacket, encodedMemberSize, isHeaderOnly, PacketEncoder } from './packet';
 import type { Header, Message, MessageType } from './payload';
 import { seededRng } from './seeded-rng';
+import { exampleMessages } from './test-support/example-messages';
 
 const SEED = Number(process.env.SEED ?? 20_261_126);
 console.log(`packet properties: fast-check seed ${SEED} (replay with SEED=${SEED})`);
@@ -23,23 +24,7 @@ const MEMBERS: Member<BrowserIdentity>[] = [
 ];
 const ITEMS = [new Uint8Array([1, 2, 3]), new Uint8Array([0xff])];
 
-const MESSAGES: Record<MessageType, Message<BrowserIdentity>> = {
-  ping: { type: 'ping', probeNumber: 7 },
-  ack: { type: 'ack', probeNumber: 7 },
-  'ping-req': { type: 'ping-req', target: C, probeNumber: 1 },
-  'indirect-ping': { type: 'indirect-ping', origin: C, probeNumber: 2 },
-  'indirect-ack': { type: 'indirect-ack', target: C, probeNumber: 3 },
-  'forwarded-ack': { type: 'forwarded-ack', origin: C, probeNumber: 4 },
-  gossip: { type: 'gossip' },
-  announce: { type: 'announce' },
-  feed: { type: 'feed', next: 2 },
-  'feed-request': { type: 'feed-request', cursor: 1 },
-  broadcast: { type: 'broadcast' },
-  'turn-undead': { type: 'turn-undead' },
-  nack: { type: 'nack', probeNumber: 7 },
-  sync: { type: 'sync', salt: 0x1234, total: 7, bits: 1, buckets: new Uint8Array([9, 8]) },
-  'sync-page': { type: 'sync-page', from: 1, to: 0x7fff, last: false },
-};
+const MESSAGES = exampleMessages(C);
 const KINDS = Object.keys(MESSAGES) as MessageType[];
 const BODY_KINDS = KINDS.filter((k) => !isHeaderOnly(k));
 /** Packet sizes with BrowserIdentity and no members (PROTOCOL.md's table). */
