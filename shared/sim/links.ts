@@ -13,12 +13,16 @@ export interface LinkModelInit {
    * lingering one (unwanted, not pinned); with none to close it waits for a slot. Default none.
    */
   readonly maxLinks?: number;
+  /** A setup that failed is tried again this much later while both ends want the link (the planner's `retryAfterMs`). Default 5 s. */
+  readonly retryAfterMs?: number;
 }
 
 /** What the model asks of the world: run an action later. */
 export interface LinkClock {
   readonly now: number;
   after(ms: number, action: () => void): void;
+  /** Whether `member` still runs: a setup with a crashed end never completes. Default: always. */
+  isAlive?(member: number): boolean;
 }
 
 interface Pair {
@@ -47,6 +51,7 @@ export class LinkModel {
   readonly closeAfterMs: number;
   readonly crashCloseMs: number;
   readonly maxLinks: number;
+  readonly retryAfterMs: number;
   /** Per member: the members it holds a link with (opening or open). */
   private readonly adj: Array<Set<number>> = [];
   /** Per member: links both ends want that wait for a slot at this member. */
@@ -56,10 +61,29 @@ export class LinkModel {
   readonly open: number[] = [];
   readonly maxOpen: number[] = [];
   readonly created: number[] = [];
+  /**
+   * Per member: link setups ever begun, those that never opened included. Each costs the page a
+   * connection object (an RTCPeerConnection, whose slot Chrome frees only on garbage collection).
+   */
+  readonly started: number[] = [];
   /** Per member: the indices it wants (its host's wanted links), as last told. */
   private readonly wanted: Array<Set<number>> = [];
   linksOpened = 0;
   linksClosed = 0;
+  /**
+   * Links opened between two members that had held one before: what a flapping view or a short
+   * linger costs (a link closed, then wanted again).
+   */
+  linksReopened = 0;
+  /** Every pair that ever held an open link. */
+  private readonly everOpen = new Set<number>();
+  /** Setups that never opened: an end had crashed, or `setupFails` said so. */
+  setupsFailed = 0;
+  /**
+   * A fault a scenario injects: a setup between `a` and `b` for which this returns true fails when
+   * it would have opened (e.g. every link to one member, whose ICE never connects).
+   */
+  setupFails: ((a: number, b: number) => boolean) | undefined;
 
   constructor(
     private readonly clock: LinkClock,
@@ -70,6 +94,7 @@ export class LinkModel {
     this.closeAfterMs = init.closeAfterMs ?? 15_000;
     this.crashCloseMs = init.crashCloseMs ?? 17_000;
     this.maxLinks = init.maxLinks ?? Number.POSITIVE_INFINITY;
+    this.retryAfterMs = init.retryAfterMs ?? 5_000;
   }
 
   /** Links `member` holds now, opening ones included (what its budget counts). */
@@ -184,6 +209,7 @@ export class LinkModel {
     p.state = 'opening';
     setAt(this.adj, a).add(b);
     setAt(this.adj, b).add(a);
+    for (const m of [a, b]) this.started[m] = (this.started[m] ?? 0) + 1;
     const setup = ++p.setup;
     this.clock.after(delay, () => {
       if (p.state !== 'opening' || p.setup !== setup) return;
@@ -192,8 +218,26 @@ export class LinkModel {
         this.close(a, b, p);
         return;
       }
+      const alive = this.clock.isAlive;
+      if (
+        (alive !== undefined && (!alive.call(this.clock, a) || !alive.call(this.clock, b))) ||
+        this.setupFails?.(a, b) === true
+      ) {
+        // A crashed page answers no offer: the setup times out and its slot comes free.
+        this.setupsFailed++;
+        this.close(a, b, p);
+        // The link planner asks again `retryAfterMs` later while both ends still want it.
+        this.clock.after(this.retryAfterMs, () => {
+          if (this.pairs.get(key(a, b)) === p && p.state === 'none' && p.wants === 3)
+            this.tryOpen(a, b, p, delay);
+        });
+        return;
+      }
       p.state = 'open';
       this.linksOpened++;
+      const k = key(a, b);
+      if (this.everOpen.has(k)) this.linksReopened++;
+      else this.everOpen.add(k);
       for (const m of [a, b]) {
         this.open[m] = (this.open[m] ?? 0) + 1;
         this.created[m] = (this.created[m] ?? 0) + 1;

@@ -1,4 +1,5 @@
 import { type Config, randomInt, seededRng } from '../swim/index';
+import { runChurn } from './churn';
 import { Cluster, type ClusterOverlayInit, mixSeed } from './cluster';
 import { ClusterMetrics, mean } from './metrics';
 import type { LinkParams } from './network';
@@ -154,7 +155,9 @@ export function runScenario(init: ScenarioInit): ScenarioReport {
 
   init.onFinished?.(cluster);
   // After the end of the measured rows' run: the churn has figures of its own.
-  const churn = runChurn(cluster, metrics, rng, init.churnPerMinute ?? 0, init.churnMinutes ?? 0);
+  const share = init.churnPerMinute ?? 0;
+  const minutes = init.churnMinutes ?? 0;
+  const churn = share > 0 && minutes > 0 ? runChurn(cluster, metrics, rng, { share, minutes }) : undefined;
   const links = sim.links;
   const live = cluster.live();
 
@@ -190,36 +193,4 @@ export function runScenario(init: ScenarioInit): ScenarioReport {
     linkOpensPerMemberMinute: churn?.opensPerMemberMinute ?? null,
     churnFalseDowns: churn?.falseDowns ?? null,
   };
-}
-
-/** Churn after the measured phase: `share` of the members leave and as many join each minute. */
-function runChurn(
-  cluster: Cluster,
-  metrics: ClusterMetrics,
-  rng: ReturnType<typeof seededRng>,
-  share: number,
-  minutes: number,
-): { opensPerMemberMinute: number; falseDowns: number } | undefined {
-  if (share <= 0 || minutes <= 0) return undefined;
-  const sim = cluster.sim;
-  const links = sim.links;
-  const falseDowns0 = metrics.falseDowns;
-  const opens0 = links?.linksOpened ?? 0;
-  const perMinute = Math.max(1, Math.round(share * cluster.live().length));
-  let memberMinutes = 0;
-  for (let minute = 0; minute < minutes; minute++) {
-    for (let k = 0; k < perMinute; k++) {
-      sim.runFor(60_000 / perMinute / 2);
-      const live = cluster.live();
-      const leaver = live[randomInt(rng, live.length)]!;
-      if (k % 2 === 0) cluster.leave(leaver);
-      else metrics.crash(leaver);
-      sim.runFor(60_000 / perMinute / 2);
-      cluster.join(cluster.addMember());
-    }
-    memberMinutes += cluster.live().length;
-  }
-  // Each link opened counts at both ends.
-  const opens = 2 * ((links?.linksOpened ?? 0) - opens0);
-  return { opensPerMemberMinute: opens / memberMinutes, falseDowns: metrics.falseDowns - falseDowns0 };
 }
