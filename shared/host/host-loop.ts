@@ -534,6 +534,8 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
   private enterCore(now: number, wallNow: number): void {
     if (this.inCore) throw new HostReentryError('the core was called from inside a core call');
     this.enter(now, wallNow);
+    // The topology times how long a subject goes without a link (OverlayTopology.probeUnlinked).
+    this.topology?.setNow(now);
     this.inCore = true;
   }
 

@@ -23,6 +23,47 @@ describe('OverlayTopology', () => {
     expect(t.wantedLinks().length).toBeLessThanOrEqual(16);
   });
 
+  it('probes a subject unlinked for unlinkedProbeAfterMs, once per wait, only while it holds most of its own links', () => {
+    const down = new Set<string>();
+    const all = addrs(200);
+    const t = new OverlayTopology({
+      self: all[0]!,
+      isLinked: (a) => !down.has(a),
+      unlinkedProbeAfterMs: 10_000,
+    });
+    for (const a of all.slice(1)) t.add(a);
+    const [s1, s2] = t.probeTargets();
+    down.add(s1!);
+    const ask = (now: number, a = s1!) => {
+      t.setNow(now);
+      return t.probeUnlinked(a);
+    };
+    expect(ask(1000)).toBe(false); // the first turn found unlinked starts the wait
+    expect(ask(10_999)).toBe(false);
+    expect(ask(11_000)).toBe(true);
+    expect(ask(12_000)).toBe(false); // the wait starts over
+    expect(ask(21_000)).toBe(true);
+    // The link opens: the wait starts over from the next turn found unlinked.
+    down.delete(s1!);
+    t.setNow(22_000);
+    expect(t.canReach(s1!)).toBe(true);
+    down.add(s1!);
+    expect(ask(23_000)).toBe(false);
+    expect(ask(32_999)).toBe(false);
+    expect(ask(33_000)).toBe(true);
+    // Cut off from most of our own links: we are the likelier culprit, nobody is probed unlinked.
+    for (const a of t.wantedLinks()) down.add(a);
+    expect(ask(40_000, s2)).toBe(false);
+    expect(ask(60_000, s2)).toBe(false);
+    expect(ask(70_000)).toBe(false);
+    const off = new OverlayTopology({ self: all[0]!, isLinked: () => false, unlinkedProbeAfterMs: Infinity });
+    for (const a of all.slice(1)) off.add(a);
+    off.setNow(0);
+    expect(off.probeUnlinked(s1!)).toBe(false);
+    off.setNow(1e9);
+    expect(off.probeUnlinked(s1!)).toBe(false);
+  });
+
   it("tells a subject's observers on the rings, and anyone in a mesh", () => {
     const small = topologyOver(10);
     expect(small.t.isObserver(small.all[3]!, small.all[5]!)).toBe(true);

@@ -43,7 +43,18 @@ export interface OverlayTopologyInit {
    * (`DEFAULT_DIRECT_RETRIES`); 0 turns them off.
    */
   readonly directRetries?: number;
+  /**
+   * A subject we have held no link to for this long (ms of the host loop's time, `setNow`) is probed
+   * all the same, and its probe fails (`Topology.probeUnlinked`); then again this long later while
+   * the link stays shut. Without it a member that crashed before its new observers' links to it
+   * opened stayed Alive for everyone (shared/sim/unlinked-subject.test.ts). Default 10,000 (two of
+   * the link planner's retries); `Infinity` turns it off.
+   */
+  readonly unlinkedProbeAfterMs?: number;
 }
+
+/** Default `OverlayTopologyInit.unlinkedProbeAfterMs`. */
+export const DEFAULT_UNLINKED_PROBE_AFTER_MS = 10_000;
 
 /** Default link budget (the mesh's `maxConnections`). */
 export const DEFAULT_MAX_LINKS = 32;
@@ -67,6 +78,7 @@ export class OverlayTopology implements Topology {
   readonly maxLinks: number;
   readonly indirect: IndirectChecks;
   readonly maxDirectRetries: number;
+  readonly unlinkedProbeAfterMs: number;
   readonly #isLinked: (addr: string) => boolean;
   readonly #pool: RingPool;
   #mode: 'mesh' | 'overlay' = 'mesh';
@@ -83,6 +95,10 @@ export class OverlayTopology implements Topology {
   #subjects: string[] | undefined;
   /** Bumped on every change of the view: lets a host tell whether its wanted links may have moved. */
   version = 0;
+  /** The host's time of the core call running now (`setNow`). */
+  #now = 0;
+  /** Subjects found without a link when their turn came: since when (or since their last unlinked probe). */
+  readonly #unlinkedSince = new Map<string, number>();
 
   /** Throws `RangeError` for a budget under 2K (the overlay itself would not fit it). */
   constructor(init: OverlayTopologyInit) {
@@ -98,6 +114,7 @@ export class OverlayTopology implements Topology {
     }
     this.indirect = init.indirect ?? 'shared-links';
     this.maxDirectRetries = init.directRetries ?? DEFAULT_DIRECT_RETRIES;
+    this.unlinkedProbeAfterMs = init.unlinkedProbeAfterMs ?? DEFAULT_UNLINKED_PROBE_AFTER_MS;
     this.#isLinked = init.isLinked;
     this.#pool = init.pool ?? new RingPool(init.positions ?? this.rings);
     if (this.#pool.positions.rings !== this.rings) {
@@ -160,16 +177,61 @@ export class OverlayTopology implements Topology {
     return route(this.#ring(), this.self, to)?.nextHops ?? [];
   }
 
+  /**
+   * The host's time now: the host loop sets it before each core call, so the topology can tell how
+   * long a subject has gone without a link (`probeUnlinked`). Changes nothing else.
+   */
+  setNow(now: number): void {
+    this.#now = now;
+  }
+
   // Topology: what the core reads.
 
   canReach(addr: string): boolean {
-    return this.#isLinked(addr);
+    const linked = this.#isLinked(addr);
+    // A subject's wait for its link starts over once the link is up.
+    if (linked && this.#unlinkedSince.size > 0) this.#unlinkedSince.delete(addr);
+    return linked;
   }
 
   probeTargets(): readonly string[] {
     if (this.#mode === 'mesh') return this.#others();
-    this.#subjects ??= this.#ring().subjects(this.self);
+    if (this.#subjects === undefined) {
+      this.#subjects = this.#ring().subjects(this.self);
+      // A member that is no longer our subject starts its wait afresh if it becomes one again.
+      for (const a of this.#unlinkedSince.keys())
+        if (!this.#subjects.includes(a)) this.#unlinkedSince.delete(a);
+    }
     return this.#subjects;
+  }
+
+  /**
+   * `Topology.probeUnlinked`: true for a subject found without a link for `unlinkedProbeAfterMs`
+   * (counted from its first turn found so), and then its wait starts over, so a live subject whose
+   * link is merely slow costs one failed probe per wait, which it refutes. The first call for a
+   * subject starts its wait. False while we hold fewer than half the links we want (then we are
+   * the likelier one cut off), and in mesh mode (everyone is probed in turn there).
+   */
+  probeUnlinked(addr: string): boolean {
+    if (this.#mode === 'mesh' || !Number.isFinite(this.unlinkedProbeAfterMs)) return false;
+    const since = this.#unlinkedSince.get(addr);
+    if (since === undefined || this.#now - since < this.unlinkedProbeAfterMs) {
+      if (since === undefined) this.#unlinkedSince.set(addr, this.#now);
+      return false;
+    }
+    this.#unlinkedSince.set(addr, this.#now);
+    return this.#holdsMostLinks();
+  }
+
+  // Self-doubt, as Lifeguard's: a member that holds few of the links it wants is more likely the
+  // one cut off than each of its subjects. Measured: a joiner whose ring links all failed for 25 s
+  // suspected its subjects, could not hear their refutations in time and declared them Down (778
+  // false Downs in 60 s, shared/sim/unlinked-subject.test.ts).
+  #holdsMostLinks(): boolean {
+    const wanted = this.wantedLinks();
+    let open = 0;
+    for (const a of wanted) if (this.#isLinked(a)) open++;
+    return 2 * open >= wanted.length;
   }
 
   indirectVia(subject: string): readonly string[] {
@@ -231,6 +293,7 @@ export class OverlayTopology implements Topology {
     this.#fingerprint.toggle(this.#pool.positions.positionsOf(addr), joined);
     this.#links = undefined;
     this.#subjects = undefined;
+    if (!joined) this.#unlinkedSince.delete(addr);
     if (this.#meshView === undefined) {
       // A join then a leave of the same member (or the reverse) cancels out.
       if (this.#pending.get(addr) === !joined) this.#pending.delete(addr);

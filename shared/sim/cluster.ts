@@ -74,6 +74,8 @@ export interface ClusterOverlayInit {
   readonly indirect?: IndirectChecks;
   /** Extra direct Pings where relays fall short (`OverlayTopologyInit.directRetries`). */
   readonly directRetries?: number;
+  /** A subject without a link this long is probed all the same (`OverlayTopologyInit.unlinkedProbeAfterMs`). */
+  readonly unlinkedProbeAfterMs?: number;
   /** The link-cost model's options. */
   readonly links?: LinkModelInit;
   /** How long a bootstrap link stays open whatever the overlay wants. Default 30 s. */
@@ -188,6 +190,7 @@ export class Cluster {
       ...(o.maxLinks === undefined ? {} : { maxLinks: o.maxLinks }),
       ...(o.indirect === undefined ? {} : { indirect: o.indirect }),
       ...(o.directRetries === undefined ? {} : { directRetries: o.directRetries }),
+      ...(o.unlinkedProbeAfterMs === undefined ? {} : { unlinkedProbeAfterMs: o.unlinkedProbeAfterMs }),
       pool: this.ringPool!,
       isLinked: (addr) => {
         const j = sim.indexOf(addr);

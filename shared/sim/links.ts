@@ -81,9 +81,10 @@ export class LinkModel {
   setupsFailed = 0;
   /**
    * A fault a scenario injects: a setup between `a` and `b` for which this returns true fails when
-   * it would have opened (e.g. every link to one member, whose ICE never connects).
+   * it would have opened (e.g. every link to one member, whose ICE doesn't connect); `bootstrap`
+   * tells a joiner's first link through the server.
    */
-  setupFails: ((a: number, b: number) => boolean) | undefined;
+  setupFails: ((a: number, b: number, bootstrap: boolean) => boolean) | undefined;
 
   constructor(
     private readonly clock: LinkClock,
@@ -221,7 +222,7 @@ export class LinkModel {
       const alive = this.clock.isAlive;
       if (
         (alive !== undefined && (!alive.call(this.clock, a) || !alive.call(this.clock, b))) ||
-        this.setupFails?.(a, b) === true
+        this.setupFails?.(a, b, p.pinnedUntil > this.clock.now) === true
       ) {
         // A crashed page answers no offer: the setup times out and its slot comes free.
         this.setupsFailed++;

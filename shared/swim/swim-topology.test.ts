@@ -51,6 +51,32 @@ describe('overlay mode (a topology)', () => {
     expect(probed).toEqual(['5', '9', '7', '5', '9', '7'].map((n) => String(id(Number(n)))));
   });
 
+  it('probes an unreachable target when the topology says to (probeUnlinked), and its Ping is held back, not sent', () => {
+    const { swim, rt } = withMembers(20);
+    const asked: string[] = [];
+    swim.setTopology({
+      ...topology([3, 5], [5, 9]),
+      probeUnlinked: (a) => {
+        asked.push(a);
+        return a === id(9).addr;
+      },
+    });
+    const [start] = takeTimers(rt, 'probe-random-member');
+    rt.clear();
+    const probed: string[] = [];
+    let timer = start!.timer;
+    for (let i = 0; i < 4; i++) {
+      swim.handleTimer(timer, rt);
+      probed.push(String(swim.probedMember));
+      timer = takeTimers(rt, 'probe-random-member')[0]!.timer;
+    }
+    expect(probed).toEqual(['5', '9', '5', '9'].map((n) => String(id(Number(n)))));
+    // Asked only about the one it can't reach; nothing ever left for it.
+    expect(new Set(asked)).toEqual(new Set([id(9).addr]));
+    expect(sentTo(rt).filter((s) => s.endsWith(`->${id(9)}`))).toEqual([]);
+    expect(swim.heldBack).toBeGreaterThan(0);
+  });
+
   it('sends PingReqs only through the members the topology names for the subject', () => {
     const { swim, rt } = withMembers(20);
     swim.setTopology(topology([3, 5, 7, 9, 11], [5], { 3: [5], 7: [5], 9: [2] }));

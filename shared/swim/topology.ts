@@ -34,6 +34,15 @@ export interface Topology {
    * Without it (or 0) only the usual one goes.
    */
   directRetries?(found: number, wanted: number): number;
+  /**
+   * Optional: whether to probe `addr`, one of our probe targets we can't reach, all the same. A
+   * subject whose link never opens (it crashed before its observers' links to it did) would
+   * otherwise be probed by nobody and stay Alive for everyone; probed, its Ping can't leave, so the
+   * probe fails and SWIM's path follows: indirect checks through members that reach it, the check
+   * before suspecting, a suspicion a live member refutes through any member that reaches it. Asked
+   * only when `canReach(addr)` is false, as its turn comes. Without it such targets are skipped.
+   */
+  probeUnlinked?(addr: string): boolean;
 }
 
 /*
@@ -93,7 +102,8 @@ export function chooseReachable<T extends Identity, K extends Invalidates>(
 /**
  * The next member to probe in overlay mode: the topology's probe targets in turn, skipping those
  * that are not active or that we can't reach yet (a probe that can't leave would fail and suspect a
- * member that is fine). Moves the cursor; undefined when none qualifies.
+ * member that is fine), unless the topology says a target unreachable that long is to be probed
+ * anyway (`probeUnlinked`). Moves the cursor; undefined when none qualifies.
  */
 export function nextProbeTarget<T extends Identity, K extends Invalidates>(
   m: StateMachine<T, K>,
@@ -104,7 +114,8 @@ export function nextProbeTarget<T extends Identity, K extends Invalidates>(
     m.probeCursor = (m.probeCursor + 1) % targets.length;
     const addr = targets[m.probeCursor]!;
     const rec = m.table.get(addr);
-    if (rec !== undefined && rec.state !== 'down' && topology.canReach(addr)) return rec;
+    if (rec === undefined || rec.state === 'down') continue;
+    if (topology.canReach(addr) || topology.probeUnlinked?.(addr) === true) return rec;
   }
   return undefined;
 }
