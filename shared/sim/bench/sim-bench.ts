@@ -1,5 +1,5 @@
 /**
- * `npm run bench:sim [-- --json] [-- --quick] [-- --seed N] [-- --only N|slow|overload|cold] [-- --system mesh|overlay]
+ * `npm run bench:sim [-- --json] [-- --quick] [-- --seed N] [-- --only N|slow|overload|cold|churn] [-- --system mesh|overlay]
  * [-- --loss 0,0.1] [-- --anti-entropy off]`: the simulator's table of
  * DESIGN §6 figures for `lan(n)` clusters of 10 to 10,000 members at 0, 10 and 25 % loss (plus one
  * row with 100 ms delay and 100 ms jitter), with the anchors (SWIM, memberlist, Serf, foca 1.0) beside.
@@ -8,7 +8,9 @@
  * same seed replays the same rows. `--json` prints one JSON object per row on stdout, nothing else.
  * After them: bytes per message kind for each row, and the `slowMembers` rows (slow-members-row.ts:
  * Lifeguard off and on, same seed; `--only slow` runs those alone), and the cold-start rows
- * (cold-start-row.ts: N = 1,000, mesh and overlay, anti-entropy off and on, same seed; `--only cold`).
+ * (cold-start-row.ts: N = 1,000, mesh and overlay, anti-entropy off and on, same seed; `--only cold`),
+ * and the churn rows (churn-row.ts: link setups per member and per page over an hour of 1 % churn a
+ * minute on the overlay; `--only churn`; `--quick` runs 10 minutes of it, scaled to the hour).
  * `--anti-entropy off` runs the main rows without anti-entropy, to compare their load.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { mixSeed } from '../cluster';
 import { FOCA, fmt, memberlistSuspicion, SERF, table } from './anchors';
 import { type RowExtras, type RowResult, type RowSpec, runRow } from './bench-row';
+import { type ChurnRowResult, type ChurnRowSpec, churnSpecs, churnTable, runChurnRow } from './churn-row';
 import { type ColdStartResult, type ColdStartSpec, coldStartTable, runColdStart } from './cold-start-row';
 import { type OverloadRowResult, overloadRowsTable, runOverloadRows } from './overload-row';
 import { runSlowRows, type SlowRowResult, type SlowRowSpec, slowRowsTable } from './slow-members-row';
@@ -38,6 +41,11 @@ if (rowArg !== undefined) {
 const coldArg = option('--cold-row');
 if (coldArg !== undefined) {
   process.stdout.write(`${JSON.stringify(runColdStart(JSON.parse(coldArg) as ColdStartSpec))}\n`);
+  process.exit(0);
+}
+const churnArg = option('--churn-row');
+if (churnArg !== undefined) {
+  process.stdout.write(`${JSON.stringify(runChurnRow(JSON.parse(churnArg) as ChurnRowSpec))}\n`);
   process.exit(0);
 }
 const slowArg = option('--slow-row');
@@ -260,6 +268,31 @@ if (ONLY === undefined || ONLY === 'cold') {
   }
 }
 
+// The churn rows (issue 10 item 3): link setups over an hour of churn, each in a child.
+let churnRows: ChurnRowResult[] | undefined;
+if ((ONLY === undefined || ONLY === 'churn') && (SYSTEM === undefined || SYSTEM === 'overlay')) {
+  churnRows = [];
+  for (const spec of churnSpecs(QUICK, (i) => mixSeed(SEED, 0xc4a0 + i))) {
+    if (!JSON_OUT)
+      process.stderr.write(`running churn n=${spec.n} (${spec.shape}) for ${spec.minutes} min … `);
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--churn-row', JSON.stringify(spec)],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
+    if (child.status === 0) {
+      const row = JSON.parse(child.stdout.trim().split('\n').pop()!) as ChurnRowResult;
+      churnRows.push(row);
+      if (JSON_OUT) process.stdout.write(`${JSON.stringify(row)}\n`);
+      else process.stderr.write(`${fmt(row.wallSeconds, 1)} s\n`);
+    } else {
+      process.stderr.write(
+        `churn failed (${child.status ?? child.signal}): ${child.stderr.trim().split('\n').pop()}\n`,
+      );
+    }
+  }
+}
+
 // The overload rows (issue 12 item 6): small and quick, in this process.
 let overloadRows: OverloadRowResult[] | undefined;
 if (ONLY === undefined || ONLY === 'overload') {
@@ -461,4 +494,20 @@ if (coldRows !== undefined && coldRows.length > 0) {
   );
   console.log('');
   console.log(coldStartTable(coldRows));
+}
+
+if (churnRows !== undefined && churnRows.length > 0) {
+  console.log('');
+  console.log(
+    'Churn on the overlay (browser preset, started converged): 1 % of members leave (in turn gracefully and by a crash)',
+  );
+  console.log(
+    'and as many join every minute, at least one. Setups: link setups begun (each an RTCPeerConnection, whose slot',
+  );
+  console.log(
+    'Chrome frees only on garbage collection; cap 500 a page), first links included, per member and per page of 10',
+  );
+  console.log(`members over an hour${QUICK ? ' (--quick: 10 minutes of churn, scaled to the hour)' : ''}.`);
+  console.log('');
+  console.log(churnTable(churnRows));
 }
