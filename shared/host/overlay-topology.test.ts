@@ -41,6 +41,13 @@ describe('OverlayTopology', () => {
     expect(ask(1000)).toBe(false); // the first turn found unlinked starts the wait
     expect(ask(10_999)).toBe(false);
     expect(ask(11_000)).toBe(true);
+    // Our own check may judge it only 5 s after that probe (its refutation travels by gossip).
+    expect(t.judgeUnlinked(s1!)).toBe(false);
+    t.setNow(15_999);
+    expect(t.judgeUnlinked(s1!)).toBe(false);
+    t.setNow(16_000);
+    expect(t.judgeUnlinked(s1!)).toBe(true);
+    expect(t.judgeUnlinked(s2!)).toBe(true); // never probed without a link
     expect(ask(12_000)).toBe(false); // the wait starts over
     expect(ask(21_000)).toBe(true);
     // The link opens: the wait starts over from the next turn found unlinked.

@@ -36,7 +36,10 @@ describe('an hour of churn on the overlay, links a page ever creates', () => {
   it(
     '40 members on 12 links (the Chromium bench’s shape, K = 5): within the budget, few links reopened',
     () => {
-      const seed = scenarioSeed('churn links 40 on 12', 111);
+      // Seed 20261201: a joiner whose budget was full of its bootstrap links probed a subject it had
+      // no link to and, judging at the suspicion's own timeout, declared it Down (39 false Downs);
+      // now it waits `unlinkedJudgeAfterMs` for the refutation.
+      const seed = scenarioSeed('churn links 40 on 12', 20261201);
       const r = runLongChurn({
         size: 40,
         seed,
@@ -50,6 +53,29 @@ describe('an hour of churn on the overlay, links a page ever creates', () => {
       expect(r.linksReopened).toBeLessThanOrEqual(0.05 * r.linksOpened);
       expect(r.linksCreatedPerMemberHour.mean).toBeLessThan(60);
       expect(r.linksPerMemberMax).toBeLessThanOrEqual(12);
+    },
+    WALL_MS,
+  );
+
+  it(
+    'a joiner handed its ring neighbours as bootstrap peers sets up fewer links: its first links are links it keeps',
+    () => {
+      const seed = scenarioSeed('churn links, ring bootstrap', 112);
+      const shape = { rings: 5, maxLinks: 11, links: { maxLinks: 12 } };
+      const random = runLongChurn({ size: 40, seed, minutes: 10, overlay: shape });
+      const ring = runLongChurn({
+        size: 40,
+        seed,
+        minutes: 10,
+        overlay: { ...shape, bootstrapPeers: 'ring' },
+      });
+      console.log(
+        `[sim] 40 on 12 links, setups per member-hour: ${random.linksCreatedPerMemberHour.mean.toFixed(1)} with random bootstrap peers, ${ring.linksCreatedPerMemberHour.mean.toFixed(1)} with ring neighbours`,
+      );
+      expect(ring.falseDowns).toBe(0);
+      expect(ring.allSeeAllAfterMs, `seed ${seed}`).not.toBeNull();
+      expect(ring.linksOpened).toBeLessThan(random.linksOpened);
+      expect(ring.linksCreatedPerMemberHour.mean).toBeLessThan(random.linksCreatedPerMemberHour.mean);
     },
     WALL_MS,
   );

@@ -1,5 +1,5 @@
 import { type IndirectChecks, OverlayTopology } from '../host/index';
-import { RingPool } from '../overlay/index';
+import { RingOverlay, RingPool } from '../overlay/index';
 import type { AntiEntropyInit, Member } from '../swim/index';
 import { BinaryCodec, BrowserIdentity, type Config, DEFAULT_BOUNDS, Swim, seededRng } from '../swim/index';
 import { fakeStatementAuth } from './fake-statement-auth';
@@ -76,10 +76,19 @@ export interface ClusterOverlayInit {
   readonly directRetries?: number;
   /** A subject without a link this long is probed all the same (`OverlayTopologyInit.unlinkedProbeAfterMs`). */
   readonly unlinkedProbeAfterMs?: number;
+  /** Our own check judges such a subject only this long after (`OverlayTopologyInit.unlinkedJudgeAfterMs`). */
+  readonly unlinkedJudgeAfterMs?: number;
   /** The link-cost model's options. */
   readonly links?: LinkModelInit;
   /** How long a bootstrap link stays open whatever the overlay wants. Default 30 s. */
   readonly bootstrapLinkMs?: number;
+  /**
+   * Which members the server hands a joiner: 'random' ones (the server today), or 'ring': the
+   * joiner's own ring neighbours in the server's view of the room, so its first links are links it
+   * keeps (the server knows every address in the room, so it can place them on the rings too).
+   * Default 'random'.
+   */
+  readonly bootstrapPeers?: 'random' | 'ring';
   /**
    * The server as a fallback: this often (random phase) a member whose view is smaller than the
    * signaling room asks the server to introduce it to a member of the room, as a joiner does, so
@@ -112,6 +121,8 @@ export class Cluster {
   /** With `overlay`: its options, and the rings that members whose views are equal share. */
   readonly overlay: ClusterOverlayInit | undefined;
   readonly ringPool: RingPool | undefined;
+  /** With `bootstrapPeers: 'ring'`: the server's rings over the signaling room. */
+  private readonly serverRing: RingOverlay | undefined;
   private readonly lifeguard: boolean;
   private readonly downIsAccusation: boolean;
   private readonly antiEntropy: boolean | AntiEntropyInit;
@@ -142,7 +153,24 @@ export class Cluster {
     });
     this.overlay = init.overlay;
     if (init.overlay !== undefined) this.ringPool = new RingPool(init.overlay.rings ?? 8);
-    this.signaling = new SignalingBootstrap(seededRng(mixSeed(init.seed, 0xb007)));
+    const serverRng = seededRng(mixSeed(init.seed, 0xb007));
+    if (init.overlay?.bootstrapPeers === 'ring') {
+      const ring = new RingOverlay([], { positions: this.ringPool!.positions });
+      this.serverRing = ring;
+      this.signaling = new SignalingBootstrap(serverRng, undefined, (member, want) => {
+        const addr = this.swim(member).identity.addr;
+        ring.add(addr);
+        const near = ring.links(addr).map((a) => this.sim.indexOf(a)!);
+        // Its nearest on the most rings first would be as good: any ring neighbour is a kept link.
+        const picked: number[] = [];
+        while (picked.length < want && near.length > 0) {
+          picked.push(near.splice(Math.floor(serverRng.next() * near.length), 1)[0]!);
+        }
+        return picked.length === want ? picked : undefined;
+      });
+    } else {
+      this.signaling = new SignalingBootstrap(serverRng);
+    }
     for (let i = 0; i < init.size; i++) this.addMember();
   }
 
@@ -191,6 +219,7 @@ export class Cluster {
       ...(o.indirect === undefined ? {} : { indirect: o.indirect }),
       ...(o.directRetries === undefined ? {} : { directRetries: o.directRetries }),
       ...(o.unlinkedProbeAfterMs === undefined ? {} : { unlinkedProbeAfterMs: o.unlinkedProbeAfterMs }),
+      ...(o.unlinkedJudgeAfterMs === undefined ? {} : { unlinkedJudgeAfterMs: o.unlinkedJudgeAfterMs }),
       pool: this.ringPool!,
       isLinked: (addr) => {
         const j = sim.indexOf(addr);
@@ -292,6 +321,7 @@ export class Cluster {
         ),
       );
       this.signaling.join(m);
+      this.serverRing?.add(self.addr);
       this.scheduleRoomCheck(m);
     }
   }
@@ -299,14 +329,19 @@ export class Cluster {
   /** Crashes `member` (its signaling socket closes too). */
   crash(member: number): void {
     this.sim.crash(member);
-    this.signaling.leave(member);
+    this.leaveRoom(member);
   }
 
   /** `member` leaves gracefully and its tab closes. */
   leave(member: number): void {
     this.sim.leave(member);
     this.departed.add(member);
+    this.leaveRoom(member);
+  }
+
+  private leaveRoom(member: number): void {
     this.signaling.leave(member);
+    this.serverRing?.remove(this.swim(member).identity.addr);
   }
 
   /** Every member index, crashed ones included. */

@@ -15,6 +15,11 @@ export class SignalingBootstrap {
   constructor(
     private readonly rng: Rng,
     private readonly peers = BOOTSTRAP_PEERS,
+    /**
+     * How a joiner's peers are chosen: given the joiner and how many, the members to hand it (of
+     * the room, itself excluded), or undefined for random ones. Default: random, as the server does.
+     */
+    private readonly choose?: (member: number, want: number) => number[] | undefined,
   ) {}
 
   /** Members in the room. */
@@ -22,9 +27,10 @@ export class SignalingBootstrap {
     return this.room.length;
   }
 
-  /** Adds `member` to the room and returns up to `peers` random other members already in it. */
+  /** Adds `member` to the room and returns up to `peers` other members already in it (random, or as `choose` says). */
   join(member: number): number[] {
-    const picked = this.sample(member);
+    const want = Math.min(this.peers, this.room.length - (this.position.has(member) ? 1 : 0));
+    const picked = this.choose?.(member, want) ?? this.sample(member);
     if (!this.position.has(member)) {
       this.position.set(member, this.room.length);
       this.room.push(member);

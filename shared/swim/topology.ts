@@ -43,6 +43,13 @@ export interface Topology {
    * only when `canReach(addr)` is false, as its turn comes. Without it such targets are skipped.
    */
   probeUnlinked?(addr: string): boolean;
+  /**
+   * Optional: whether our own check may declare `addr`, one of our probe targets we can't reach,
+   * Down now. A suspicion raised without a link reaches the suspect, and its refutation us, only by
+   * gossip, which takes longer than the suspicion's timeout; until this says yes we wait as a member
+   * that only heard of the suspicion does. Without it a probe target may always be judged.
+   */
+  judgeUnlinked?(addr: string): boolean;
 }
 
 /*
@@ -158,7 +165,8 @@ export function directRetries<T extends Identity, K extends Invalidates>(
  * watch a member accuse it). A member farther away can't tell its silence from a lossy relay, and
  * waits for their verdict. An observer judges its subject even with the link gone: a crashed peer's
  * links close (ICE consent, ~17 s over WebRTC) before its suspicion times out, and if only linked
- * members could judge, nobody would ever declare it Down.
+ * members could judge, nobody would ever declare it Down. One it probed without a link
+ * (`probeUnlinked`) it judges only once the topology allows (`judgeUnlinked`).
  */
 export function canCheck<T extends Identity, K extends Invalidates>(
   m: StateMachine<T, K>,
@@ -166,5 +174,6 @@ export function canCheck<T extends Identity, K extends Invalidates>(
 ): boolean {
   const topology = m.topology;
   if (topology === undefined || topology.canReach(subject.addr)) return true;
-  return topology.probeTargets().includes(subject.addr);
+  if (!topology.probeTargets().includes(subject.addr)) return false;
+  return topology.judgeUnlinked?.(subject.addr) ?? true;
 }

@@ -18,12 +18,15 @@ export interface ChurnRowSpec {
   readonly seed: number;
   readonly minutes: number;
   readonly shape: ChurnShape;
+  /** Which members the server hands a joiner (`ClusterOverlayInit.bootstrapPeers`). */
+  readonly bootstrap: 'random' | 'ring';
 }
 
 export interface ChurnRowResult {
   readonly scenario: 'churn';
   readonly system: 'overlay';
   readonly shape: ChurnShape;
+  readonly bootstrap: 'random' | 'ring';
   readonly n: number;
   readonly minutes: number;
   readonly leavesPerMinute: number;
@@ -51,9 +54,12 @@ const SHAPES: Record<ChurnShape, ClusterOverlayInit> = {
   '12 links': { rings: 5, maxLinks: 11, links: { maxLinks: 12 } },
 };
 
-/** The churn rows to run: short ones with `quick`, an hour each without. */
+/**
+ * The churn rows to run: short ones with `quick`, an hour each without; each with the server's
+ * random bootstrap peers (as today) and with the joiner's ring neighbours, same seed.
+ */
 export function churnSpecs(quick: boolean, seed: (i: number) => number): ChurnRowSpec[] {
-  const rows: Array<Omit<ChurnRowSpec, 'seed'>> = quick
+  const rows: Array<Pick<ChurnRowSpec, 'n' | 'minutes' | 'shape'>> = quick
     ? [
         { n: 100, minutes: 10, shape: 'default' },
         { n: 40, minutes: 10, shape: '12 links' },
@@ -63,7 +69,9 @@ export function churnSpecs(quick: boolean, seed: (i: number) => number): ChurnRo
         { n: 1000, minutes: 60, shape: 'default' },
         { n: 40, minutes: 60, shape: '12 links' },
       ];
-  return rows.map((r, i) => ({ ...r, seed: seed(i) }));
+  return rows.flatMap((r, i) =>
+    (['random', 'ring'] as const).map((bootstrap) => ({ ...r, bootstrap, seed: seed(i) })),
+  );
 }
 
 /** One churn row. */
@@ -79,6 +87,7 @@ export function runChurnRow(spec: ChurnRowSpec): ChurnRowResult {
     scenario: 'churn',
     system: 'overlay',
     shape: spec.shape,
+    bootstrap: spec.bootstrap,
     n: spec.n,
     minutes: spec.minutes,
     leavesPerMinute: r.joins / spec.minutes,
@@ -106,6 +115,7 @@ export function churnTable(rows: readonly ChurnRowResult[]): string {
     [
       'N',
       'links',
+      'bootstrap peers',
       'minutes',
       'leaves /min',
       'setups /member-h max / p99 / mean',
@@ -120,6 +130,7 @@ export function churnTable(rows: readonly ChurnRowResult[]): string {
     rows.map((r) => [
       fmt(r.n, 0),
       r.shape === 'default' ? '32, K = 8' : '12, K = 5',
+      r.bootstrap === 'random' ? 'random (today)' : 'ring neighbours',
       fmt(r.minutes, 0),
       fmt(r.leavesPerMinute, 0),
       spread(r.linksCreatedPerMemberHourMax, r.linksCreatedPerMemberHourP99, r.linksCreatedPerMemberHourMean),

@@ -274,7 +274,9 @@ if ((ONLY === undefined || ONLY === 'churn') && (SYSTEM === undefined || SYSTEM 
   churnRows = [];
   for (const spec of churnSpecs(QUICK, (i) => mixSeed(SEED, 0xc4a0 + i))) {
     if (!JSON_OUT)
-      process.stderr.write(`running churn n=${spec.n} (${spec.shape}) for ${spec.minutes} min … `);
+      process.stderr.write(
+        `running churn n=${spec.n} (${spec.shape}, ${spec.bootstrap} bootstrap peers) for ${spec.minutes} min … `,
+      );
     const child = spawnSync(
       process.execPath,
       [...process.execArgv, fileURLToPath(import.meta.url), '--churn-row', JSON.stringify(spec)],
@@ -507,7 +509,12 @@ if (churnRows !== undefined && churnRows.length > 0) {
   console.log(
     'Chrome frees only on garbage collection; cap 500 a page), first links included, per member and per page of 10',
   );
-  console.log(`members over an hour${QUICK ? ' (--quick: 10 minutes of churn, scaled to the hour)' : ''}.`);
+  console.log(
+    `members over an hour${QUICK ? ' (--quick: 10 minutes of churn, scaled to the hour)' : ''}. Bootstrap peers: the server's`,
+  );
+  console.log(
+    "random members (today), or the joiner's ring neighbours in the server's view (its first links are links it keeps).",
+  );
   console.log('');
   console.log(churnTable(churnRows));
 }
