@@ -81,7 +81,7 @@ export function runChurnRow(spec: ChurnRowSpec): ChurnRowResult {
     size: spec.n,
     seed: spec.seed,
     minutes: spec.minutes,
-    overlay: SHAPES[spec.shape],
+    overlay: { ...SHAPES[spec.shape], bootstrapPeers: spec.bootstrap },
   });
   return {
     scenario: 'churn',
