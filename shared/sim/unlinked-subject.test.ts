@@ -101,4 +101,30 @@ describe('a subject its observers hold no link to', () => {
     },
     WALL_MS,
   );
+
+  it(
+    'a joiner whose ring links all fail for 25 s accuses none of its subjects (it holds too few of its own links to judge)',
+    () => {
+      const seed = scenarioSeed('unlinked subject, joiner cut off', 123);
+      const { cluster, metrics, joiner } = roomWithJoiner(seed);
+      const slowUntil = cluster.sim.now + 25_000;
+      cluster.sim.links!.setupFails = (a, b, bootstrap) =>
+        !bootstrap && (a === joiner || b === joiner) && cluster.sim.now < slowUntil;
+      const downs = new Map<number, number>();
+      cluster.sim.onNotification((_member, n) => {
+        if (n.type !== 'member-down') return;
+        const about = cluster.sim.indexOf(n.id.addr)!;
+        if (cluster.sim.isAlive(about)) downs.set(about, (downs.get(about) ?? 0) + 1);
+      });
+      cluster.sim.runFor(60_000);
+      // Without the self-doubt rule (OverlayTopology's #holdsMostLinks) it declared 6 of its live
+      // subjects Down, 6 forced rejoins (seed 123; 778 Down notifications before judgeUnlinked).
+      console.log(
+        `[sim] joiner cut off: false Downs of others ${[...downs].filter(([m]) => m !== joiner).length}, of the joiner ${downs.get(joiner) ?? 0}, rejoins ${metrics.rejoins}`,
+      );
+      expect([...downs.keys()].filter((m) => m !== joiner)).toEqual([]);
+      expect(cluster.allActive()).toBe(true);
+    },
+    WALL_MS,
+  );
 });
