@@ -216,4 +216,29 @@ describe('HostLoop with a topology', () => {
     expect(topology.size).toBe(20);
     expect(core.topologies).toEqual([topology, undefined]);
   });
+
+  it('times a subject without a link by the loop’s own clock: each core call sets the topology’s now', () => {
+    const core = new Core();
+    let cut = '';
+    const topology = new OverlayTopology({
+      self: ids[0]!.addr,
+      isLinked: (a) => a !== cut,
+      unlinkedProbeAfterMs: 1000,
+    });
+    const loop = new HostLoop<Id>({
+      core,
+      topology,
+      port: { send: () => true, notify: () => {}, scheduleWake: () => {} },
+    });
+    loop.call(0, 0, (rt) => {
+      for (const id of ids.slice(1)) rt.notify({ type: 'member-up', id });
+    });
+    cut = topology.probeTargets()[0]!;
+    const at = <R>(now: number, read: () => R) => loop.call(now, now, read);
+    expect(at(5000, () => topology.probeUnlinked(cut))).toBe(false); // found unlinked: the wait starts
+    expect(at(5999, () => topology.probeUnlinked(cut))).toBe(false);
+    expect(at(6000, () => topology.probeUnlinked(cut))).toBe(true);
+    expect(at(10_999, () => topology.judgeUnlinked(cut))).toBe(false);
+    expect(at(11_000, () => topology.judgeUnlinked(cut))).toBe(true);
+  });
 });
