@@ -1,3 +1,4 @@
+export * from './churn';
 export * from './cluster';
 export * from './event-queue';
 export * from './interning-identity-codec';
