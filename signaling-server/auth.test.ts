@@ -34,7 +34,7 @@ describe('auth', () => {
   it('with a secret, admits a join carrying an unexpired token for its room', async () => {
     const { c } = await start({ tokenSecret: SECRET });
     const token = await mintRoomToken({ secret: SECRET, room: 'lobby', expiresIn: 60 });
-    expect(await join(c, 'lobby', addr(1), token)).toEqual({ ok: true, room: 'lobby', peers: [] });
+    expect(await join(c, 'lobby', addr(1), token)).toEqual({ ok: true, room: 'lobby', peers: [], size: 1 });
   });
 
   it('with a secret, refuses a join without a token', async () => {

@@ -66,6 +66,7 @@ export class ClusterRoomDirectory implements RoomDirectory {
       ok: true,
       peers: sampleDistinct(others, limits.bootstrapPeers, this.random),
       replaced: stale.length > 0,
+      size: others.length + 1,
     };
   }
 

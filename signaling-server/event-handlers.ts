@@ -150,7 +150,7 @@ export function attachEventHandlers(socket: SignalingSocket, ctx: HandlerContext
       everJoined = true;
       ctx.metrics.joins.inc();
       log.debug({ room, addr, peers: outcome.peers.length, replaced: outcome.replaced }, 'joined');
-      ack({ ok: true, room, peers: outcome.peers });
+      ack({ ok: true, room, peers: outcome.peers, size: outcome.size });
     }),
   );
 

@@ -75,6 +75,7 @@ describe('limits', () => {
       ok: true,
       room: 'lobby',
       peers: [addr(2)],
+      size: 2,
     });
   });
 

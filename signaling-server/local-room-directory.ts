@@ -52,8 +52,9 @@ export class LocalRoomDirectory implements RoomDirectory {
     const target = this.rooms.get(roomName) ?? this.openRoom(roomName);
     const others = rejoining ? target.addrs.filter((a) => a !== addr) : target.addrs;
     const peers = sampleDistinct(others, limits.bootstrapPeers, this.random);
+    const size = others.length + 1; // before the insert: `others` may be the room's own list
     if (!rejoining) this.insert(socket, target, roomName, addr);
-    return { ok: true, peers, replaced: replacing };
+    return { ok: true, peers, replaced: replacing, size };
   }
 
   async leave(socket: SignalingSocket, roomName: string): Promise<boolean> {

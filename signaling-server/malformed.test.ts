@@ -187,8 +187,13 @@ describe('malformed events', () => {
 
   it('treats room names like __proto__ as plain names', async () => {
     const c = await connectClient(server.url);
-    expect(await join(c, '__proto__', addr(1))).toEqual({ ok: true, room: '__proto__', peers: [] });
-    expect(await join(c, 'constructor', addr(1))).toEqual({ ok: true, room: 'constructor', peers: [] });
+    expect(await join(c, '__proto__', addr(1))).toEqual({ ok: true, room: '__proto__', peers: [], size: 1 });
+    expect(await join(c, 'constructor', addr(1))).toEqual({
+      ok: true,
+      room: 'constructor',
+      peers: [],
+      size: 1,
+    });
     c.close();
     expect(({} as Record<string, unknown>)[addr(1)]).toBeUndefined();
   });

@@ -2,7 +2,13 @@ import type { ErrorReason, PeerAddr, SignalDelivery } from '../shared/signaling/
 import type { SignalingSocket } from './types';
 
 export type JoinOutcome =
-  | { readonly ok: true; readonly peers: PeerAddr[]; readonly replaced: boolean }
+  | {
+      readonly ok: true;
+      readonly peers: PeerAddr[];
+      readonly replaced: boolean;
+      /** Members of the room with the joiner (on this instance's view of the cluster). */
+      readonly size: number;
+    }
   | {
       readonly ok: false;
       readonly reason: Extract<ErrorReason, 'room-full' | 'server-full'>;

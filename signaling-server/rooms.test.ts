@@ -39,7 +39,7 @@ describe('join', () => {
   it('answers the first member of a room with no peers', async () => {
     const server = await start();
     const a = await client(server);
-    expect(await join(a, 'lobby', addr(1))).toEqual({ ok: true, room: 'lobby', peers: [] });
+    expect(await join(a, 'lobby', addr(1))).toEqual({ ok: true, room: 'lobby', peers: [], size: 1 });
   });
 
   it('answers with at most K other members, never the joiner itself', async () => {
@@ -82,7 +82,12 @@ describe('join', () => {
   it('keeps rooms apart', async () => {
     const server = await start();
     await join(await client(server), 'red', addr(1));
-    expect(await join(await client(server), 'blue', addr(2))).toEqual({ ok: true, room: 'blue', peers: [] });
+    expect(await join(await client(server), 'blue', addr(2))).toEqual({
+      ok: true,
+      room: 'blue',
+      peers: [],
+      size: 1,
+    });
   });
 
   it('replaces the entry of a reloaded tab that joins again with the same addr from a new socket', async () => {
@@ -92,7 +97,12 @@ describe('join', () => {
     const other = await client(server);
     await join(old, 'lobby', addr(1));
     await join(other, 'lobby', addr(2));
-    expect(await join(fresh, 'lobby', addr(1))).toEqual({ ok: true, room: 'lobby', peers: [addr(2)] });
+    expect(await join(fresh, 'lobby', addr(1))).toEqual({
+      ok: true,
+      room: 'lobby',
+      peers: [addr(2)],
+      size: 2,
+    });
     const delivered = nextSignal(fresh);
     const oldSignals = collectSignals(old);
     expect(
@@ -113,7 +123,7 @@ describe('join', () => {
     const b = await client(server);
     await join(b, 'lobby', addr(2));
     await join(a, 'lobby', addr(1));
-    expect(await join(a, 'lobby', addr(1))).toEqual({ ok: true, room: 'lobby', peers: [addr(2)] });
+    expect(await join(a, 'lobby', addr(1))).toEqual({ ok: true, room: 'lobby', peers: [addr(2)], size: 2 });
     expect(await getJson(`${server.url}/healthz`)).toMatchObject({ rooms: 1, members: 2 });
   });
 
@@ -123,7 +133,7 @@ describe('join', () => {
     const b = await client(server);
     await join(a, 'lobby', addr(1));
     await join(a, 'lobby', addr(3));
-    expect(await join(b, 'lobby', addr(2))).toEqual({ ok: true, room: 'lobby', peers: [addr(3)] });
+    expect(await join(b, 'lobby', addr(2))).toEqual({ ok: true, room: 'lobby', peers: [addr(3)], size: 2 });
     expect(await getJson(`${server.url}/healthz`)).toMatchObject({ members: 2 });
   });
 });
@@ -198,6 +208,7 @@ describe('leave and disconnect', () => {
       ok: true,
       room: 'lobby',
       peers: [addr(2)],
+      size: 2,
     });
     expect(await a.emitWithAck('leave', { room: 'lobby' })).toMatchObject({
       ok: false,
@@ -213,7 +224,12 @@ describe('leave and disconnect', () => {
     expect(await getJson(`${server.url}/healthz`)).toMatchObject({ connections: 1, rooms: 2, members: 2 });
     await disconnectAndSettle(server, a);
     expect(await getJson(`${server.url}/healthz`)).toMatchObject({ connections: 0, rooms: 0, members: 0 });
-    expect(await join(await client(server), 'red', addr(2))).toEqual({ ok: true, room: 'red', peers: [] });
+    expect(await join(await client(server), 'red', addr(2))).toEqual({
+      ok: true,
+      room: 'red',
+      peers: [],
+      size: 1,
+    });
   });
 });
 

@@ -165,6 +165,24 @@ describe('connection manager', () => {
     expect(mesh.stats().failedAttempts).toBe(5);
   });
 
+  it('an answered attempt gets the connect timeout again from the answer, once (ICE and DTLS on a busy CPU)', () => {
+    const { mesh, driver, server, clock } = setup(P1, { connectTimeoutMs: 1_000 });
+    mesh.connect(P2);
+    driver.linkTo(P2)!.options.handlers.signal(OFFER);
+    clock.advance(900);
+    server.deliver(P2, server.sent[0]!.sessionId, { type: 'answer', signal: ANSWER });
+    clock.advance(999); // 1,899 ms in: past the first timeout, not yet past the answer's
+    expect(mesh.stats()).toMatchObject({ failedAttempts: 0, pending: 1 });
+    expect(driver.links.length).toBe(1);
+    clock.advance(1);
+    expect(mesh.stats()).toMatchObject({ failedAttempts: 1, pending: 0, backingOff: 1 });
+    // An attempt the peer never answers still times out at connectTimeoutMs.
+    const unanswered = setup(P1, { connectTimeoutMs: 1_000 });
+    unanswered.mesh.connect(P2);
+    unanswered.clock.advance(1_000);
+    expect(unanswered.mesh.stats()).toMatchObject({ failedAttempts: 1 });
+  });
+
   it('a peer taken on because it offered is forgotten when the attempt fails; disconnect stops retries', () => {
     const { mesh, driver, server, clock } = setup(P2);
     server.deliver(P1, 'aaaaaaaa-1', { type: 'offer', signal: OFFER });

@@ -223,6 +223,7 @@ export class ConnectionManager {
     const session = state.session;
     if (session.id !== sessionId || !session.awaitingAnswer) return;
     session.answered(path, answer.instance, answer.stamp);
+    this.#links.answered(state);
     state.link.signal(answer.signal);
   }
 

@@ -40,7 +40,8 @@ export type PeerState =
       readonly phase: 'signaling';
       readonly session: SignalSession;
       link: Link | undefined;
-      readonly timeout: unknown;
+      /** Armed on entry, re-armed once when the peer answers (`answered`). */
+      timeout: unknown;
       readonly early: Uint8Array[];
     }
   /** A working link, and the session that made it (its path and the responder's instance). */
@@ -139,6 +140,20 @@ export class LinkLifecycle {
     if (peer.state !== state) return;
     state.link = this.#createLink(peer, false);
     state.link.signal(offer);
+  }
+
+  /**
+   * The peer answered our offer: it is alive and the rest is ICE and DTLS on our two CPUs, which on a
+   * loaded machine (many tabs forming at once) take longer than the whole signaling did. The connect
+   * timeout starts again from here, once: timing out and retrying would only make a new connection
+   * object (Chrome frees one only on GC, ~500 a page) and start the same work over.
+   */
+  answered(state: Signaling): void {
+    const { clock, connectTimeoutMs } = this.#init;
+    const peer = this.#peers.get(state.session.peer);
+    if (peer === undefined || peer.state !== state) return;
+    clock.clearTimeout(state.timeout);
+    state.timeout = clock.setTimeout(() => this.fail(peer, 'timed out after the answer'), connectTimeoutMs);
   }
 
   /** Abandons the current attempt: retries later when the runtime wants the peer, else forgets it. */

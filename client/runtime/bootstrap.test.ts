@@ -135,6 +135,47 @@ describe('Bootstrapper', () => {
     expect(c.host.member(a.identity.addr)?.state).toBe('alive');
   });
 
+  it('an island (members whose links to the room all failed) asks the server for fresh peers and merges', async () => {
+    const w = world(17);
+    const room = [w.member(), w.member(), w.member(), w.member()];
+    for (const m of room) m.bootstrap.start();
+    await w.run(5000);
+    for (const m of room) expect(m.host.isActive).toBe(true);
+    // C and D are given only each other, as if every link to the room had failed.
+    const [c, d] = [w.member(), w.member()];
+    const island = new Set([c.identity.addr, d.identity.addr]);
+    w.server.pickPeers = (_, others) => others.filter((a) => island.has(a));
+    c.bootstrap.start();
+    await w.run(500);
+    d.bootstrap.start();
+    await w.run(3000);
+    expect(c.host.member(d.identity.addr)?.state).toBe('alive');
+    expect([c.signaling.roomSize, d.signaling.roomSize]).toEqual([5, 6]);
+    // Two of five or six: under half the room, so they ask again; the server still answers the island.
+    await w.run(8000);
+    expect(c.bootstrap.stats().refreshesBehind + d.bootstrap.stats().refreshesBehind).toBeGreaterThan(0);
+    expect(room[0]!.host.member(c.identity.addr)).toBeUndefined();
+    // Once the server's answer reaches the room, the next refresh merges the two.
+    w.server.pickPeers = undefined;
+    await w.run(20_000);
+    for (const m of [...room, c, d]) {
+      const alive = [...m.host.members()].filter((x) => x.state === 'alive').length;
+      expect(alive).toBe(5);
+    }
+  });
+
+  it('a member that holds the room the server counts does not ask again', async () => {
+    const w = world(18);
+    const room = [w.member(), w.member(), w.member()];
+    for (const m of room) m.bootstrap.start();
+    const joins = () => w.server.joins;
+    await w.run(5000);
+    const before = joins();
+    await w.run(30_000);
+    expect(joins()).toBe(before);
+    for (const m of room) expect(m.bootstrap.stats().refreshesBehind).toBe(0);
+  });
+
   it('gives up on a server-given peer that never became a member after candidateTtlMs', async () => {
     const w = world(16);
     const c = w.member();

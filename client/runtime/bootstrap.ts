@@ -50,6 +50,8 @@ export interface BootstrapStats {
   readonly announces: number;
   /** Ticks a candidate's Announce waited out its backoff (`announceBackoffCapMs`). */
   readonly announcesHeld: number;
+  /** Joins sent again, while active, because our view held under half the room the server counts. */
+  readonly refreshesBehind: number;
 }
 
 /** A server-given peer not yet heard from as a member. */
@@ -75,6 +77,9 @@ interface Candidate {
  *   active, for `candidateTtlMs`: a peer whose budget was full when we joined (every member of a
  *   small room at its `maxConnections`, the overlay not yet trimmed) would otherwise never hear of
  *   us, and the joiners after us would form a second room beside the first that never merges.
+ * - While active, asks the server for fresh peers now and then if our view holds under half the
+ *   room the server counts (an island whose links to the rest failed), and gives the room's size to
+ *   the host (a joiner of a room past the link budget starts on the overlay).
  * - Every tick, asks the mesh for a link to any active member that has none (a dropped link is
  *   re-made through the mesh; `connect` is idempotent).
  */
@@ -92,6 +97,7 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
   private readonly announceBackoffCapMs: number;
   private announces = 0;
   private announcesHeld = 0;
+  private refreshesBehind = 0;
   private readonly events: Emitter<BootstrapEvents>;
   private readonly unsubscribers: Array<() => void> = [];
   private tickHandle: unknown;
@@ -131,7 +137,11 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
 
   /** Counters of what the bootstrapper did. Reads only. */
   stats(): BootstrapStats {
-    return { announces: this.announces, announcesHeld: this.announcesHeld };
+    return {
+      announces: this.announces,
+      announcesHeld: this.announcesHeld,
+      refreshesBehind: this.refreshesBehind,
+    };
   }
 
   on<E extends keyof BootstrapEvents>(event: E, handler: BootstrapEvents[E]): () => void {
@@ -176,7 +186,9 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
       const peers = await this.signaling.join();
       if (this.stopped) return;
       this.joined = true;
-      this.logger.debug('joined the room on the server', { peers: peers.length });
+      const size = this.signaling.roomSize;
+      this.logger.debug('joined the room on the server', { peers: peers.length, size });
+      if (size !== undefined) this.host.expectRoomSize(size);
       this.addCandidates(peers);
       this.events.emit('joined', peers);
       this.emitChange();
@@ -195,6 +207,20 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
     } finally {
       this.joining = false;
     }
+  }
+
+  /**
+   * Whether our view (active members and us) holds under half the room's size that the server gave
+   * on our last join: members who joined together and whose links to the rest of the room failed
+   * form an island that SWIM alone never merges (no member of it knows anyone outside). Half leaves
+   * room for the server's count of tabs that died and are not yet dropped. Reads only.
+   */
+  private behindRoom(): boolean {
+    const size = this.signaling.roomSize;
+    if (size === undefined || !this.signaling.connected || this.refusedForGood) return false;
+    let held = 1;
+    for (const m of this.host.members()) if (m.state !== 'down') held++;
+    return held < size / 2;
   }
 
   private addCandidates(peers: readonly PeerAddr[]): void {
@@ -248,9 +274,17 @@ export class Bootstrapper<K extends Invalidates = Invalidates> {
       if (this.ticks % this.refreshEveryTicks === 0 && this.signaling.connected && !this.refusedForGood) {
         void this.join();
       }
-    } else if (this.candidates.size > 16) {
-      // Candidates that never answered while we were active: keep them few and fresh.
-      this.candidates.clear();
+    } else {
+      if (this.candidates.size > 16) {
+        // Candidates that never answered while we were active: keep them few and fresh.
+        this.candidates.clear();
+      }
+      if (this.ticks % (2 * this.refreshEveryTicks) === 0 && this.behindRoom()) {
+        // An island: we hold under half the room the server counts. Fresh peers from the server,
+        // announced to like any candidate, merge the two sides (one Announce and its Feed).
+        this.refreshesBehind++;
+        void this.join();
+      }
     }
     // A full mesh re-links to every member; past the budget the host's link keeper decides.
     if (this.host.overlayMode) return;

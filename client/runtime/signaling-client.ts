@@ -40,6 +40,11 @@ export interface SignalingClient extends ServerSignaling {
   readonly connected: boolean;
   /** Joins (or re-joins) the room; resolves with up to K bootstrap peers; rejects with `JoinRefusedError`. */
   join(): Promise<PeerAddr[]>;
+  /**
+   * The room's size (members with us) the server gave on our last join; undefined before one, or
+   * from a server that does not say.
+   */
+  readonly roomSize: number | undefined;
   on<E extends keyof SignalingClientEvents>(event: E, handler: SignalingClientEvents[E]): () => void;
   /** Tells the server we leave the room (best effort, fire and forget). */
   leave(): void;
@@ -77,6 +82,7 @@ export class SocketSignalingClient implements SignalingClient {
   private readonly urls: readonly string[];
   private current = 0;
   private failures = 0;
+  private joinedSize: number | undefined;
   private closed = false;
   private readonly signalHandlers = new Set<(from: PeerAddr, sessionId: string, data: unknown) => void>();
   private readonly events = new Emitter<SignalingClientEvents>();
@@ -169,6 +175,10 @@ export class SocketSignalingClient implements SignalingClient {
     }
   }
 
+  get roomSize(): number | undefined {
+    return this.joinedSize;
+  }
+
   private async joinOnce(): Promise<PeerAddr[]> {
     if (!this.socket.connected) {
       throw new JoinRefusedError('disconnected', 'the signaling server is not connected');
@@ -185,6 +195,8 @@ export class SocketSignalingClient implements SignalingClient {
         } else if (!result.ok) {
           reject(new JoinRefusedError(result.reason, result.message));
         } else {
+          const size = result.size;
+          this.joinedSize = Number.isSafeInteger(size) && size! > 0 ? size : undefined;
           resolve(result.peers.filter((p) => typeof p === 'string' && p !== key.addr));
         }
       });

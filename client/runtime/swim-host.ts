@@ -32,6 +32,9 @@ import type { Mesh, PeerAddr } from '../mesh/mesh';
 import { type Clock, systemClock } from './clock';
 import { Emitter } from './emitter';
 
+/** How long the room size the server gave on our join decides the mode while our view fills. */
+export const EXPECTED_SIZE_MS = 30_000;
+
 export type Id = BrowserIdentity;
 
 export interface SwimHostInit<K extends Invalidates> {
@@ -147,6 +150,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
   private readonly keeper: LinkKeeper | undefined;
   private readonly linkTickMs: number;
   private linkTick: unknown;
+  private expectedSizeTimer: unknown;
   /** Active members whose open link closed (overlay mode), and when: still probed for a while. */
   private readonly lostLinks = new Map<PeerAddr, number>();
   private readonly lostLinkProbeMs: number;
@@ -240,6 +244,21 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     return lost !== undefined && this.clock.now() - lost < this.lostLinkProbeMs;
   }
 
+  /**
+   * The signaling server says the room holds `members` (us included): past the link budget the
+   * topology rides the overlay from now on, instead of linking to everyone while the view fills, until
+   * the view reaches that size or `EXPECTED_SIZE_MS` pass (a room that shrank meanwhile). Without a
+   * topology (a full mesh at any size) it does nothing.
+   */
+  expectRoomSize(members: number): void {
+    const topology = this.topology;
+    if (topology === undefined || this.loop.isStopped) return;
+    topology.expectSize(members);
+    this.clock.clearTimeout(this.expectedSizeTimer);
+    this.expectedSizeTimer = this.clock.setTimeout(() => topology.expectSize(0), EXPECTED_SIZE_MS);
+    this.keepLinks();
+  }
+
   /** Whether the core knows at least one active member. */
   get isActive(): boolean {
     return this.core.numMembers > 0;
@@ -330,6 +349,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     this.pendingDisconnects.clear();
     this.clock.clearTimeout(this.linkTick);
     this.linkTick = undefined;
+    this.clock.clearTimeout(this.expectedSizeTimer);
     this.mesh.setRoutes(undefined);
   }
 

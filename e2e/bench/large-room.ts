@@ -51,7 +51,13 @@ export interface LargeRow {
 }
 
 const read = (tab: Tab) => tab.page.evaluate(() => window.__large ?? null) as Promise<LargePageState | null>;
-const pcCount = (tab: Tab) => tab.page.evaluate(() => window.__pcs?.length ?? 0);
+/** RTCPeerConnections the page ever created, and those not yet garbage-collected (Chrome's limit). */
+const pcCounts = (tab: Tab) =>
+  tab.page.evaluate(() => ({
+    created: window.__pcs?.length ?? 0,
+    held: window.__pcs?.filter((ref) => ref.deref() !== undefined).length ?? 0,
+    refused: window.__pcsRefused ?? 0,
+  }));
 
 /** Main-thread task seconds the page has run so far (CDP Performance domain). */
 async function taskSeconds(tab: Tab): Promise<number> {
@@ -119,12 +125,24 @@ export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
       const done = members.length === n && members.every((m) => m.allSeenAt !== null);
       const views = members.map((m) => m.visible).sort((a, b) => a - b);
       const sum = (f: (m: (typeof members)[number]) => number) => members.reduce((a, m) => a + f(m), 0);
+      const pcs = await Promise.all(
+        tabs.map((t) => pcCounts(t).catch(() => ({ created: 0, held: 0, refused: 0 }))),
+      );
       plan.progress(
         `join: ${members.filter((m) => m.allSeenAt !== null).length}/${n} see all; ${members.length} started; ` +
           `views ${views[0]}..${views.at(-1)} (median ${views[views.length >> 1]}); ` +
           `links ${Math.min(...members.map((m) => m.openLinks))}..${Math.max(...members.map((m) => m.openLinks))}; ` +
-          `signals server ${sum((m) => m.signalsViaServer)} routed ${sum((m) => m.signalsRouted)} flooded ${sum((m) => m.signalsFlooded)}`,
+          `signals server ${sum((m) => m.signalsViaServer)} routed ${sum((m) => m.signalsRouted)} flooded ${sum((m) => m.signalsFlooded)}; ` +
+          `RTCPeerConnections per page: created ≤ ${Math.max(...pcs.map((c) => c.created))}, ` +
+          `not yet collected ≤ ${Math.max(...pcs.map((c) => c.held))}, refused ${pcs.reduce((a, c) => a + c.refused, 0)}`,
       );
+      if (process.env.SHOAL_BENCH_GC === '1') {
+        // Diagnostic: force a GC on the first page and count what is still held (a leak, not lazy GC).
+        await tabs[0]!.cdp.send('HeapProfiler.collectGarbage');
+        const after = await pcCounts(tabs[0]!);
+        const open = (seen[0]?.members ?? []).reduce((a, m) => a + m.openLinks + m.pendingLinks, 0);
+        plan.progress(`  gc on page 0: ${after.held} RTCPeerConnections held, ${open} links open or pending`);
+      }
       if (done) break;
       if (Date.now() > deadline) {
         row.signalsViaServer = sum((m) => m.signalsViaServer);
@@ -182,7 +200,7 @@ export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
     row.signalsViaServer = members.reduce((a, m) => a + m.signalsViaServer, 0);
     row.signalsRouted = members.reduce((a, m) => a + m.signalsRouted, 0);
     row.signalsFlooded = members.reduce((a, m) => a + m.signalsFlooded, 0);
-    row.linksCreatedPerPage = Math.max(...(await Promise.all(tabs.map(pcCount))));
+    row.linksCreatedPerPage = Math.max(...(await Promise.all(tabs.map(pcCounts))).map((c) => c.created));
 
     // Crash: the last page's renderer dies with its M members.
     const crasher = tabs.at(-1)!;

@@ -9,7 +9,10 @@ import type { BenchState } from './pages/presence-log';
 
 declare global {
   interface Window {
-    __pcs?: RTCPeerConnection[];
+    /** Every RTCPeerConnection the page created, held weakly (see TRACK_PEER_CONNECTIONS). */
+    __pcs?: WeakRef<RTCPeerConnection>[];
+    /** Constructions Chrome refused (e.g. "Cannot create so many PeerConnections"). */
+    __pcsRefused?: number;
   }
 }
 
@@ -30,16 +33,24 @@ export interface Tab {
 }
 
 /**
- * Keeps every RTCPeerConnection the page creates in `window.__pcs`; runs before any page script. A
- * string, not a function: tsx's transform would put helpers into a function's source that the page lacks.
+ * Keeps a weak reference to every RTCPeerConnection the page creates in `window.__pcs` (its length is
+ * the count ever created); runs before any page script. Weak, because Chrome frees a connection's slot
+ * (at most ~500 a page) only when the object is garbage-collected: holding them all would make the
+ * bench itself exhaust the page. A string, not a function: tsx's transform would put helpers into a
+ * function's source that the page lacks.
  */
 const TRACK_PEER_CONNECTIONS = `(() => {
   const Native = window.RTCPeerConnection;
   const pcs = [];
   window.RTCPeerConnection = class extends Native {
     constructor(config) {
-      super(config);
-      pcs.push(this);
+      try {
+        super(config);
+      } catch (e) {
+        window.__pcsRefused = (window.__pcsRefused ?? 0) + 1;
+        throw e;
+      }
+      pcs.push(new WeakRef(this));
     }
   };
   window.__pcs = pcs;
@@ -98,8 +109,9 @@ export function readTraffic(tab: Tab): Promise<TrafficSnapshot> {
   return tab.page.evaluate(async () => {
     const pcs = window.__pcs ?? [];
     const out: PcCounters[] = [];
-    for (const [index, pc] of pcs.entries()) {
-      if (pc.connectionState === 'closed') continue;
+    for (const [index, ref] of pcs.entries()) {
+      const pc = ref.deref();
+      if (pc === undefined || pc.connectionState === 'closed') continue;
       let dataChannelBytesSent = 0;
       let transportBytesSent = 0;
       const report = await pc.getStats();

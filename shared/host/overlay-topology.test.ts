@@ -93,6 +93,36 @@ describe('OverlayTopology', () => {
     expect(t.watches(all[1]!, 'not-in-view')).toBe(true);
   });
 
+  it('rides the overlay from the start when told the room is past the budget, until its view gets there', () => {
+    const { t, all } = topologyOver(5);
+    const version = t.version;
+    t.expectSize(20); // Under the budget: nothing changes.
+    expect(t.mode).toBe('mesh');
+    t.expectSize(100);
+    expect(t.mode).toBe('overlay');
+    expect(t.version).toBeGreaterThan(version);
+    // The rings over the small view: everyone it holds, not a link per member it will hear of.
+    expect([...t.wantedLinks()].sort()).toEqual(all.slice(1));
+    for (const a of addrs(100).slice(5)) {
+      t.add(a);
+      expect(t.mode).toBe('overlay');
+      expect(t.wantedLinks().length).toBeLessThanOrEqual(16);
+    }
+    // The view reached the size it was told: the view alone decides again.
+    for (const a of addrs(100).slice(20).reverse()) t.remove(a);
+    expect(t.size).toBe(20);
+    expect(t.mode).toBe('mesh');
+  });
+
+  it('forgets a room size it was told when asked to (a room that shrank meanwhile)', () => {
+    const { t } = topologyOver(5);
+    t.expectSize(100);
+    expect(t.mode).toBe('overlay');
+    t.expectSize(0);
+    expect(t.mode).toBe('mesh');
+    expect(t.wantedLinks().length).toBe(4);
+  });
+
   it('goes back to a mesh only an eighth under the budget (hysteresis)', () => {
     const { t, all } = topologyOver(34);
     expect(t.mode).toBe('overlay');

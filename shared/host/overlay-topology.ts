@@ -94,6 +94,8 @@ export class OverlayTopology implements Topology {
   readonly #pool: RingPool;
   #mode: 'mesh' | 'overlay' = 'mesh';
   #size = 1;
+  /** The room's size we were told (`expectSize`), 0 when the view alone decides. */
+  #expected = 0;
   readonly #fingerprint = new ViewFingerprint();
   /** The view in mesh mode (≤ maxLinks + 1 members); undefined in overlay mode, where the rings hold it. */
   #meshView: Set<string> | undefined = new Set();
@@ -327,7 +329,33 @@ export class OverlayTopology implements Topology {
       if (this.#pending.get(addr) === !joined) this.#pending.delete(addr);
       else this.#pending.set(addr, joined);
     }
-    const others = this.#size - 1;
+    // The view caught up with the room's size we were told: from now on the view alone decides.
+    if (this.#size >= this.#expected) this.#expected = 0;
+    this.#reconsiderMode();
+  }
+
+  /**
+   * The room holds `members` (ourselves included) as far as someone who counts them knows (the
+   * signaling server's answer to our join), though our view may not hold them yet: until the view
+   * reaches that size, or `expectSize(0)`, the mode follows the larger of the two. So a joiner of a
+   * room past the budget starts on the overlay instead of linking to every member it hears of while
+   * its view fills (in a browser a joiner's view fills over seconds, one gossip at a time; each link
+   * it opens and drops costs a connection object that Chrome frees only on GC).
+   */
+  expectSize(members: number): void {
+    this.#expected = members > this.#size ? Math.floor(members) : 0;
+    const mode = this.#mode;
+    this.#reconsiderMode();
+    if (this.#mode !== mode) {
+      this.version++;
+      this.#links = undefined;
+      this.#subjects = undefined;
+    }
+  }
+
+  /** Switches between mesh and overlay when the room's size (the view's, or the one expected) says so. */
+  #reconsiderMode(): void {
+    const others = Math.max(this.#size, this.#expected) - 1;
     if (this.#mode === 'mesh' && others > this.maxLinks) {
       // The rings are built on the next read, from the whole view as changes.
       this.#mode = 'overlay';

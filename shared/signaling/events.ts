@@ -48,8 +48,16 @@ export type Ack<T> =
   | ({ readonly ok: true } & T)
   | { readonly ok: false; readonly reason: ErrorReason; readonly message: string };
 
-/** Up to K random members of the room (not including the joiner) to connect to first. */
-export type JoinResult = Ack<{ readonly room: string; readonly peers: readonly PeerAddr[] }>;
+/**
+ * Up to K random members of the room (not including the joiner) to connect to first, and `size`, how
+ * many members the room holds with the joiner (protocol 1.6; older servers leave it out): a joiner of
+ * a room past its link budget starts on the overlay instead of linking to everyone it hears of first.
+ */
+export type JoinResult = Ack<{
+  readonly room: string;
+  readonly peers: readonly PeerAddr[];
+  readonly size?: number;
+}>;
 
 /** Opaque WebRTC signaling data (simple-peer's offer/answer/candidate objects). */
 export type SignalData = unknown;

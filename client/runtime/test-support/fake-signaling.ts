@@ -13,6 +13,8 @@ export class FakeSignalingServer {
   private readonly clients = new Set<FakeSignalingClient>();
   online = true;
   joins = 0;
+  /** When set, picks a join's peers from the others (oldest first) instead of the newest `k`. */
+  pickPeers: ((joiner: PeerAddr, others: readonly PeerAddr[]) => PeerAddr[]) | undefined;
   /** When set, every join is refused with this reason. */
   refuseWith: JoinRefusedError['reason'] | undefined;
 
@@ -35,6 +37,11 @@ export class FakeSignalingServer {
     for (const c of this.clients) c.setConnected(online);
   }
 
+  /** Members of `room` as the server holds them (as a real server's join answer says). */
+  sizeOf(room: string): number {
+    return this.rooms.get(room)?.size ?? 0;
+  }
+
   join(room: string, addr: PeerAddr): PeerAddr[] {
     this.joins++;
     let members = this.rooms.get(room);
@@ -42,9 +49,9 @@ export class FakeSignalingServer {
       members = new Set();
       this.rooms.set(room, members);
     }
-    const others = [...members].filter((a) => a !== addr).slice(-this.k);
+    const others = [...members].filter((a) => a !== addr);
     members.add(addr);
-    return others;
+    return this.pickPeers?.(addr, others) ?? others.slice(-this.k);
   }
 
   leave(room: string, addr: PeerAddr): void {
@@ -81,12 +88,16 @@ export class FakeSignalingClient implements SignalingClient {
     this.events.emit(connected ? 'connect' : 'disconnect');
   }
 
+  roomSize: number | undefined;
+
   async join(): Promise<PeerAddr[]> {
     await Promise.resolve();
     if (!this.connected) throw new JoinRefusedError('disconnected', 'not connected');
     if (this.fake.refuseWith !== undefined)
       throw new JoinRefusedError(this.fake.refuseWith, 'refused by the test');
-    return this.fake.join(this.room, this.addr);
+    const peers = this.fake.join(this.room, this.addr);
+    this.roomSize = this.fake.sizeOf(this.room);
+    return peers;
   }
 
   send(to: PeerAddr, sessionId: string, data: unknown): Promise<boolean> {
