@@ -156,6 +156,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     topology,
     linkBudget: maxConnections,
     bounds: swimBounds(options.limits),
+    antiEntropy: options.antiEntropy,
     ...(statements === undefined ? {} : { statements }),
   });
   // A tab of this browser, heard without the server: ask it to let us in, as a server-given peer.

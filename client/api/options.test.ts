@@ -20,6 +20,12 @@ describe('resolveOptions', () => {
     expect(resolveOptions({ ...base, signedStatements: true }).signedStatements).toBe(true);
   });
 
+  it('runs anti-entropy unless told not to (antiEntropy: false)', () => {
+    expect(resolveOptions(base).antiEntropy).toBe(true);
+    expect(resolveOptions({ ...base, antiEntropy: false }).antiEntropy).toBe(false);
+    expect(() => resolveOptions({ ...base, antiEntropy: 'yes' })).toThrow(RoomOptionsError);
+  });
+
   it('tunes the preset for expectedSize and lays config overrides on top', () => {
     const o = resolveOptions({ ...base, expectedSize: 200, config: { probePeriodMs: 3000 } });
     expect(o.config).toEqual({ ...browserPreset(200), probePeriodMs: 3000 });

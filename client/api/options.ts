@@ -69,6 +69,11 @@ export interface JoinRoomOptions<M extends Metadata = Metadata> {
    * 17.5 on one seed and not within 60 s on another (1219924662; 12.0 s unsigned).
    */
   readonly signedStatements?: boolean;
+  /**
+   * Anti-entropy (PROTOCOL.md 1.5): now and then compare a digest of the view with a random member
+   * and pull only the difference, so a join or a Down that gossip missed is repaired. Default true.
+   */
+  readonly antiEntropy?: boolean;
 }
 
 // zod/mini ships no messages: load the English ones so errors say what is wrong.
@@ -166,6 +171,7 @@ const optionsSchema = z.strictObject({
   sameBrowser: z.optional(z.boolean()),
   limits: z.optional(roomLimitsSchema),
   signedStatements: z.optional(z.boolean()),
+  antiEntropy: z.optional(z.boolean()),
 });
 
 /** Options after validation, with defaults filled in. */
@@ -186,6 +192,7 @@ export interface ResolvedOptions<M extends Metadata> {
   readonly sameBrowser: boolean | undefined;
   readonly limits: ResolvedRoomLimits;
   readonly signedStatements: boolean;
+  readonly antiEntropy: boolean;
 }
 
 /**
@@ -232,6 +239,7 @@ export function resolveOptions<M extends Metadata>(options: unknown): ResolvedOp
     sameBrowser: o.sameBrowser,
     limits: resolveRoomLimits(o.limits),
     signedStatements: o.signedStatements ?? false,
+    antiEntropy: o.antiEntropy ?? true,
   };
 }
 

@@ -69,9 +69,8 @@ export interface SwimHostInit<K extends Invalidates> {
    */
   readonly lostLinkProbeMs?: number;
   /**
-   * Anti-entropy (`SwimInit.antiEntropy`): repairs joins and Downs that gossip missed. Default off in
-   * the tabs for now (it slowed a forming room's first links in Chromium); the simulator's `Cluster`
-   * runs it by default.
+   * Anti-entropy (`SwimInit.antiEntropy`): repairs joins and Downs that gossip missed. Default on, as
+   * in the simulator's `Cluster` (`joinRoom({ antiEntropy: false })` turns it off).
    */
   readonly antiEntropy?: SwimInit<Id, K>['antiEntropy'];
   /** What a peer can make the core hold (`SwimInit.bounds`); each missing field takes its default. */
@@ -180,9 +179,9 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
       limitReplies: true,
       // Gossip sends each update a fixed number of times: a member no holder picked would miss a join,
       // or on the overlay a Down, for good; a digest compared now and then repairs it (anti-entropy.ts).
-      // Off unless asked for: with it, 8 Chromium tabs opened at once took 1.4-4.7 s from the server's
-      // join to their first member in 6 of 6 repetitions, 0.7-0.9 s without (not yet understood).
-      antiEntropy: init.antiEntropy ?? false,
+      // A member's first sync goes 1-3 s after it joined, and in a room of 8 the digests agree (no
+      // page): a forming room's first links are not its business (`bench:browser --anti-entropy both`).
+      antiEntropy: init.antiEntropy ?? true,
       ...(init.bounds === undefined ? {} : { bounds: init.bounds }),
       ...(init.statements === undefined ? {} : { statements: init.statements }),
       ...(init.broadcastHandler === undefined ? {} : { broadcastHandler: init.broadcastHandler }),

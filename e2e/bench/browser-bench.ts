@@ -25,7 +25,16 @@ import {
   waitForHttp,
 } from './processes';
 import { type RepetitionResult, runRepetition } from './repetition';
-import { formatTable, goalLines, median, notMeasuredRow, type Row, repetitionLines, toRow } from './report';
+import {
+  formatPairTable,
+  formatTable,
+  goalLines,
+  median,
+  notMeasuredRow,
+  type Row,
+  repetitionLines,
+  toRow,
+} from './report';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SYSTEMS: readonly System[] = ['shoal', 'y-webrtc'];
@@ -48,6 +57,36 @@ function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+type AntiEntropyMode = 'on' | 'off' | 'both';
+
+function antiEntropyMode(v: string): AntiEntropyMode {
+  if (v !== 'on' && v !== 'off' && v !== 'both') throw new InvalidArgumentError('on, off or both');
+  return v;
+}
+
+/** A variant of a system run within each repetition: its label, results key and page query. */
+interface Variant {
+  readonly system: System;
+  readonly label: string | undefined;
+  readonly query: Readonly<Record<string, string>>;
+}
+
+/** Shoal with anti-entropy off (`ae=0` on the bench page). */
+const SHOAL_NO_AE = 'shoal, anti-entropy off';
+
+/** What runs in each repetition, in order: the systems, Shoal once or twice by `--anti-entropy`. */
+function variantsOf(systems: readonly System[], mode: AntiEntropyMode): Variant[] {
+  const out: Variant[] = [];
+  for (const system of systems) {
+    if (system !== 'shoal') out.push({ system, label: undefined, query: {} });
+    else {
+      if (mode !== 'off') out.push({ system, label: undefined, query: {} });
+      if (mode !== 'on') out.push({ system, label: SHOAL_NO_AE, query: { ae: '0' } });
+    }
+  }
+  return out;
 }
 
 function nList(v: string): number[] {
@@ -76,6 +115,12 @@ const program = new Command('bench:browser')
   )
   .option('--system <name...>', 'only these systems (shoal, y-webrtc)')
   .option('--no-apps', "skip Shoal's own pages at rest (the harness and the demo: CPU per tab)")
+  .option(
+    '--anti-entropy <mode>',
+    "Shoal's anti-entropy: on (the default), off, or both (each repetition runs Shoal both ways)",
+    antiEntropyMode,
+    'on',
+  )
   .option(
     '--profile',
     'profile one tab of each page over its rest window (CDP Profiler); pages built unminified',
@@ -119,6 +164,7 @@ interface Options {
   window?: number;
   system?: string[];
   apps: boolean;
+  antiEntropy: AntiEntropyMode;
   profile: boolean;
   large: boolean;
   pages?: number;
@@ -211,7 +257,8 @@ async function main(): Promise<void> {
 
   const results = new Map<string, RepetitionResult[]>();
   const appResults = new Map<number, AppRestResult[]>();
-  const key = (s: System, n: number) => `${s}/${n}`;
+  const key = (s: System, n: number, label?: string) => `${label ?? s}/${n}`;
+  const variants = variantsOf(systems, opts.antiEntropy);
   const runId = Math.random().toString(36).slice(2, 8);
   // Repetitions after each N's first stop when the next one would not fit the time budget.
   const roundsBudgetMs = opts.quick ? 450_000 : 55 * 60_000;
@@ -227,14 +274,15 @@ async function main(): Promise<void> {
       const roundStart = Date.now();
       loads.push(loadavg()[0]!);
       // Systems alternate within each repetition so drift on the shared machine hits both alike.
-      for (const s of systems) {
+      for (const { system: s, label, query } of variants) {
         const page = built.get(s);
         if (typeof page !== 'object') continue;
         const r = await runRepetition({
           browser,
           pageUrl: `${pagesBase}${page.path}`,
+          query,
           signaling: servers[s]!,
-          room: `bench-${runId}-${s}-${n}-${rep}`,
+          room: `bench-${runId}-${s}${label === undefined ? '' : '-variant'}-${n}-${rep}`,
           n,
           joinTimeoutMs: 20_000 + 1_000 * n,
           settleMs: 3_000,
@@ -244,12 +292,12 @@ async function main(): Promise<void> {
           browserCdp,
           profile: opts.profile,
         });
-        const list = results.get(key(s, n)) ?? [];
+        const list = results.get(key(s, n, label)) ?? [];
         list.push(r);
-        results.set(key(s, n), list);
+        results.set(key(s, n, label), list);
         const f = (x: number | null) => (x === null ? '—' : Math.round(x));
         progress(
-          `${s} N=${n} rep ${rep + 1}/${reps}: form ${f(r.formMs)} ms, join ${f(r.joinMs)} ms, leave ${f(r.gracefulLeaveMs)} ms, ` +
+          `${label ?? s} N=${n} rep ${rep + 1}/${reps}: form ${f(r.formMs)} ms, join ${f(r.joinMs)} ms, leave ${f(r.gracefulLeaveMs)} ms, ` +
             `crash ${f(r.crashDetectedMs)} ms${r.crashCapped ? ' (cap)' : ''}, ${f(r.bytesPerMemberSecond)} B/s, ` +
             `${r.connectionsPerTab ?? '—'} conns, CPU ${cpuText(r.cpu)}` +
             `${r.problems.length ? `; ${r.problems.join('; ')}` : ''}`,
@@ -283,16 +331,23 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   for (const n of ns) {
-    for (const s of systems) {
+    for (const { system: s, label } of variants) {
       const page = built.get(s);
       const gz = typeof page === 'object' ? page.jsGzipBytes : null;
-      rows.push(
+      const apps = s === 'shoal' && label === undefined ? (appResults.get(n) ?? []) : [];
+      const row =
         typeof page === 'object'
-          ? toRow(s, n, results.get(key(s, n)) ?? [], gz, s === 'shoal' ? (appResults.get(n) ?? []) : [])
-          : notMeasuredRow(s, n, page ?? '?', gz),
-      );
+          ? toRow(s, n, results.get(key(s, n, label)) ?? [], gz, apps)
+          : notMeasuredRow(s, n, page ?? '?', gz);
+      rows.push(label === undefined ? row : { ...row, label });
     }
   }
+  const noAe = rows.filter((r) => r.label === SHOAL_NO_AE);
+  // The main table and goals: Shoal as built, or with `--anti-entropy off` its only variant.
+  const mainRows =
+    opts.antiEntropy === 'off'
+      ? rows.map(({ label: _, ...r }) => r)
+      : rows.filter((r) => r.label === undefined);
   const uncertainty = Math.max(0, ...[...results.values()].flat().map((r) => r.clockUncertaintyMs));
   const maxOffset = Math.max(0, ...[...results.values()].flat().map((r) => r.maxClockOffsetMs));
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
@@ -337,8 +392,21 @@ async function main(): Promise<void> {
     say(`          ${s} page, largest parts (code before minifying): ${top.join(', ')}`);
   }
   say('');
-  say(formatTable(rows));
-  for (const r of rows) if (r.problems.length) say(`note: ${r.system} N=${r.n}: ${r.problems.join('; ')}`);
+  say(formatTable(mainRows));
+  if (opts.antiEntropy === 'both' && noAe.length > 0) {
+    say('');
+    say('Shoal with anti-entropy (the default) and without it, in the same repetitions:');
+    say(
+      formatPairTable(
+        rows.filter((r) => r.system === 'shoal' && r.label === undefined),
+        noAe,
+        'anti-entropy on',
+        'off',
+      ),
+    );
+  }
+  for (const r of rows)
+    if (r.problems.length) say(`note: ${r.label ?? r.system} N=${r.n}: ${r.problems.join('; ')}`);
   for (const line of skipped) say(`note: ${line}`);
   if (appsProblem) say(`note: ${appsProblem}`);
   say('');
@@ -347,7 +415,7 @@ async function main(): Promise<void> {
   if (profiles.length) say('');
   for (const line of profiles) say(line);
   say('');
-  for (const line of goalLines(rows, built)) say(line);
+  for (const line of goalLines(mainRows, built)) say(line);
   if (opts.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
   clearTimeout(watchdog);
 }

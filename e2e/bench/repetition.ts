@@ -37,6 +37,8 @@ export interface RepetitionPlan {
   readonly browserCdp: CDPSession | null;
   /** True: the first tab is profiled over the rest window (and left out of the CPU figures). */
   readonly profile: boolean;
+  /** More query parameters for the page (a variant of the system, e.g. `ae=0`). */
+  readonly query?: Readonly<Record<string, string>>;
 }
 
 /** What one repetition measured; a figure is null when its step could not run (see `problems`). */
@@ -142,7 +144,7 @@ export async function runRepetition(plan: RepetitionPlan): Promise<RepetitionRes
     const ids = Array.from({ length: plan.n }, (_, i) => `t${i}`);
     tabs.push(...(await Promise.all(ids.map((id) => openTab(plan.browser, id)))));
     const url = (id: string) =>
-      `${plan.pageUrl}?${new URLSearchParams({ signaling: plan.signaling, room: plan.room, id, n: String(plan.n) })}`;
+      `${plan.pageUrl}?${new URLSearchParams({ ...plan.query, signaling: plan.signaling, room: plan.room, id, n: String(plan.n) })}`;
     const early = tabs.slice(0, -1);
     const late = tabs[tabs.length - 1]!;
     const earlyIds = early.map((t) => t.id);

@@ -60,6 +60,8 @@ export interface Summary {
 /** One row: one system at one N. A figure is null when no repetition produced it. */
 export type Row = {
   readonly system: System;
+  /** A variant of the system run beside it (e.g. `shoal, anti-entropy off`); absent for the system as built. */
+  readonly label?: string;
   readonly n: number;
   readonly repetitions: number;
   readonly bundleGzipBytes: number | null;
@@ -229,13 +231,29 @@ function ratio(a: Summary | null | undefined, b: Summary | null | undefined): st
 
 /** The human table: per N and figure, Shoal and y-webrtc as "median (max)", and their ratio of medians. */
 export function formatTable(rows: readonly Row[]): string {
-  const ns = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
+  const plain = rows.filter((r) => r.label === undefined);
+  return formatPairTable(
+    plain.filter((r) => r.system === 'shoal'),
+    plain.filter((r) => r.system === 'y-webrtc'),
+    'Shoal',
+    'y-webrtc',
+  );
+}
+
+/** The same table for any two sets of rows (one per N each), e.g. Shoal and a variant of it. */
+export function formatPairTable(
+  left: readonly Row[],
+  right: readonly Row[],
+  leftName: string,
+  rightName: string,
+): string {
+  const ns = [...new Set([...left, ...right].map((r) => r.n))].sort((a, b) => a - b);
   const lines: string[][] = [
-    ['N', 'figure', 'Shoal median (max)', 'y-webrtc median (max)', 'Shoal/y-webrtc'],
+    ['N', 'figure', `${leftName} median (max)`, `${rightName} median (max)`, `${leftName}/${rightName}`],
   ];
   for (const n of ns) {
-    const shoal = rows.find((r) => r.n === n && r.system === 'shoal');
-    const yw = rows.find((r) => r.n === n && r.system === 'y-webrtc');
+    const shoal = left.find((r) => r.n === n);
+    const yw = right.find((r) => r.n === n);
     const formed = (r: Row | undefined) =>
       !r ? '—' : r.notMeasured ? 'not measured' : `${r.roomsFormed.formed} of ${r.roomsFormed.of}`;
     lines.push([String(n), 'room formed (repetitions)', formed(shoal), formed(yw), '']);
@@ -325,7 +343,7 @@ export function repetitionLines(rows: readonly Row[]): string[] {
   const ms = (x: number) => `${Math.round(x).toLocaleString('en-US')} ms`;
   for (const r of rows) {
     for (const [i, rep] of r.perRepetition.entries()) {
-      const head = `  ${r.system} N=${r.n} rep ${i + 1}:`;
+      const head = `  ${r.label ?? r.system} N=${r.n} rep ${i + 1}:`;
       if (rep.formed === null) out.push(`${head} failed before the room formed: ${rep.problems[0] ?? '?'}`);
       else if (!rep.formed) out.push(`${head} room of ${r.n - 1} NOT formed: ${rep.problems[0] ?? '?'}`);
       else

@@ -58,8 +58,8 @@ export interface ClusterInit {
   readonly linkHeader?: boolean;
   /**
    * Every member runs anti-entropy (`SwimInit.antiEntropy`: digests compared with a random member now
-   * and then, the difference pulled). Default true; false to compare. The tabs run it only when asked
-   * for, for now (`SwimHostInit.antiEntropy`: it slowed a forming room's first links in Chromium).
+   * and then, the difference pulled). Default true, as the tabs (`joinRoom({ antiEntropy })`); false
+   * to compare.
    */
   readonly antiEntropy?: boolean | AntiEntropyInit;
 }

@@ -4,7 +4,7 @@ import type { Member } from './member';
 import { heldAs } from './members';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
-import { CHECK_ROUNDS, runCheckRound } from './suspicion-checks';
+import { runCheckRound } from './suspicion-checks';
 
 /*
  * Shoal, with `SwimInit.downIsAccusation` (DESIGN.md §9: a Down is never taken from the wire as
@@ -16,7 +16,7 @@ import { CHECK_ROUNDS, runCheckRound } from './suspicion-checks';
  * |----------------------------|----------------------------------------------------------------------|
  * | Alive                      | we suspect it (disseminated, our own timer) and check it, as below  |
  * | Suspect, no check running  | the final round of our check now (ping, and ping-reqs through others) |
- * | Suspect, a check running   | nothing: that check decides                                         |
+ * | Suspect, a check running   | its round under way is its last (round 0: the final round starts)   |
  * | Down, or not at all        | nothing (a Down for an addr we never held can't shut a newcomer out) |
  * | an older life than named   | nothing: the named life is not one we know (a forged generation)     |
  *
@@ -85,7 +85,7 @@ export function accuse<T extends Identity, K extends Invalidates>(
     m.out.updates.add(update, m.measure(update), m.unrepairedTransmissions);
   // The Down is someone's conclusion from its own checks (or a lie): ours takes one more round,
   // a ping and 3 × numIndirectProbes relays, which a member that answers probes passes.
-  const running = m.checks.get(id.addr, incarnation);
-  if (running !== undefined && running.round > 0) return;
-  runCheckRound(m, id, incarnation, CHECK_ROUNDS, runtime);
+  // A check of ours already past its first round: the round under way is its last.
+  if (m.checks.makeFinal(id.addr, incarnation)) return;
+  runCheckRound(m, id, incarnation, m.checkRounds, runtime);
 }

@@ -626,7 +626,7 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
    */
   get suspicionWaitMs(): number {
     const c = this.config;
-    return Math.max(c.probePeriodMs, c.suspectToDownAfterMs - (CHECK_ROUNDS + 1) * c.probePeriodMs);
+    return Math.max(c.probePeriodMs, c.suspectToDownAfterMs - (this.checkRounds + 1) * c.probePeriodMs);
   }
 
   /** The same for a member that only heard of the suspicion: a backstop for a lost Down. */
@@ -634,8 +634,13 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     const c = this.config;
     return Math.max(
       c.probePeriodMs,
-      c.suspectToDownAfterMs * HEARD_SUSPICION_FACTOR - CHECK_ROUNDS * c.probePeriodMs,
+      c.suspectToDownAfterMs * HEARD_SUSPICION_FACTOR - this.checkRounds * c.probePeriodMs,
     );
+  }
+
+  /** Silent check rounds a timed-out suspect gets before it is declared Down (`Config.checkRounds`). */
+  get checkRounds(): number {
+    return this.config.checkRounds ?? CHECK_ROUNDS;
   }
 
   // ---- sending -----------------------------------------------------------------------------------

@@ -16,8 +16,11 @@ import { canCheck, chooseIndirect, directRetries } from './topology';
  * |--------------------------|-------------------------------------|------------------------------|-----------------------------|
  * | `check-before-suspect`   | our probe of an Alive member failed | Suspect, and tell it at once | nothing: nobody hears of it |
  * | `change-suspect-to-down` | we learn of a suspicion (foca's)    | round 1 of the check         | (n/a)                       |
- * | `check-before-down`      | round < `CHECK_ROUNDS` began        | the next round               | watched for another timeout |
- * | `check-before-down`      | the last round began                | Down, and TurnUndead         | watched for another timeout |
+ * | `check-before-down`      | round < `checkRounds` began         | the next round               | watched for another timeout |
+ * | `check-before-down`      | the last round began (or a Down accusation made this one the last) | Down, and TurnUndead | watched for another timeout |
+ *
+ * `checkRounds` is `Config.checkRounds` (default `CHECK_ROUNDS`); with `Config.gossipDownAtOnce`
+ * the Down our check concluded is gossiped at once.
  *
  * Every timer is ignored once the member refuted, was renamed or went Down, and when its round is
  * not the current one.
@@ -45,6 +48,8 @@ interface Check {
   relays: readonly string[];
   /** LHA (Lifeguard): accuser tags of the relays that nacked any round (they found it silent too). */
   readonly nackers: number[];
+  /** A Down accusation came while this check ran: its current round is its last (accusations.ts). */
+  final: boolean;
 }
 
 /**
@@ -86,9 +91,21 @@ export class SuspicionChecks {
         answered: false,
         relays: [],
         nackers: [],
+        final: false,
       });
     }
     return this.nextNumber;
+  }
+
+  /**
+   * Makes the current round of `addr`'s check (round 1 on) its last: if it ends unanswered, the member
+   * is declared Down then rather than after more rounds. Returns whether such a check runs.
+   */
+  makeFinal(addr: string, incarnation: Incarnation): boolean {
+    const c = this.checks.get(addr);
+    if (c === undefined || c.incarnation !== incarnation || c.round === 0) return false;
+    c.final = true;
+    return true;
   }
 
   /** Records the relays asked in the current round of `addr`'s check. */
@@ -215,7 +232,7 @@ export function endCheckBeforeDown<T extends Identity, K extends Invalidates>(
     m.armSuspicionTimeout(id, incarnation, m.suspicionWaitMs, runtime);
     return;
   }
-  if (round < CHECK_ROUNDS) {
+  if (round < m.checkRounds && !running.final) {
     runCheckRound(m, id, incarnation, round + 1, runtime);
     return;
   }
@@ -224,6 +241,9 @@ export function endCheckBeforeDown<T extends Identity, K extends Invalidates>(
   // Shoal: only a member this check declared Down gets a TurnUndead. Foca also sends it to a
   // member that refuted in time, turning lost packets into forced rejoins.
   if (m.config.notifyDownMembers) m.send(id, { type: 'turn-undead' }, runtime);
+  // Every other member checks the Down once more when it hears it (downIsAccusation): not waiting
+  // for the next periodic gossip puts that round up to a gossip interval sooner.
+  if (m.config.gossipDownAtOnce === true) m.gossip(runtime);
 }
 
 /** Whether we still hold `id` Suspect at `incarnation`. If not (refuted, renamed, Down), its check ends. */

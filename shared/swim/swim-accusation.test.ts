@@ -79,6 +79,40 @@ describe('a Down from the wire is an accusation (downIsAccusation)', () => {
     expect(events(rt.takeNotifications())).toEqual(['member-down m2#0']);
   });
 
+  it('during our own check of a suspect past its first round: the round under way becomes the last', () => {
+    const { swim, rt } = accusingNode();
+    swim.handleData(gossipFrom(C, [member(B, 'suspect')]), rt);
+    for (const t of takeTimers(rt, 'change-suspect-to-down')) swim.handleTimer(t.timer, rt);
+    const [round1] = takeTimers(rt, 'check-before-down');
+    expect(round1?.timer.round).toBe(1);
+    rt.clear();
+    // Someone else concluded Down while our round 1 runs: no second round of our own after it.
+    swim.handleData(gossipFrom(C, [member(B, 'down')]), rt);
+    expect(takeTimers(rt, 'check-before-down')).toEqual([]);
+    swim.handleTimer(round1!.timer, rt);
+    expect(swim.member(B.addr)?.state).toBe('down');
+    expect(takeTimers(rt, 'check-before-down')).toEqual([]);
+    expect(events(rt.takeNotifications())).toEqual(['member-down m2#0']);
+  });
+
+  it('with checkRounds 1 and gossipDownAtOnce (the browser preset): one silent round, then Down gossiped at once', () => {
+    const node = makeNode(ME.asRejoinable(), {
+      downIsAccusation: true,
+      config: { ...simple(), checkRounds: 1, gossipDownAtOnce: true },
+    });
+    const { swim, rt } = node;
+    swim.applyMany([member(B), member(C)], false, rt);
+    swim.handleData(gossipFrom(C, [member(B, 'suspect')]), rt);
+    for (const t of takeTimers(rt, 'change-suspect-to-down')) swim.handleTimer(t.timer, rt);
+    const rounds = takeTimers(rt, 'check-before-down');
+    expect(rounds.map((r) => r.timer.round)).toEqual([1]);
+    rt.clear();
+    swim.handleTimer(rounds[0]!.timer, rt);
+    expect(swim.member(B.addr)?.state).toBe('down');
+    const sent = rt.takeSends().map((s) => `${decode(s.bytes).header.message.type}->${s.to}`);
+    expect(sent).toContain('gossip->m3#0');
+  });
+
   it("a member's own Down in its own packet is its leave: applied at once", () => {
     const { swim, rt } = accusingNode();
     swim.handleData(gossipFrom(B, [member(B, 'down')]), rt);

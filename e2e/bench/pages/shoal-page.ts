@@ -9,7 +9,9 @@ import { fail, readParams, recordListed, recordMilestone, startLog } from './pre
 try {
   const { signaling, room: roomName, id, n } = readParams();
   const record = startLog('shoal', id, n);
-  const room = joinRoom({ signaling, room: roomName, metadata: { id }, expectedSize: n });
+  // `ae=0`: the bench's variant with anti-entropy off (`--anti-entropy`), measured beside the default.
+  const antiEntropy = new URLSearchParams(location.search).get('ae') !== '0';
+  const room = joinRoom({ signaling, room: roomName, metadata: { id }, expectedSize: n, antiEntropy });
   const visibleIds = (): string[] => {
     const ids: string[] = [];
     for (const m of room.members()) {
