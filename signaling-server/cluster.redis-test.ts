@@ -62,7 +62,12 @@ describe('several instances through Redis', () => {
     const [s1, s2, s3] = [await start(), await start(), await start()];
     const room = freshRoom();
     await join(await client(s1), room, addr(1));
-    expect(await join(await client(s2), room, addr(2))).toEqual({ ok: true, room, peers: [addr(1)] });
+    expect(await join(await client(s2), room, addr(2))).toEqual({
+      ok: true,
+      room,
+      peers: [addr(1)],
+      size: 2,
+    });
     const third = await join(await client(s3), room, addr(3));
     if (!third.ok) throw new Error(third.message);
     expect([...third.peers].sort()).toEqual([addr(1), addr(2)]);
@@ -100,7 +105,7 @@ describe('several instances through Redis', () => {
     await join(old, room, addr(1));
     await join(other, room, addr(2));
     const oldSignals = collectSignals(old);
-    expect(await join(fresh, room, addr(1))).toEqual({ ok: true, room, peers: [addr(2)] });
+    expect(await join(fresh, room, addr(1))).toEqual({ ok: true, room, peers: [addr(2)], size: 2 });
     const delivered = nextSignal(fresh);
     await other.emitWithAck('signal', { room, to: addr(1), sessionId: 'reload', data: 1 });
     await delivered;
@@ -122,7 +127,12 @@ describe('several instances through Redis', () => {
     await join(a, room, addr(1));
     await join(await client(s2), room, addr(2));
     await disconnectAndSettle(s1, a);
-    expect(await join(await client(s2), room, addr(3))).toEqual({ ok: true, room, peers: [addr(2)] });
+    expect(await join(await client(s2), room, addr(3))).toEqual({
+      ok: true,
+      room,
+      peers: [addr(2)],
+      size: 2,
+    });
   });
 
   it('forget every member of an instance that shut down, and keep serving', async () => {
@@ -132,7 +142,12 @@ describe('several instances through Redis', () => {
     await join(await client(s1), room, addr(2));
     await join(await client(s2), room, addr(3));
     await s1.close();
-    expect(await join(await client(s2), room, addr(4))).toEqual({ ok: true, room, peers: [addr(3)] });
+    expect(await join(await client(s2), room, addr(4))).toEqual({
+      ok: true,
+      room,
+      peers: [addr(3)],
+      size: 2,
+    });
   });
 
   it('enforce maxMembersPerRoom over the whole cluster', async () => {
