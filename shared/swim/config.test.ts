@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { browser, lan, simple, validateConfig, wan } from './config';
+import { browser, LONG_TASK_SUSPICION_MS, lan, simple, validateConfig, wan } from './config';
 import { InvalidConfigError } from './errors';
 
 describe('config presets', () => {
@@ -53,8 +53,15 @@ describe('config presets', () => {
   });
 
   it('browser(n) suspects for longer and retransmits more as the room grows, at least 4 times', () => {
-    expect(browser(16).suspectToDownAfterMs).toBeGreaterThan(browser(4).suspectToDownAfterMs);
+    expect(browser(1000).suspectToDownAfterMs).toBeGreaterThan(browser(16).suspectToDownAfterMs);
+    expect(browser(16).suspectToDownAfterMs).toBeGreaterThanOrEqual(browser(4).suspectToDownAfterMs);
     expect(browser(1000).maxTransmissions).toBeGreaterThan(browser(16).maxTransmissions);
     expect(browser(2).maxTransmissions).toBe(4);
+  });
+
+  it('browser(n) never suspects for less than a long task needs, at any size', () => {
+    for (const n of [1, 2, 8, 16, 56, 100, 1000]) {
+      expect(browser(n).suspectToDownAfterMs).toBeGreaterThanOrEqual(LONG_TASK_SUSPICION_MS);
+    }
   });
 });

@@ -125,6 +125,17 @@ export function wan(clusterSize: number): Config {
 }
 
 /**
+ * The browser preset's least suspicion (`suspectToDownAfterMs`): what makes a long task of 1.5 s
+ * safe. Measured on the simulator (2026-12-01, 5 members of which 2 block for a random 100 ms slice
+ * of length, 4 seeds × 10 min; 20 crashes at n = 8), the longest block that is never a Down and the
+ * "all Down" median after a crash, by this floor: 800 ms (the 0.8 s × log10 n formula alone) < 1.2 s,
+ * 1.7 s; 1,300 ms ~1.5 s, 2.1 s; 1,400 ms ~1.65 s, 2.2 s; 1,500 ms ~1.75 s, 2.3 s; 1,600 ms
+ * ~1.85 s, 2.4 s. Each 100 ms of tolerance costs 100 ms of detection: 1,400 keeps ~150 ms of margin
+ * over 1.5 s for a busy renderer's own delays.
+ */
+export const LONG_TASK_SUSPICION_MS = 1400;
+
+/**
  * Shoal's browser preset: foca's `lan(n)` shape, faster, for tabs on WebRTC data channels.
  *
  * Target: a crashed tab is known Down by every tab in ≤ 3 s at N ≤ 16, and a live tab is never
@@ -163,6 +174,11 @@ export function wan(clusterSize: number): Config {
  *   finds a check of ours under way now makes that round the last, which the core does for any
  *   preset: 2,223 → 2,083 ms at n = 8). Still 0 false Downs at 10 % and 25 % loss (n = 8 and 16, 6
  *   seeds × 3 min) and with a third of the tabs hidden (6 seeds × 5 min).
+ * - But never less than `LONG_TASK_SUSPICION_MS` of suspicion: a tab's main thread can block for
+ *   1.5 s (a long task: a heavy render, a big JSON parse), and a member must not be Down sooner than
+ *   it can answer again. With 800 ms, members whose loop blocked for 1.2–1.3 s were Down (simulator,
+ *   shared/sim/long-tasks.test.ts: 145 false Downs in 4 × 10 min) and CI saw a 1,355 ms long task
+ *   turn into a Down in Chromium 1,278 ms after it began. See `LONG_TASK_SUSPICION_MS` for the cost.
  */
 export function browser(clusterSize: number): Config {
   const n = Math.max(1, Math.floor(clusterSize));
@@ -176,7 +192,7 @@ export function browser(clusterSize: number): Config {
     checkRounds: 1,
     gossipDownAtOnce: true,
     maxTransmissions: Math.max(4, clampTransmissions(n)),
-    suspectToDownAfterMs: Math.round(800 * factor),
+    suspectToDownAfterMs: Math.max(LONG_TASK_SUSPICION_MS, Math.round(800 * factor)),
     removeDownAfterMs: 3600 * 1000,
     maxPacketSize: DEFAULT_MAX_PACKET_SIZE,
     notifyDownMembers: true,

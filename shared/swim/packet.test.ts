@@ -5,7 +5,7 @@ import { BrowserIdentity, browserIdentityCodec } from './browser-identity';
 import { EncodeError } from './errors';
 import type { Member } from './member';
 import { decodePacket, encodedMemberSize, isHeaderOnly, PacketEncoder } from './packet';
-import type { Header, Message, MessageType } from './payload';
+import type { Header, MessageType } from './payload';
 import { seededRng } from './seeded-rng';
 import { exampleMessages } from './test-support/example-messages';
 
