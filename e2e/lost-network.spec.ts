@@ -41,7 +41,7 @@ class Member {
       if (last !== undefined) this.view = JSON.parse(last) as View;
     });
     child.stderr?.on('data', (b: Buffer) => {
-      this.output = (this.output + b.toString()).slice(-3000);
+      this.output = (this.output + b.toString()).slice(-20_000);
     });
   }
   get id(): string {
@@ -112,8 +112,16 @@ test('a path that fails between two members: probes go around it (no Down), and 
   for (const m of members) expect(m.ids(), `${m.name} still sees all`).toEqual(ids);
   lab.blackhole(a.ns, b.address, false);
   lab.blackhole(b.ns, a.address, false);
-  await expect.poll(() => a.view!.connections.includes(b.id), { timeout: 90_000 }).toBe(true);
-  await expect.poll(() => b.view!.connections.includes(a.id), { timeout: 30_000 }).toBe(true);
+  const restoredAt = Date.now();
+  try {
+    await expect.poll(() => a.view!.connections.includes(b.id), { timeout: 90_000 }).toBe(true);
+    await expect.poll(() => b.view!.connections.includes(a.id), { timeout: 30_000 }).toBe(true);
+  } catch (error) {
+    console.log(`the link was not made again; the two members' last log lines:`);
+    console.log(`--- ${a.name}\n${a.output}\n--- ${b.name}\n${b.output}`);
+    throw error;
+  }
+  console.log(`the link was made again ${Date.now() - restoredAt} ms after its path was back`);
   for (const m of members) {
     expect(m.ids()).toEqual(ids);
     expect(m.view!.leaves, `${m.name} saw nobody leave`).toEqual([]);

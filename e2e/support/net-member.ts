@@ -7,7 +7,19 @@
 import { joinRoom } from '../../client/node';
 
 const [url, roomName, name] = process.argv.slice(2);
-const room = joinRoom<{ name: string }>({ signaling: url!, room: roomName!, metadata: { name: name! } });
+/** The mesh's and the runtime's debug lines go to stderr, which the test prints when a step fails. */
+const log =
+  (level: string) =>
+  (message: string, fields?: Record<string, unknown>): void => {
+    process.stderr.write(`${new Date().toISOString()} ${level} ${message} ${JSON.stringify(fields ?? {})}\n`);
+  };
+const logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+const room = joinRoom<{ name: string }>({
+  signaling: url!,
+  room: roomName!,
+  metadata: { name: name! },
+  logger,
+});
 const leaves: Array<[string, number]> = [];
 room.on('leave', (m) => leaves.push([m.id, m.generation]));
 const timer = setInterval(() => {
