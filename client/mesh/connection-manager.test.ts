@@ -371,6 +371,27 @@ describe('connection manager', () => {
     expect(driver.linkTo(P2)!.options.initiator).toBe(true);
   });
 
+  it("a request from the same page made after its answer replaces the link: the peer's side failed", () => {
+    const { mesh, driver, server } = setup(P1);
+    const closed: PeerAddr[] = [];
+    mesh.on('peer-close', (addr) => closed.push(addr));
+    mesh.connect(P2);
+    const link = driver.linkTo(P2)!;
+    link.options.handlers.signal(OFFER);
+    const answer = { type: 'answer' as const, signal: ANSWER, instance: 'bbbbbbbb', stamp: 5_000 };
+    server.deliver(P2, server.sent[0]!.sessionId, answer);
+    link.opened();
+    server.deliver(P2, 'bbbbbbbb-4000', { type: 'connect' }); // sent before its answer: late
+    server.deliver(P2, 'bbbbbbbb-5000', { type: 'connect' });
+    expect(mesh.isOpen(P2)).toBe(true);
+    expect(driver.links).toHaveLength(1);
+    server.deliver(P2, 'bbbbbbbb-5001', { type: 'connect' }); // after its answer: its link is gone
+    expect(link.destroyed).toBe(true);
+    expect(closed).toEqual([P2]);
+    expect(driver.links).toHaveLength(2);
+    expect(driver.linkTo(P2)!.options.initiator).toBe(true);
+  });
+
   it('a bad signal from the server changes nothing', () => {
     const { mesh, driver, server } = setup(P2);
     server.deliver('zz', 'aaaaaaaa-1', { type: 'offer', signal: OFFER });

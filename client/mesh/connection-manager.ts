@@ -240,12 +240,17 @@ export class ConnectionManager {
     const state = peer.state;
     if (state.phase === 'open') {
       const instance = state.session.remoteInstance;
-      if (instance === undefined || instance === id.instance) return; // Late, from the same page.
-      // From a page older than the one that answered us: a replay, not a reload.
+      if (instance === undefined) return;
+      // Older than the answer that made this link: a late copy (same page) or a replay (an older
+      // page). Without a stamp (unsigned meshes) only another page's request is taken as new.
       const stamp = state.session.remoteStamp;
-      if (stamp !== undefined && id.counter <= stamp) return;
-      // The peer reloaded with the same addr: our link went to its previous page and is dead.
-      this.#logger.info('mesh: peer restarted, re-linking', { peer: from });
+      if (stamp === undefined ? instance === id.instance : id.counter <= stamp) return;
+      // The peer reloaded with the same addr, or its side of the link failed where ours has not
+      // noticed yet (a path that failed and came back): either way our link is dead.
+      this.#logger.info('mesh: peer asks again, re-linking', {
+        peer: from,
+        restarted: instance !== id.instance,
+      });
       this.#links.startAttempt(peer);
       this.#host.linkClosed(from);
       return;
