@@ -35,8 +35,11 @@ export interface LargeRow {
   readonly pages: number;
   readonly membersPerPage: number;
   readonly maxConnections: number | null;
+  /** WebRTC links open (what `maxConnections` bounds), sampled over the hold. */
   readonly linksPerMemberMax: number | null;
   readonly linksPerMemberMean: number | null;
+  /** BroadcastChannel links to members of the same page (outside the budget), over the hold. */
+  readonly sameBrowserLinksPerMemberMax: number | null;
   readonly allSeeAllMs: number | null;
   readonly crashDetectedMs: number | null;
   readonly falseDowns: number;
@@ -79,6 +82,7 @@ export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
     maxConnections: plan.maxConnections ?? null,
     linksPerMemberMax: null as number | null,
     linksPerMemberMean: null as number | null,
+    sameBrowserLinksPerMemberMax: null as number | null,
     allSeeAllMs: null as number | null,
     crashDetectedMs: null as number | null,
     falseDowns: 0,
@@ -171,6 +175,7 @@ export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
     const t0 = nodeNow();
     let linksMax = 0;
     let linksSum = 0;
+    let sameBrowserMax = 0;
     let samples = 0;
     const holdEnd = Date.now() + plan.holdSeconds * 1000;
     while (Date.now() < holdEnd) {
@@ -178,6 +183,7 @@ export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
       seen = await states();
       for (const m of seen.flatMap((s) => s?.members ?? [])) {
         linksMax = Math.max(linksMax, m.openLinks);
+        sameBrowserMax = Math.max(sameBrowserMax, m.sameBrowserLinks);
         linksSum += m.openLinks;
         samples++;
       }
@@ -196,6 +202,7 @@ export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
     row.cpuPerMemberPercent = (100 * cpu1.reduce((a, c, i) => a + c - cpu0[i]!, 0)) / heldSeconds / n;
     row.linksPerMemberMax = linksMax;
     row.linksPerMemberMean = samples > 0 ? linksSum / samples : null;
+    row.sameBrowserLinksPerMemberMax = sameBrowserMax;
     const members = seen.flatMap((s) => s?.members ?? []);
     row.signalsViaServer = members.reduce((a, m) => a + m.signalsViaServer, 0);
     row.signalsRouted = members.reduce((a, m) => a + m.signalsRouted, 0);
@@ -243,7 +250,8 @@ export function formatLargeRow(r: LargeRow): string {
   return [
     `N = ${r.n} (${r.pages} pages × ${r.membersPerPage} members), maxConnections ${r.maxConnections ?? 'default (32)'}`,
     `all see all      ${f(r.allSeeAllMs)} ms after the last page started`,
-    `links per member max ${f(r.linksPerMemberMax)}, mean ${f(r.linksPerMemberMean, 1)}`,
+    `links per member max ${f(r.linksPerMemberMax)}, mean ${f(r.linksPerMemberMean, 1)} (WebRTC; ` +
+      `and up to ${f(r.sameBrowserLinksPerMemberMax)} over BroadcastChannel to members of its own page)`,
     `links created    ${f(r.linksCreatedPerPage)} RTCPeerConnections on the busiest page`,
     `false Downs      ${r.falseDowns} over a ${r.holdSeconds} s hold`,
     `CPU per member   ${f(r.cpuPerMemberPercent, 2)} % of a core (main-thread task time over the hold)`,

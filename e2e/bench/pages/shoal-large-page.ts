@@ -19,7 +19,10 @@ export interface LargeMemberState {
   readonly goneAt: Record<string, number>;
   /** Every id this member saw leave, in order, with when. */
   readonly leaves: { id: string; at: number }[];
+  /** Links open over WebRTC: what the budget (`maxConnections`) bounds. */
   openLinks: number;
+  /** Links open over BroadcastChannel to members of this page (no budget: nothing a page runs out of). */
+  sameBrowserLinks: number;
   linksCreated: number;
   signalsViaServer: number;
   signalsRouted: number;
@@ -78,6 +81,7 @@ try {
       goneAt: {},
       leaves: [],
       openLinks: 0,
+      sameBrowserLinks: 0,
       linksCreated: 0,
       signalsViaServer: 0,
       signalsRouted: 0,
@@ -116,8 +120,10 @@ try {
     });
     // Links are read once a second: cheap, and the bench polls slower than that.
     setInterval(() => {
-      const s = room.stats().mesh;
-      me.openLinks = s.open;
+      // A same-browser mesh (members of this page) adds its BroadcastChannel links to `open`.
+      const s: ReturnType<Room['stats']>['mesh'] & { sameBrowserOpen?: number } = room.stats().mesh;
+      me.sameBrowserLinks = s.sameBrowserOpen ?? 0;
+      me.openLinks = s.open - me.sameBrowserLinks;
       me.linksCreated = s.linksCreated;
       me.signalsViaServer = s.signalsViaServer;
       me.signalsRouted = s.signalsRouted;
