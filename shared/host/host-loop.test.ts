@@ -15,7 +15,7 @@ import {
   type HostLoopInit,
   HostReentryError,
   surelyDownAfterMs,
-} from './host-loop';
+} from './index';
 
 type Id = BrowserIdentity;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RingOverlay, RingPool } from '../overlay/index';
 import { BrowserIdentity, type HandleResult, type Runtime, type Timer, type Topology } from '../swim/index';
-import { type HostCore, HostLoop } from './host-loop';
+import { type HostCore, HostLoop } from './index';
 import { OverlayTopology } from './overlay-topology';
 
 const addrs = (n: number): string[] => Array.from({ length: n }, (_, i) => `m${String(i).padStart(4, '0')}`);
