@@ -1,5 +1,5 @@
 import { accuse, isAccusation } from './accusations';
-import { AntiEntropy, startAntiEntropy } from './anti-entropy';
+import { AntiEntropy, SIGNED_ANTI_ENTROPY, startAntiEntropy } from './anti-entropy';
 import { BoundCounters, resolveBounds, type SwimBounds } from './bounds';
 import type { BroadcastHandler, Invalidates } from './broadcast';
 import type { Codec } from './codec';
@@ -130,7 +130,12 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.statements = init.statements;
     this.replies = init.limitReplies === true ? new ReplyLimiter() : undefined;
     const ae = init.antiEntropy;
-    this.antiEntropy = ae === undefined || ae === false ? undefined : new AntiEntropy(ae === true ? {} : ae);
+    // Signed, a gossip packet carries a third of the joins it does unsigned: pull while a room forms.
+    const forming = init.statements === undefined ? {} : SIGNED_ANTI_ENTROPY;
+    this.antiEntropy =
+      ae === undefined || ae === false
+        ? undefined
+        : new AntiEntropy({ ...forming, ...(ae === true ? {} : ae) });
     this.table.digest = this.antiEntropy?.digest;
     this.bounds = resolveBounds(init.bounds);
     this.table.maxMembers = this.bounds.maxMembers;

@@ -96,6 +96,28 @@ describe('anti-entropy', () => {
     expect(delays.slice(2).every((d) => d >= 30_000)).toBe(true);
   });
 
+  it('with formingIntervalMs a member syncs on each tick while its view grows, and on the schedule once it stops', () => {
+    const { swim, rt } = makeNode(A, {
+      antiEntropy: { fastIntervalMs: 1000, fastSyncs: 1, intervalMs: 60_000, formingIntervalMs: 100 },
+    });
+    swim.applyMany([member(B)], false, rt);
+    const syncsAfterTick = (): number => {
+      const [t] = takeTimers(rt, 'anti-entropy');
+      expect(t!.afterMs).toBeLessThanOrEqual(150);
+      rt.clear();
+      swim.handleTimer(t!.timer, rt);
+      return rt.sends.filter((s) => decode(s.bytes).header.message.type === 'sync').length;
+    };
+    // The view grew since connecting: the first tick syncs.
+    expect(syncsAfterTick()).toBe(1);
+    // Unchanged: ticks (<= 150 ms each) pass without a sync, the slow interval (>= 30 s) not yet due.
+    for (let i = 0; i < 10; i++) expect(syncsAfterTick()).toBe(0);
+    // A member new to us: the next tick syncs again.
+    swim.applyMany([member(id(3))], false, rt);
+    expect(syncsAfterTick()).toBe(1);
+    expect(syncsAfterTick()).toBe(0);
+  });
+
   it('a sync from a member whose view is ours is answered with nothing', () => {
     const others = ids(10, 60);
     const { swim, rt } = nodeWith(A, [B, ...others]);
