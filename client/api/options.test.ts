@@ -15,9 +15,9 @@ describe('resolveOptions', () => {
     expect(o.storage).toBeUndefined();
   });
 
-  it('signs statements unless told not to (signedStatements: false)', () => {
-    expect(resolveOptions(base).signedStatements).toBe(true);
-    expect(resolveOptions({ ...base, signedStatements: false }).signedStatements).toBe(false);
+  it('signs statements only when asked (signedStatements: true), for now', () => {
+    expect(resolveOptions(base).signedStatements).toBe(false);
+    expect(resolveOptions({ ...base, signedStatements: true }).signedStatements).toBe(true);
   });
 
   it('runs anti-entropy unless told not to (antiEntropy: false)', () => {

@@ -63,10 +63,10 @@ export interface JoinRoomOptions<M extends Metadata = Metadata> {
   /**
    * Sign our statements (alive, leave, rename, suspicions, metadata) and take others' only when
    * signed by their owner or, for a suspicion, by a member that watches the accused (DESIGN.md §9,
-   * PROTOCOL.md 1.3). Every member of a room must agree. Default true; false speaks protocol 1.2's
-   * unsigned updates. A signed room forms about as fast (client/api/large-room.test.ts, 40 members
-   * joining ten at a time on 12 links: median 11.5 s signed and unsigned over 8 seeds) since the core
-   * pulls by anti-entropy while its view grows (PROTOCOL.md 1.3, "Pull while forming").
+   * PROTOCOL.md 1.3). Every member of a room must agree. Default false (protocol 1.2) for now: a
+   * 14-member room on 6 links forms as fast signed (median 16.9 s against 18.6), but 40 members joining
+   * ten at a time on 12 links (client/api/large-room.test.ts) formed with metadata in 33.5 s instead of
+   * 17.5 on one seed and not within 60 s on another (1219924662; 12.0 s unsigned).
    */
   readonly signedStatements?: boolean;
   /**
@@ -238,7 +238,7 @@ export function resolveOptions<M extends Metadata>(options: unknown): ResolvedOp
     storage: o.storage,
     sameBrowser: o.sameBrowser,
     limits: resolveRoomLimits(o.limits),
-    signedStatements: o.signedStatements ?? true,
+    signedStatements: o.signedStatements ?? false,
     antiEntropy: o.antiEntropy ?? true,
   };
 }
