@@ -352,44 +352,44 @@ describe('connection manager', () => {
     expect(events).toEqual([`open ${P1}`, `app ${P1} 42`]);
   });
 
-  it('a request from a restarted peer replaces the dead link; a late one from the same page does not', () => {
+  /** P1 offers to P2, which answers from page `bbbbbbbb` (with `stamp` when given): an open link. */
+  function linkedToP2(stamp?: number) {
     const { mesh, driver, server } = setup(P1);
     const closed: PeerAddr[] = [];
     mesh.on('peer-close', (addr) => closed.push(addr));
     mesh.connect(P2);
     const link = driver.linkTo(P2)!;
     link.options.handlers.signal(OFFER);
-    server.deliver(P2, server.sent[0]!.sessionId, { type: 'answer', signal: ANSWER, instance: 'bbbbbbbb' });
+    const answer = { type: 'answer' as const, signal: ANSWER, instance: 'bbbbbbbb' };
+    server.deliver(P2, server.sent[0]!.sessionId, stamp === undefined ? answer : { ...answer, stamp });
     link.opened();
+    /** The request just delivered replaced the link: P1 offers again on a new one. */
+    const expectRelinked = () => {
+      expect(link.destroyed).toBe(true);
+      expect(closed).toEqual([P2]);
+      expect(driver.links).toHaveLength(2);
+      expect(driver.linkTo(P2)!.options.initiator).toBe(true);
+    };
+    return { mesh, driver, server, expectRelinked };
+  }
+
+  it('a request from a restarted peer replaces the dead link; a late one from the same page does not', () => {
+    const { mesh, driver, server, expectRelinked } = linkedToP2();
     server.deliver(P2, 'bbbbbbbb-1', { type: 'connect' }); // sent before the link opened, arrived late
     expect(mesh.isOpen(P2)).toBe(true);
     expect(driver.links).toHaveLength(1);
     server.deliver(P2, 'cccccccc-1', { type: 'connect' }); // the same addr, a new page
-    expect(link.destroyed).toBe(true);
-    expect(closed).toEqual([P2]);
-    expect(driver.links).toHaveLength(2);
-    expect(driver.linkTo(P2)!.options.initiator).toBe(true);
+    expectRelinked();
   });
 
   it("a request from the same page made after its answer replaces the link: the peer's side failed", () => {
-    const { mesh, driver, server } = setup(P1);
-    const closed: PeerAddr[] = [];
-    mesh.on('peer-close', (addr) => closed.push(addr));
-    mesh.connect(P2);
-    const link = driver.linkTo(P2)!;
-    link.options.handlers.signal(OFFER);
-    const answer = { type: 'answer' as const, signal: ANSWER, instance: 'bbbbbbbb', stamp: 5_000 };
-    server.deliver(P2, server.sent[0]!.sessionId, answer);
-    link.opened();
+    const { mesh, driver, server, expectRelinked } = linkedToP2(5_000);
     server.deliver(P2, 'bbbbbbbb-4000', { type: 'connect' }); // sent before its answer: late
     server.deliver(P2, 'bbbbbbbb-5000', { type: 'connect' });
     expect(mesh.isOpen(P2)).toBe(true);
     expect(driver.links).toHaveLength(1);
     server.deliver(P2, 'bbbbbbbb-5001', { type: 'connect' }); // after its answer: its link is gone
-    expect(link.destroyed).toBe(true);
-    expect(closed).toEqual([P2]);
-    expect(driver.links).toHaveLength(2);
-    expect(driver.linkTo(P2)!.options.initiator).toBe(true);
+    expectRelinked();
   });
 
   it('a bad signal from the server changes nothing', () => {
