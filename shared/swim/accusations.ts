@@ -4,7 +4,7 @@ import type { Member } from './member';
 import { heldAs } from './members';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
-import { runCheckRound } from './suspicion-checks';
+import { endAccusedRoundIfSilent, runCheckRound } from './suspicion-checks';
 
 /*
  * Shoal, with `SwimInit.downIsAccusation` (DESIGN.md §9: a Down is never taken from the wire as
@@ -34,6 +34,11 @@ import { runCheckRound } from './suspicion-checks';
  *
  * A member's own Down in its own packet is its leave: applied at once, as foca. Whatever answers our
  * check keeps the accused active, so a member that answers probes is never made Down by a liar.
+ *
+ * With `Config.accusedRoundEndsOnNacks` (the browser preset) the final round need not last a whole
+ * period: once half its relays nacked (each pinged the accused and heard nothing) and nothing
+ * answered, it ends with a Down (`endAccusedRoundIfSilent`). The accuser already waited out the
+ * suspicion, so this moves no Down sooner than the accuser's own.
  */
 
 /** Whether `update`, in a packet from `from`, is an accusation rather than an update to apply. */
@@ -86,6 +91,10 @@ export function accuse<T extends Identity, K extends Invalidates>(
   // The Down is someone's conclusion from its own checks (or a lie): ours takes one more round,
   // a ping and 3 × numIndirectProbes relays, which a member that answers probes passes.
   // A check of ours already past its first round: the round under way is its last.
-  if (m.checks.makeFinal(id.addr, incarnation)) return;
+  if (m.checks.makeFinal(id.addr, incarnation)) {
+    endAccusedRoundIfSilent(m, id, incarnation, runtime);
+    return;
+  }
   runCheckRound(m, id, incarnation, m.checkRounds, runtime);
+  m.checks.makeFinal(id.addr, incarnation);
 }

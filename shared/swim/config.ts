@@ -32,6 +32,21 @@ export interface Config {
    * not with the next periodic gossip or probe. Default false (foca's timing).
    */
   readonly gossipDownAtOnce?: boolean;
+  /**
+   * Shoal: a member that only heard of a suspicion times it out as the member that published it does
+   * (`suspectToDownAfterMs` less its check rounds and the prober's own check, counted from hearing
+   * it), not as a backstop `HEARD_SUSPICION_FACTOR` times longer, and the prober gossips its new
+   * suspicion at once. For a core that takes a Down from the wire as an accusation
+   * (`SwimInit.downIsAccusation`): every member checks a crashed member once anyway, and this way its
+   * round runs beside the prober's, not after the prober's Down. Default false (the backstop).
+   */
+  readonly heardSuspicionAsOwn?: boolean;
+  /**
+   * Shoal: the round of our check that a Down accusation made final ends, with a Down, as soon as at
+   * least half its relays nacked and nothing answered (`endAccusedRoundIfSilent`), not a whole probe
+   * period after it began. Needs Lifeguard's nacks. Default false.
+   */
+  readonly accusedRoundEndsOnNacks?: boolean;
   /** How many members are asked to probe indirectly. */
   readonly numIndirectProbes: number;
   /** How many times each update is sent before it leaves the backlog (1..255). */
@@ -191,6 +206,8 @@ export function browser(clusterSize: number): Config {
     numIndirectProbes: 3,
     checkRounds: 1,
     gossipDownAtOnce: true,
+    heardSuspicionAsOwn: true,
+    accusedRoundEndsOnNacks: true,
     maxTransmissions: Math.max(4, clampTransmissions(n)),
     suspectToDownAfterMs: Math.max(LONG_TASK_SUSPICION_MS, Math.round(800 * factor)),
     removeDownAfterMs: 3600 * 1000,

@@ -71,7 +71,11 @@ function judgeProbe<T extends Identity, K extends Invalidates>(
     // Already Suspect: our own timeout runs again beside any running one (it may have gone with an
     // old token, or be a longer one we only heard of), and with Lifeguard our failure confirms it.
     if (s?.isActiveNow === true && !s.applySuccessful) {
-      m.armSuspicionTimeout(failed.id, failed.incarnation, m.suspicionWaitMs, runtime, true);
+      // With `heardSuspicionAsOwn`, as long after our silent Ping as our own suspicion's Down would
+      // come: it had a check before it was published. Else a stall that began just before our Ping
+      // would be a Down a period sooner than the suspicion's own prober allows.
+      const check = m.config.heardSuspicionAsOwn === true ? m.config.probePeriodMs : 0;
+      m.armSuspicionTimeout(failed.id, failed.incarnation, m.suspicionWaitMs + check, runtime, true);
       m.confirmSuspicion(failed.id, failed.incarnation, [m.accuserTag], runtime);
     }
   }

@@ -637,6 +637,10 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   /** The same for a member that only heard of the suspicion: a backstop for a lost Down. */
   get heardSuspicionWaitMs(): number {
     const c = this.config;
+    // The suspicion is published a judged probe and a check after the prober's first silent Ping, so
+    // its hearers' Down can come no sooner after that Ping than the prober's (a stall that outlasts
+    // the prober's wait is no Down anywhere).
+    if (c.heardSuspicionAsOwn === true) return this.suspicionWaitMs;
     return Math.max(
       c.probePeriodMs,
       c.suspectToDownAfterMs * HEARD_SUSPICION_FACTOR - this.checkRounds * c.probePeriodMs,

@@ -20,7 +20,9 @@ import { canCheck, chooseIndirect, directRetries } from './topology';
  * | `check-before-down`      | the last round began (or a Down accusation made this one the last) | Down, and TurnUndead | watched for another timeout |
  *
  * `checkRounds` is `Config.checkRounds` (default `CHECK_ROUNDS`); with `Config.gossipDownAtOnce`
- * the Down our check concluded is gossiped at once.
+ * the Down our check concluded is gossiped at once. With `Config.accusedRoundEndsOnNacks`, a round a
+ * Down accusation made the last ends early, at its relays' nacks (`endAccusedRoundIfSilent`); with
+ * `Config.heardSuspicionAsOwn`, a suspicion we only heard of is timed out as the prober times its own.
  *
  * Every timer is ignored once the member refuted, was renamed or went Down, and when its round is
  * not the current one.
@@ -50,6 +52,8 @@ interface Check {
   readonly nackers: number[];
   /** A Down accusation came while this check ran: its current round is its last (accusations.ts). */
   final: boolean;
+  /** Addrs of the relays that nacked the current round. */
+  roundNackers: string[];
 }
 
 /**
@@ -83,6 +87,7 @@ export class SuspicionChecks {
       c.round = round;
       c.probeNumber = this.nextNumber;
       c.relays = [];
+      c.roundNackers = [];
     } else {
       this.checks.set(addr, {
         incarnation,
@@ -92,6 +97,7 @@ export class SuspicionChecks {
         relays: [],
         nackers: [],
         final: false,
+        roundNackers: [],
       });
     }
     return this.nextNumber;
@@ -116,14 +122,21 @@ export class SuspicionChecks {
 
   /**
    * Records a Nack from `from` for the round with `probeNumber`, if `from` was one of its relays.
-   * Returns the checked member's addr and its check when the nack was news, else undefined.
+   * Returns the checked member's addr, its check and whether `from` is a new accuser, or undefined
+   * when the nack counts for nothing (not for a current round, or a copy).
    */
-  nacked(from: string, tag: number, probeNumber: ProbeNumber): [string, Readonly<Check>] | undefined {
+  nacked(
+    from: string,
+    tag: number,
+    probeNumber: ProbeNumber,
+  ): [string, Readonly<Check>, boolean] | undefined {
     for (const [addr, c] of this.checks) {
       if (c.probeNumber !== probeNumber || !c.relays.includes(from)) continue;
-      if (c.nackers.includes(tag)) return undefined;
+      if (c.roundNackers.includes(from)) return undefined;
+      c.roundNackers.push(from);
+      if (c.nackers.includes(tag)) return [addr, c, false];
       c.nackers.push(tag);
-      return [addr, c];
+      return [addr, c, true];
     }
     return undefined;
   }
@@ -188,6 +201,9 @@ export function endCheckBeforeSuspect<T extends Identity, K extends Invalidates>
   // shorter the suspicion's life and the fewer members that time it out.
   const suspicion: Member<T> = { id, incarnation, state: 'suspect' };
   m.send(id, { type: 'ping', probeNumber: m.probe.probeNumber }, runtime, suspicion);
+  // Its hearers time it out on their own clocks (`heardSuspicionAsOwn`): the sooner they hear, the
+  // sooner after ours their Downs come.
+  if (m.config.heardSuspicionAsOwn === true) m.gossip(runtime);
 }
 
 /**
@@ -310,9 +326,30 @@ export function checkNacked<T extends Identity, K extends Invalidates>(
 ): void {
   const hit = m.checks.nacked(from.addr, m.accuserTagOf(from), probeNumber);
   if (hit === undefined) return;
-  const [addr, check] = hit;
+  const [addr, check, news] = hit;
   const rec = m.table.get(addr);
-  if (check.round > 0 && rec !== undefined) {
-    m.confirmSuspicion(rec.id, check.incarnation, [m.accuserTagOf(from)], runtime);
-  }
+  if (check.round === 0 || rec === undefined) return;
+  if (news) m.confirmSuspicion(rec.id, check.incarnation, [m.accuserTagOf(from)], runtime);
+  endAccusedRoundIfSilent(m, rec.id, check.incarnation, runtime);
+}
+
+/**
+ * With `Config.accusedRoundEndsOnNacks`: the round of our check of `id` that a Down accusation made
+ * final ends now, with a Down, if nothing answered it and at least half its relays nacked (each
+ * pinged the member itself and heard nothing). The accuser's own check already waited out the
+ * suspicion, so a stall that outlasts ours is one that outlasted its; our round only has to show
+ * that the member is silent to us too, and a relay's nack comes most of a relayed round trip after
+ * its ping, when the relays that heard an answer have forwarded it.
+ */
+export function endAccusedRoundIfSilent<T extends Identity, K extends Invalidates>(
+  m: StateMachine<T, K>,
+  id: T,
+  incarnation: Incarnation,
+  runtime: Runtime<T>,
+): void {
+  if (m.config.accusedRoundEndsOnNacks !== true) return;
+  const c = m.checks.get(id.addr, incarnation);
+  if (c === undefined || !c.final || c.answered || c.round === 0 || c.relays.length === 0) return;
+  if (2 * c.roundNackers.length < c.relays.length) return;
+  endCheckBeforeDown(m, id, incarnation, c.round, runtime);
 }
