@@ -36,9 +36,10 @@ export interface Config {
    * Shoal: a member that only heard of a suspicion times it out as the member that published it does
    * (`suspectToDownAfterMs` less its check rounds and the prober's own check, counted from hearing
    * it), not as a backstop `HEARD_SUSPICION_FACTOR` times longer, and the prober gossips its new
-   * suspicion at once. For a core that takes a Down from the wire as an accusation
-   * (`SwimInit.downIsAccusation`): every member checks a crashed member once anyway, and this way its
-   * round runs beside the prober's, not after the prober's Down. Default false (the backstop).
+   * suspicion at once. Only where the core takes a Down from the wire as an accusation
+   * (`SwimInit.downIsAccusation`) in a full mesh: every member checks a crashed member once anyway,
+   * and this way its round runs beside the prober's, not after the prober's Down. Default false (the
+   * backstop).
    */
   readonly heardSuspicionAsOwn?: boolean;
   /**

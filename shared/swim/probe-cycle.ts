@@ -74,7 +74,7 @@ function judgeProbe<T extends Identity, K extends Invalidates>(
       // With `heardSuspicionAsOwn`, as long after our silent Ping as our own suspicion's Down would
       // come: it had a check before it was published. Else a stall that began just before our Ping
       // would be a Down a period sooner than the suspicion's own prober allows.
-      const check = m.config.heardSuspicionAsOwn === true ? m.config.probePeriodMs : 0;
+      const check = m.heardSuspicionAsOwn ? m.config.probePeriodMs : 0;
       m.armSuspicionTimeout(failed.id, failed.incarnation, m.suspicionWaitMs + check, runtime, true);
       m.confirmSuspicion(failed.id, failed.incarnation, [m.accuserTag], runtime);
     }

@@ -640,11 +640,20 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     // The suspicion is published a judged probe and a check after the prober's first silent Ping, so
     // its hearers' Down can come no sooner after that Ping than the prober's (a stall that outlasts
     // the prober's wait is no Down anywhere).
-    if (c.heardSuspicionAsOwn === true) return this.suspicionWaitMs;
+    if (this.heardSuspicionAsOwn) return this.suspicionWaitMs;
     return Math.max(
       c.probePeriodMs,
       c.suspectToDownAfterMs * HEARD_SUSPICION_FACTOR - this.checkRounds * c.probePeriodMs,
     );
+  }
+
+  /**
+   * `Config.heardSuspicionAsOwn`, where it holds: with `downIsAccusation` in a full mesh, where every
+   * member checks a crashed member once anyway. In overlay mode Downs are applied as foca's, and a
+   * hearer's timer stays the backstop for a lost Down.
+   */
+  get heardSuspicionAsOwn(): boolean {
+    return this.config.heardSuspicionAsOwn === true && this.downIsAccusation && this.topology === undefined;
   }
 
   /** Silent check rounds a timed-out suspect gets before it is declared Down (`Config.checkRounds`). */

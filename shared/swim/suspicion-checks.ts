@@ -203,7 +203,7 @@ export function endCheckBeforeSuspect<T extends Identity, K extends Invalidates>
   m.send(id, { type: 'ping', probeNumber: m.probe.probeNumber }, runtime, suspicion);
   // Its hearers time it out on their own clocks (`heardSuspicionAsOwn`): the sooner they hear, the
   // sooner after ours their Downs come.
-  if (m.config.heardSuspicionAsOwn === true) m.gossip(runtime);
+  if (m.heardSuspicionAsOwn) m.gossip(runtime);
 }
 
 /**

@@ -48,9 +48,21 @@ describe('heardSuspicionAsOwn: a heard suspicion is timed as the prober times it
     expect(t!.afterMs).toBeGreaterThan(OWN_WAIT);
   });
 
+  it('only where Downs are accusations: without downIsAccusation a hearer keeps the backstop', () => {
+    const { swim, rt } = makeNode(ME, { config: config({ heardSuspicionAsOwn: true }) });
+    swim.applyMany([member(B), member(C)], false, rt);
+    rt.clear();
+    swim.handleData(gossipFrom(C, [member(B, 'suspect')]), rt);
+    const [t] = takeTimers(rt, 'change-suspect-to-down');
+    expect(t!.afterMs).toBeGreaterThan(OWN_WAIT);
+  });
+
   it('the prober gossips the suspicion it publishes at once, beside the Ping that tells the suspect', () => {
     for (const on of [true, false]) {
-      const { swim, rt } = makeNode(ME, { config: config({ heardSuspicionAsOwn: on }) });
+      const { swim, rt } = makeNode(ME, {
+        downIsAccusation: true,
+        config: config({ heardSuspicionAsOwn: on }),
+      });
       swim.applyMany([member(B), member(C)], false, rt);
       const [start] = takeTimers(rt, 'probe-random-member');
       swim.handleTimer(start!.timer, rt);
@@ -67,7 +79,10 @@ describe('heardSuspicionAsOwn: a heard suspicion is timed as the prober times it
   });
 
   it('our failed probe of a member we heard suspected of waits one period more than that wait (its prober checked first)', () => {
-    const { swim, rt } = makeNode(ME, { config: config({ heardSuspicionAsOwn: true }) });
+    const { swim, rt } = makeNode(ME, {
+      downIsAccusation: true,
+      config: config({ heardSuspicionAsOwn: true }),
+    });
     swim.applyMany([member(B, 'suspect')], false, rt);
     takeTimers(rt, 'change-suspect-to-down');
     rt.takeNotifications();
