@@ -140,7 +140,15 @@ export function handleData<T extends Identity, K extends Invalidates>(
       if (m.lifeguard && m.checks.size > 0) checkNacked(m, src, msg.probeNumber, runtime);
       break;
     case 'announce':
-      if (m.replies?.allow('feed', src) !== false) m.sendFeed(src, 0, runtime);
+      // Protocol 1.6: an announce whose view digest equals ours comes from a member that holds every
+      // member our Feed would list (anti-entropy repairs a difference): only what else a Feed brings.
+      if (m.replies?.allow('feed', src) !== false)
+        m.sendFeed(
+          src,
+          0,
+          runtime,
+          msg.total === undefined || msg.total !== m.antiEntropy?.digest.total(ours),
+        );
       // With statements: an announcer new to us may bring a cluster we don't know (two halves of a
       // room meeting), and our Feed teaches only its side; ask for its Feed too. A signed Feed lists
       // about 7 members a page, so its other side would otherwise learn them one link at a time.

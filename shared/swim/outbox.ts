@@ -132,6 +132,8 @@ export class Outbox<T extends Identity, K extends Invalidates> {
    * as foca, with next = 1 when not all fit (keeping room for retained custom broadcasts);
    * otherwise the page of members from `cursor` on in feed-key order, with next = the key of the
    * first member left out (0 on the last page). `intro` (the sender's own signed Alive) goes first.
+   * With `listMembers` false, a Feed of no members (next = 0): the answer to an announce whose view
+   * digest equals ours, which still brings our introduction and retained custom broadcasts.
    */
   sendFeed(
     from: Sender<T>,
@@ -141,10 +143,14 @@ export class Outbox<T extends Identity, K extends Invalidates> {
     rng: Rng,
     runtime: Runtime<T>,
     intro?: Member<T>,
+    listMembers = true,
   ): void {
     let candidates: KeyedRecord<T>[] | MemberRecord<T>[];
     let total: number;
-    if (cursor === 0) {
+    if (!listMembers) {
+      candidates = [];
+      total = 0;
+    } else if (cursor === 0) {
       const records: MemberRecord<T>[] = [];
       table.chooseActive(
         this.estimateFeedCapacity(from, dst),

@@ -24,8 +24,13 @@ export type Message<T extends Identity> =
   | { readonly type: 'forwarded-ack'; readonly origin: T; readonly probeNumber: ProbeNumber }
   /** Carries updates and custom broadcasts only; asks for nothing. */
   | { readonly type: 'gossip' }
-  /** "Let me join": answered with a Feed. May name an older identity of ours as `dst`. */
-  | { readonly type: 'announce' }
+  /**
+   * "Let me join": answered with a Feed. May name an older identity of ours as `dst`. Shoal (protocol
+   * 1.6, a periodic announce with anti-entropy and signed statements): `total` is the sender's view
+   * digest (`ViewDigest.total`); a receiver whose own digest equals it answers with a Feed that lists
+   * no members, since the sender holds every one of them already.
+   */
+  | { readonly type: 'announce'; readonly total?: number }
   /** Active members; `next` is 0 on the last page, else the cursor the receiver asks for with `feed-request`. */
   | { readonly type: 'feed'; readonly next: number }
   /** Asks for the Feed page from `cursor` on. */

@@ -1,5 +1,6 @@
 import type { Invalidates } from './broadcast';
 import type { Identity } from './identity';
+import type { Message } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
 
@@ -26,9 +27,19 @@ export function runPeriodicTask<T extends Identity, K extends Invalidates>(
   if (m.connection !== 'connected' || params === undefined) return;
   runtime.submitAfter({ type: task, token: m.token }, params.frequencyMs);
   switch (task) {
-    case 'periodic-announce':
-      m.chooseAndSend(params.numMembers, { type: 'announce' }, runtime);
+    case 'periodic-announce': {
+      // With signed statements a Feed lists each member as its signed Alive (~117 B), so answering
+      // every periodic announce with one cost a small room most of its bytes. Our view digest goes
+      // along (protocol 1.6): a member whose view is the same answers with no members, and anti-entropy
+      // pulls any difference. Unsigned, the announce stays foca's.
+      const ae = m.antiEntropy;
+      const announce: Message<T> =
+        m.statements === undefined || ae === undefined
+          ? { type: 'announce' }
+          : { type: 'announce', total: ae.digest.total(m.identity.addr) };
+      m.chooseAndSend(params.numMembers, announce, runtime);
       return;
+    }
     case 'periodic-gossip':
       if (m.out.updates.size > 0 || m.out.customs.size > 0) {
         // Lifeguard: not to suspects. A suspect may be a starved member, and a burst of gossip is CPU
