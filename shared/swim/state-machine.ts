@@ -111,6 +111,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   readonly statementCounters = new StatementCounters();
   /** Our signed Alive at our incarnation, kept so that offering it again costs no signature. */
   private ownAlive: Member<T> | undefined;
+  /** With statements: our signed leave for this life (see `leaveStatement`). */
+  private ownLeave: Member<T> | undefined;
   /** With statements: how many packets to each addr carried `ownAlive` (see `introduction`). */
   private readonly introduced = new Map<string, number>();
   /** `SwimInit.limitReplies`: unasked-for replies at most once per member per probe period. */
@@ -386,7 +388,17 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     if (held !== undefined && held.id === this.identity && held.incarnation === this.incarnation) return held;
     this.introduced.clear();
     this.ownAlive = signed(this, { id: this.identity, incarnation: this.incarnation, state: 'alive' }, false);
+    // Our leave is signed ahead, once per life: `leaveCluster` runs on a closing page, where a signature
+    // would delay the goodbye.
+    if (this.ownLeave?.id !== this.identity) this.ownLeave = signed(this, leaveOf(this.identity), false);
     return this.ownAlive;
+  }
+
+  /** Our leave (our Down at incarnation 0): with statements, signed (ahead, see `ownSignedAlive`). */
+  leaveStatement(): Member<T> {
+    if (this.statements === undefined) return leaveOf(this.identity);
+    if (this.ownLeave?.id !== this.identity) this.ownLeave = signed(this, leaveOf(this.identity), false);
+    return this.ownLeave;
   }
 
   /**
@@ -713,4 +725,9 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   gossip(runtime: Runtime<T>): void {
     this.chooseAndSend(this.config.numIndirectProbes, { type: 'gossip' }, runtime);
   }
+}
+
+/** `identity`'s leave: its Down at incarnation 0, as `leaveCluster` sends it. */
+function leaveOf<T extends Identity>(identity: T): Member<T> {
+  return { id: identity, incarnation: 0, state: 'down' };
 }
