@@ -77,7 +77,9 @@ const messageArb: fc.Arbitrary<Message<BrowserIdentity>> = fc.oneof(
     .map(([origin, probeNumber]) => ({ type: 'forwarded-ack' as const, origin, probeNumber })),
   fc.constant({ type: 'gossip' as const }),
   fc.constant({ type: 'announce' as const }),
-  fc.nat({ max: 0xffff_ffff }).map((total) => ({ type: 'announce' as const, total })),
+  fc
+    .tuple(fc.nat({ max: 0xffff_ffff }), fc.nat({ max: 0xffff_ffff }))
+    .map(([members, items]) => ({ type: 'announce' as const, digest: { members, items } })),
   u16.map((next) => ({ type: 'feed' as const, next })),
   u16.map((cursor) => ({ type: 'feed-request' as const, cursor })),
   fc.constant({ type: 'broadcast' as const }),
@@ -117,12 +119,23 @@ describe('BinaryCodec headers', () => {
     }
   });
 
-  it('lays_an_announce_with_a_digest_out_under_its_own_tag_with_a_u32_total_and_a_plain_one_as_before', () => {
-    const withDigest = encodeHeader(headerOf({ type: 'announce', total: 0x01020304 }));
-    expect(withDigest.length).toBe(43);
-    expect([...withDigest.subarray(38)]).toEqual([ANNOUNCE_WITH_DIGEST_TAG, 1, 2, 3, 4]);
+  it('lays_an_announce_with_digests_out_under_its_own_tag_with_two_u32s_and_a_plain_one_as_before', () => {
+    const digest = { members: 0x01020304, items: 0xfffefdfc };
+    const withDigest = encodeHeader(headerOf({ type: 'announce', digest }));
+    expect(withDigest.length).toBe(47);
+    expect([...withDigest.subarray(38)]).toEqual([
+      ANNOUNCE_WITH_DIGEST_TAG,
+      1,
+      2,
+      3,
+      4,
+      0xff,
+      0xfe,
+      0xfd,
+      0xfc,
+    ]);
     const r = new BufferReader(withDigest);
-    expect(codec.readHeader(r).message).toEqual({ type: 'announce', total: 0x01020304 });
+    expect(codec.readHeader(r).message).toEqual({ type: 'announce', digest });
     expect(r.remaining).toBe(0);
     const plain = encodeHeader(headerOf({ type: 'announce' }));
     expect([...plain.subarray(38)]).toEqual([MESSAGE_TAGS.announce]);

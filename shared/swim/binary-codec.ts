@@ -25,7 +25,7 @@ export const MESSAGE_TAGS: Readonly<Record<MessageType, number>> = {
 };
 
 /**
- * Protocol 1.6: an `announce` that carries the sender's view digest (`total`) goes under its own tag,
+ * Protocol 1.6: an `announce` that carries the sender's digests (`digest`) goes under its own tag,
  * so a 1.5 peer drops it as `decode` rather than misread it, and the plain `announce` stays as it was.
  */
 export const ANNOUNCE_WITH_DIGEST_TAG = 15;
@@ -167,9 +167,10 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
   private writeMessage(w: ByteWriter, m: Message<T>): void {
     const tag = MESSAGE_TAGS[m.type];
     if (tag === undefined) throw new RangeError(`unknown message type ${String(m.type)}`);
-    if (m.type === 'announce' && m.total !== undefined) {
+    if (m.type === 'announce' && m.digest !== undefined) {
       w.u8(ANNOUNCE_WITH_DIGEST_TAG);
-      w.u32(m.total);
+      w.u32(m.digest.members);
+      w.u32(m.digest.items);
       return;
     }
     w.u8(tag);
@@ -268,8 +269,10 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
         // Other flag bits are reserved: ignored, so a later version may use them.
         return { type: 'sync-page', from, to, last: (r.u8() & SYNC_PAGE_LAST) !== 0 };
       }
-      case ANNOUNCE_WITH_DIGEST_TAG:
-        return { type: 'announce', total: r.u32() };
+      case ANNOUNCE_WITH_DIGEST_TAG: {
+        const members = r.u32();
+        return { type: 'announce', digest: { members, items: r.u32() } };
+      }
       default:
         throw new DecodeError(`unknown message tag ${tag}`);
     }

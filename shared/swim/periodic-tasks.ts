@@ -3,6 +3,7 @@ import type { Identity } from './identity';
 import type { Message } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
+import { itemsDigest } from './view-digest';
 
 /** The periodic timers, each on only when its config entry is set. */
 export type PeriodicTask = 'periodic-announce' | 'periodic-gossip' | 'periodic-announce-down';
@@ -28,15 +29,22 @@ export function runPeriodicTask<T extends Identity, K extends Invalidates>(
   runtime.submitAfter({ type: task, token: m.token }, params.frequencyMs);
   switch (task) {
     case 'periodic-announce': {
-      // With signed statements a Feed lists each member as its signed Alive (~117 B), so answering
-      // every periodic announce with one cost a small room most of its bytes. Our view digest goes
-      // along (protocol 1.6): a member whose view is the same answers with no members, and anti-entropy
-      // pulls any difference. Unsigned, the announce stays foca's.
+      // With signed statements a Feed lists each member as its signed Alive (~117 B) and each retained
+      // metadata item with its proof, so answering every periodic announce with one cost a small room
+      // most of its bytes. Our digests go along (protocol 1.6): a member that holds the same members
+      // lists none, one that holds the same items repeats none; anti-entropy pulls a members'
+      // difference, the Feed's repair an items' one. Unsigned, the announce stays foca's.
       const ae = m.antiEntropy;
       const announce: Message<T> =
         m.statements === undefined || ae === undefined
           ? { type: 'announce' }
-          : { type: 'announce', total: ae.digest.total(m.identity.addr) };
+          : {
+              type: 'announce',
+              digest: {
+                members: ae.digest.total(m.identity.addr),
+                items: itemsDigest(m.out.customs.peekRetained()),
+              },
+            };
       m.chooseAndSend(params.numMembers, announce, runtime);
       return;
     }

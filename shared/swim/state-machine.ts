@@ -673,11 +673,14 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.out.send(this, dst, message, runtime, extra, this.introduction(dst, message.type));
   }
 
-  /** Sends a Feed (`Outbox.sendFeed`); with `listMembers` false, one that lists no members. */
-  sendFeed(dst: T, cursor: number, runtime: Runtime<T>, listMembers = true): void {
+  /**
+   * Sends a Feed (`Outbox.sendFeed`); with `listMembers` false one that lists no members, with
+   * `repairItems` false one without retained custom broadcasts.
+   */
+  sendFeed(dst: T, cursor: number, runtime: Runtime<T>, listMembers = true, repairItems = true): void {
     if (this.holdsBack(dst)) return;
     const intro = this.introduction(dst, 'feed');
-    this.out.sendFeed(this, dst, cursor, this.table, this.rng, runtime, intro, listMembers);
+    this.out.sendFeed(this, dst, cursor, this.table, this.rng, runtime, intro, listMembers, repairItems);
   }
 
   /** Sends `message` with `records[start, start + count)` in place of the backlog (anti-entropy's pages). */

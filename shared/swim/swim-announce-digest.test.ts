@@ -15,13 +15,16 @@ import {
 } from './test-support/harness';
 import { testAuth } from './test-support/test-auth';
 import { id, type TestId, testCodec } from './test-support/test-id';
-import { ViewDigest } from './view-digest';
+import { VersionedHandler, VersionedKey } from './test-support/versioned-handler';
+import { itemsDigest, ViewDigest } from './view-digest';
 
 /*
- * Protocol 1.6: with signed statements and anti-entropy, a periodic announce carries the sender's view
- * digest, and a member whose view is the same answers with a Feed of no members (a signed Feed lists
- * each member as a 117-byte signed Alive: answering every periodic announce with one cost an 8-tab
- * room 71 of its 119 B/s a member). Anything else about the announce stays as it was.
+ * Protocol 1.6: with signed statements and anti-entropy, a periodic announce carries the sender's
+ * digests of its view and of its retained custom broadcasts, and the Feed answering it leaves out what
+ * the sender holds: no members when the views agree, no retained items when the stores agree (a signed
+ * Feed lists each member as a 117-byte signed Alive and fills its room with signed metadata items:
+ * answering every periodic announce with one cost an 8-tab room most of its bytes). Anything else
+ * about the announce stays as it was.
  */
 
 const [A, B, C, D] = [id(1), id(2), id(3), id(4)];
@@ -44,6 +47,7 @@ function nodeWith(
     config,
     downIsAccusation: true,
     antiEntropy: opts.antiEntropy ?? true,
+    broadcastHandler: new VersionedHandler(),
     ...(signed ? { statements: testAuth(self) } : {}),
   });
   n.swim.applyMany(
@@ -61,6 +65,11 @@ function digestOf(self: TestId, others: readonly TestId[]): number {
   return d.total(self.addr);
 }
 
+/** The retained store of a member that holds `items`, as its digest. */
+function itemsOf(...items: VersionedKey[]): number {
+  return itemsDigest(items.map((k) => ({ data: k.bytes() })));
+}
+
 /** Runs our periodic announce and returns the announces it sent. */
 function periodicAnnounces(n: {
   swim: TestSwim;
@@ -74,23 +83,47 @@ function periodicAnnounces(n: {
   );
 }
 
-/** The Feeds `n` answers `announce` from `from` with, and the members each lists. */
+/** The Feeds `n` answers `announce` from `from` with: the members each lists and its custom broadcasts. */
 function feedsFor(
   n: { swim: TestSwim; rt: Rt },
   from: TestId,
   announce: Message<TestId>,
-): Array<{ next: number; members: Member<TestId>[] }> {
+): Array<{ next: number; members: Member<TestId>[]; items: number }> {
   n.swim.handleData(encode(header(from, n.swim.identity, announce)), n.rt);
   return takeTo(n.rt, from).flatMap((p) =>
-    p.header.message.type === 'feed' ? [{ next: p.header.message.next, members: p.members }] : [],
+    p.header.message.type === 'feed'
+      ? [{ next: p.header.message.next, members: p.members, items: p.broadcasts.length }]
+      : [],
   );
 }
 
-describe('periodic announce with a view digest (protocol 1.6)', () => {
-  it('a signed member with anti-entropy sends its view digest with its periodic announce', () => {
-    const a = makeNode(A, { config, downIsAccusation: true, antiEntropy: true, statements: testAuth(A) });
+/** B, holding A, C and D and the items `held`, after A had its introductions from B. */
+function feeder(held: VersionedKey[] = [], antiEntropy = true): { swim: TestSwim; rt: Rt } {
+  const b = nodeWith(B, [A, C, D], { antiEntropy });
+  for (const k of held) b.swim.addBroadcast(k.bytes());
+  // Their dissemination runs out: they stay only retained, for the Feed's repair.
+  while (b.swim.customBroadcastBacklog > 0) b.swim.broadcast(b.rt);
+  b.rt.clear();
+  for (let i = 0; i < 5; i++) feedsFor(b, A, { type: 'announce' });
+  return b;
+}
+
+const [ITEM_C, ITEM_D] = [new VersionedKey(3, 1), new VersionedKey(4, 1)];
+
+describe('periodic announce with digests (protocol 1.6)', () => {
+  it('a signed member with anti-entropy sends its view and items digests with its periodic announce', () => {
+    const a = makeNode(A, {
+      config,
+      downIsAccusation: true,
+      antiEntropy: true,
+      statements: testAuth(A),
+      broadcastHandler: new VersionedHandler(),
+    });
     a.swim.applyMany([signedAlive(B), signedAlive(C)], false, a.rt);
-    expect(periodicAnnounces(a)).toEqual([{ type: 'announce', total: digestOf(A, [B, C]) }]);
+    a.swim.addBroadcast(ITEM_C.bytes());
+    expect(periodicAnnounces(a)).toEqual([
+      { type: 'announce', digest: { members: digestOf(A, [B, C]), items: itemsOf(ITEM_C) } },
+    ]);
   });
 
   it("unsigned, or without anti-entropy, the periodic announce stays foca's plain one", () => {
@@ -107,28 +140,32 @@ describe('periodic announce with a view digest (protocol 1.6)', () => {
     }
   });
 
-  it('a member whose view is the announcer’s answers with a Feed that lists no members', () => {
-    const b = nodeWith(B, [A, C, D]);
-    // A already had its introductions from B: only what a Feed brings besides members remains.
-    for (let i = 0; i < 5; i++) feedsFor(b, A, { type: 'announce' });
-    expect(feedsFor(b, A, { type: 'announce', total: digestOf(A, [B, C, D]) })).toEqual([
-      { next: 0, members: [] },
-    ]);
+  it('a member that holds what the announcer holds answers with a Feed that lists no members and no items', () => {
+    const b = feeder([ITEM_C, ITEM_D]);
+    const digest = { members: digestOf(A, [B, C, D]), items: itemsOf(ITEM_C, ITEM_D) };
+    expect(feedsFor(b, A, { type: 'announce', digest })).toEqual([{ next: 0, members: [], items: 0 }]);
   });
 
-  it('a member whose view differs answers with its whole signed Feed, as to a plain announce', () => {
-    const b = nodeWith(B, [A, C, D]);
-    for (let i = 0; i < 5; i++) feedsFor(b, A, { type: 'announce' });
-    // A lacks D: the Feed lists every member B holds but A, each by its own signed Alive.
-    const [feed] = feedsFor(b, A, { type: 'announce', total: digestOf(A, [B, C]) });
+  it('a member whose view differs lists its members, each by its own signed Alive, and no items if those agree', () => {
+    const b = feeder([ITEM_C]);
+    // A lacks D: the Feed lists every member B holds but A.
+    const digest = { members: digestOf(A, [B, C]), items: itemsOf(ITEM_C) };
+    const [feed] = feedsFor(b, A, { type: 'announce', digest });
     expect(feed!.members.map((m) => m.id.n).sort()).toEqual([C.n, D.n]);
     expect(feed!.members.every((m) => m.proof !== undefined)).toBe(true);
+    expect(feed!.items).toBe(0);
   });
 
-  it('a member without anti-entropy answers a digest announce with its whole Feed', () => {
-    const b = nodeWith(B, [A, C, D], { antiEntropy: false });
-    for (let i = 0; i < 5; i++) feedsFor(b, A, { type: 'announce' });
-    const [feed] = feedsFor(b, A, { type: 'announce', total: digestOf(A, [B, C, D]) });
+  it('a member whose items differ repairs them: no members, its retained items', () => {
+    const b = feeder([ITEM_C, ITEM_D]);
+    const digest = { members: digestOf(A, [B, C, D]), items: itemsOf(ITEM_C) };
+    expect(feedsFor(b, A, { type: 'announce', digest })).toEqual([{ next: 0, members: [], items: 2 }]);
+  });
+
+  it('a member without anti-entropy lists its members whatever the view digest says', () => {
+    const b = feeder([], false);
+    const digest = { members: digestOf(A, [B, C, D]), items: itemsOf() };
+    const [feed] = feedsFor(b, A, { type: 'announce', digest });
     expect(feed!.members.map((m) => m.id.n).sort()).toEqual([C.n, D.n]);
   });
 });

@@ -70,3 +70,18 @@ function mix(h: number): number {
   x = Math.imul(x, 0xc2b2ae35);
   return (x ^ (x >>> 16)) | 0;
 }
+
+/**
+ * An order-free digest of custom broadcast items (a member's retained store, the newest item per
+ * key): two members whose digests agree hold the same items, byte for byte. XOR of each item's
+ * well-mixed FNV-1a; 0 for none.
+ */
+export function itemsDigest(items: Iterable<{ readonly data: Uint8Array }>): number {
+  let x = 0;
+  for (const { data } of items) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data[i]!, 0x01000193);
+    x ^= mix(h ^ data.length);
+  }
+  return x >>> 0;
+}
