@@ -8,7 +8,7 @@ import type { Header } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
 import { checkNacked } from './suspicion-checks';
-import { itemsDigest } from './view-digest';
+import { heldItemsDigest } from './view-digest';
 
 /*
  * One packet from the network, in the order foca takes it: refuse what isn't for us (changing
@@ -146,7 +146,7 @@ export function handleData<T extends Identity, K extends Invalidates>(
       if (m.replies?.allow('feed', src) !== false) {
         const digest = msg.digest;
         const sameMembers = digest !== undefined && digest.members === m.antiEntropy?.digest.total(ours);
-        const sameItems = digest !== undefined && digest.items === itemsDigest(m.out.customs.peekRetained());
+        const sameItems = digest !== undefined && digest.items === heldItemsDigest(m);
         m.sendFeed(src, 0, runtime, !sameMembers, !sameItems);
       }
       // With statements: an announcer new to us may bring a cluster we don't know (two halves of a

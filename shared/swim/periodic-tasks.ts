@@ -3,7 +3,7 @@ import type { Identity } from './identity';
 import type { Message } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
-import { itemsDigest } from './view-digest';
+import { heldItemsDigest } from './view-digest';
 
 /** The periodic timers, each on only when its config entry is set. */
 export type PeriodicTask = 'periodic-announce' | 'periodic-gossip' | 'periodic-announce-down';
@@ -42,7 +42,7 @@ export function runPeriodicTask<T extends Identity, K extends Invalidates>(
               type: 'announce',
               digest: {
                 members: ae.digest.total(m.identity.addr),
-                items: itemsDigest(m.out.customs.peekRetained()),
+                items: heldItemsDigest(m),
               },
             };
       m.chooseAndSend(params.numMembers, announce, runtime);

@@ -78,7 +78,7 @@ function periodicAnnounces(n: {
   const [timer] = takeTimers(n.rt, 'periodic-announce');
   n.rt.clear();
   n.swim.handleTimer(timer!.timer, n.rt);
-  return [B, C, D].flatMap((to) =>
+  return [A, B, C, D].flatMap((to) =>
     takeTo(n.rt, to).flatMap((p) => (p.header.message.type === 'announce' ? [p.header.message] : [])),
   );
 }
@@ -167,5 +167,32 @@ describe('periodic announce with digests (protocol 1.6)', () => {
     const digest = { members: digestOf(A, [B, C, D]), items: itemsOf() };
     const [feed] = feedsFor(b, A, { type: 'announce', digest });
     expect(feed!.members.map((m) => m.id.n).sort()).toEqual([C.n, D.n]);
+  });
+
+  it("a handler's own items digest stands in for the retained store, both ways", () => {
+    // The handler took items by a path the core never saw (the browser's metadata held pending).
+    class DigestingHandler extends VersionedHandler {
+      itemsDigest(): number {
+        return 0xabcd;
+      }
+    }
+    const b = makeNode(B, {
+      config,
+      downIsAccusation: true,
+      antiEntropy: true,
+      broadcastHandler: new DigestingHandler(),
+      statements: testAuth(B),
+    });
+    b.swim.applyMany([signedAlive(A), signedAlive(C)], false, b.rt);
+    b.swim.addBroadcast(ITEM_C.bytes());
+    while (b.swim.customBroadcastBacklog > 0) b.swim.broadcast(b.rt);
+    for (let i = 0; i < 5; i++) feedsFor(b, A, { type: 'announce' });
+    expect(periodicAnnounces(b)[0]).toEqual({
+      type: 'announce',
+      digest: { members: digestOf(B, [A, C]), items: 0xabcd },
+    });
+    // Its retained store holds ITEM_C, but the handler's digest is what counts.
+    const digest = { members: digestOf(A, [B, C]), items: 0xabcd };
+    expect(feedsFor(b, A, { type: 'announce', digest })).toEqual([{ next: 0, members: [], items: 0 }]);
   });
 });
