@@ -94,4 +94,18 @@ describe('MetadataStore', () => {
     expect(store.receiveItem(own, undefined)).toBeInstanceOf(MetadataKey);
     expect(store.receiveItem(own, undefined)).toBeInstanceOf(MetadataKey);
   });
+
+  it('digests the items it holds: the same items in any order agree, another version or member differs', () => {
+    const one = new MetadataStore(() => {});
+    const two = new MetadataStore(() => {});
+    expect(one.itemsDigest()).toBe(0);
+    one.receiveItem(item(alice, 2, { n: 2 }), bob);
+    one.receiveItem(item(bob, 1, {}), bob);
+    two.receiveItem(item(bob, 1, {}), alice);
+    expect(two.itemsDigest()).not.toBe(one.itemsDigest());
+    two.receiveItem(item(alice, 1, { n: 1 }), bob);
+    expect(two.itemsDigest()).not.toBe(one.itemsDigest());
+    two.receiveItem(item(alice, 2, { n: 2 }), bob);
+    expect(two.itemsDigest()).toBe(one.itemsDigest());
+  });
 });

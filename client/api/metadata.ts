@@ -1,5 +1,5 @@
 import type { BroadcastHandler, Invalidates } from '../../shared/swim/index';
-import { ADDR_BYTES, type BrowserIdentity } from '../../shared/swim/index';
+import { ADDR_BYTES, type BrowserIdentity, digestEntry } from '../../shared/swim/index';
 
 /** Largest metadata object, as UTF-8 JSON. Keeps an item (plus its 23-byte head) inside one packet. */
 export const MAX_METADATA_BYTES = 512;
@@ -318,6 +318,16 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
 
   get(addr: string): MetadataItem | undefined {
     return this.items.get(addr)?.item;
+  }
+
+  /**
+   * The items we hold, as the core's periodic announce carries them (protocol 1.6): XOR over members of
+   * their item's (addr, generation, version). Pending items are not held. Doesn't change state.
+   */
+  itemsDigest(): number {
+    let x = 0;
+    for (const { item } of this.items.values()) x ^= digestEntry(item.addr, item.generation, item.version);
+    return x >>> 0;
   }
 
   /** Whether we hold an item for `addr`. */

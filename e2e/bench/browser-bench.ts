@@ -76,14 +76,28 @@ interface Variant {
 /** Shoal with anti-entropy off (`ae=0` on the bench page). */
 const SHOAL_NO_AE = 'shoal, anti-entropy off';
 
-/** What runs in each repetition, in order: the systems, Shoal once or twice by `--anti-entropy`. */
-function variantsOf(systems: readonly System[], mode: AntiEntropyMode): Variant[] {
+/** Shoal with signed statements on or off whatever the library's default (`signed=1|0` on the bench page). */
+const SHOAL_SIGNED = 'shoal, signed';
+const SHOAL_UNSIGNED = 'shoal, unsigned';
+
+/**
+ * What runs in each repetition, in order: the systems, Shoal once or twice by `--anti-entropy`, and
+ * Shoal again signed (`--signed`) and unsigned (`--unsigned`), so a switch is measured beside the
+ * default in the same session without flipping it.
+ */
+function variantsOf(
+  systems: readonly System[],
+  mode: AntiEntropyMode,
+  signing: { signed: boolean; unsigned: boolean },
+): Variant[] {
   const out: Variant[] = [];
   for (const system of systems) {
     if (system !== 'shoal') out.push({ system, label: undefined, query: {} });
     else {
       if (mode !== 'off') out.push({ system, label: undefined, query: {} });
       if (mode !== 'on') out.push({ system, label: SHOAL_NO_AE, query: { ae: '0' } });
+      if (signing.unsigned) out.push({ system, label: SHOAL_UNSIGNED, query: { signed: '0' } });
+      if (signing.signed) out.push({ system, label: SHOAL_SIGNED, query: { signed: '1' } });
     }
   }
   return out;
@@ -121,6 +135,12 @@ const program = new Command('bench:browser')
     antiEntropyMode,
     'on',
   )
+  .option(
+    '--signed',
+    'each repetition also runs Shoal with signed statements on (signedStatements: true)',
+    false,
+  )
+  .option('--unsigned', 'each repetition also runs Shoal with signed statements off', false)
   .option(
     '--profile',
     'profile one tab of each page over its rest window (CDP Profiler); pages built unminified',
@@ -165,6 +185,8 @@ interface Options {
   system?: string[];
   apps: boolean;
   antiEntropy: AntiEntropyMode;
+  signed: boolean;
+  unsigned: boolean;
   profile: boolean;
   large: boolean;
   pages?: number;
@@ -258,7 +280,7 @@ async function main(): Promise<void> {
   const results = new Map<string, RepetitionResult[]>();
   const appResults = new Map<number, AppRestResult[]>();
   const key = (s: System, n: number, label?: string) => `${label ?? s}/${n}`;
-  const variants = variantsOf(systems, opts.antiEntropy);
+  const variants = variantsOf(systems, opts.antiEntropy, { signed: opts.signed, unsigned: opts.unsigned });
   const runId = Math.random().toString(36).slice(2, 8);
   // Repetitions after each N's first stop when the next one would not fit the time budget.
   const roundsBudgetMs = opts.quick ? 450_000 : 55 * 60_000;
@@ -404,6 +426,22 @@ async function main(): Promise<void> {
         'off',
       ),
     );
+  }
+  const shoalDefault = rows.filter((r) => r.system === 'shoal' && r.label === undefined);
+  for (const [label, name] of [
+    [SHOAL_UNSIGNED, 'unsigned'],
+    [SHOAL_SIGNED, 'signed'],
+  ] as const) {
+    const variant = rows.filter((r) => r.label === label);
+    if (variant.length === 0 || shoalDefault.length === 0) continue;
+    say('');
+    say(`Shoal as built (the default) and ${name}, in the same repetitions:`);
+    say(formatPairTable(shoalDefault, variant, 'default', name));
+    const yWebrtc = rows.filter((r) => r.system === 'y-webrtc' && r.label === undefined);
+    if (yWebrtc.length === 0) continue;
+    say('');
+    say(`Shoal ${name} and y-webrtc, in the same repetitions:`);
+    say(formatPairTable(variant, yWebrtc, `Shoal ${name}`, 'y-webrtc'));
   }
   for (const r of rows)
     if (r.problems.length) say(`note: ${r.label ?? r.system} N=${r.n}: ${r.problems.join('; ')}`);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BinaryCodec, MESSAGE_TAGS } from './binary-codec';
+import { ANNOUNCE_WITH_DIGEST_TAG, BinaryCodec, MESSAGE_TAGS } from './binary-codec';
 import { BrowserIdentity, browserIdentityCodec } from './browser-identity';
 import { BufferReader, BufferWriter } from './byte-io';
 import { DecodeError } from './codec';
@@ -77,6 +77,9 @@ const messageArb: fc.Arbitrary<Message<BrowserIdentity>> = fc.oneof(
     .map(([origin, probeNumber]) => ({ type: 'forwarded-ack' as const, origin, probeNumber })),
   fc.constant({ type: 'gossip' as const }),
   fc.constant({ type: 'announce' as const }),
+  fc
+    .tuple(fc.nat({ max: 0xffff_ffff }), fc.nat({ max: 0xffff_ffff }))
+    .map(([members, items]) => ({ type: 'announce' as const, digest: { members, items } })),
   u16.map((next) => ({ type: 'feed' as const, next })),
   u16.map((cursor) => ({ type: 'feed-request' as const, cursor })),
   fc.constant({ type: 'broadcast' as const }),
@@ -114,6 +117,29 @@ describe('BinaryCodec headers', () => {
     for (const type of Object.keys(EXAMPLES) as MessageType[]) {
       expect(encodeHeader(headerOf(EXAMPLES[type]))[38]).toBe(MESSAGE_TAGS[type]);
     }
+  });
+
+  it('lays_an_announce_with_digests_out_under_its_own_tag_with_two_u32s_and_a_plain_one_as_before', () => {
+    const digest = { members: 0x01020304, items: 0xfffefdfc };
+    const withDigest = encodeHeader(headerOf({ type: 'announce', digest }));
+    expect(withDigest.length).toBe(47);
+    expect([...withDigest.subarray(38)]).toEqual([
+      ANNOUNCE_WITH_DIGEST_TAG,
+      1,
+      2,
+      3,
+      4,
+      0xff,
+      0xfe,
+      0xfd,
+      0xfc,
+    ]);
+    const r = new BufferReader(withDigest);
+    expect(codec.readHeader(r).message).toEqual({ type: 'announce', digest });
+    expect(r.remaining).toBe(0);
+    const plain = encodeHeader(headerOf({ type: 'announce' }));
+    expect([...plain.subarray(38)]).toEqual([MESSAGE_TAGS.announce]);
+    expect(codec.readHeader(new BufferReader(plain)).message).toEqual({ type: 'announce' });
   });
 
   it('refuses_an_unknown_tag_with_a_decode_error', () => {

@@ -24,6 +24,12 @@ export const MESSAGE_TAGS: Readonly<Record<MessageType, number>> = {
   'sync-page': 14,
 };
 
+/**
+ * Protocol 1.6: an `announce` that carries the sender's digests (`digest`) goes under its own tag,
+ * so a 1.5 peer drops it as `decode` rather than misread it, and the plain `announce` stays as it was.
+ */
+export const ANNOUNCE_WITH_DIGEST_TAG = 15;
+
 /** The u8 code of each member state on the wire. */
 export const MEMBER_STATE_CODES: Readonly<Record<MemberState, number>> = { alive: 0, suspect: 1, down: 2 };
 
@@ -161,6 +167,12 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
   private writeMessage(w: ByteWriter, m: Message<T>): void {
     const tag = MESSAGE_TAGS[m.type];
     if (tag === undefined) throw new RangeError(`unknown message type ${String(m.type)}`);
+    if (m.type === 'announce' && m.digest !== undefined) {
+      w.u8(ANNOUNCE_WITH_DIGEST_TAG);
+      w.u32(m.digest.members);
+      w.u32(m.digest.items);
+      return;
+    }
     w.u8(tag);
     switch (m.type) {
       case 'ping':
@@ -256,6 +268,10 @@ export class BinaryCodec<T extends Identity> implements Codec<T> {
         const to = r.u16();
         // Other flag bits are reserved: ignored, so a later version may use them.
         return { type: 'sync-page', from, to, last: (r.u8() & SYNC_PAGE_LAST) !== 0 };
+      }
+      case ANNOUNCE_WITH_DIGEST_TAG: {
+        const members = r.u32();
+        return { type: 'announce', digest: { members, items: r.u32() } };
       }
       default:
         throw new DecodeError(`unknown message tag ${tag}`);

@@ -22,4 +22,11 @@ export interface BroadcastHandler<T extends Identity, K extends Invalidates = In
   receiveItem(item: Uint8Array, sender: T | undefined): K | undefined;
   /** Whether to attach custom broadcasts to a message for `member`. Defaults to true. */
   shouldAddBroadcastData?(member: T): boolean;
+  /**
+   * Shoal (protocol 1.6): an order-free u32 digest of the items the handler holds (the newest per key),
+   * equal at two members exactly when they hold the same ones, up to the hash. A periodic announce
+   * carries it, and a Feed answering a member whose digest equals ours repairs no items. Defaults to
+   * `itemsDigest` of the core's retained store, which misses items a handler took by another path.
+   */
+  itemsDigest?(): number;
 }

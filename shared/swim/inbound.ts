@@ -8,6 +8,7 @@ import type { Header } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
 import { checkNacked } from './suspicion-checks';
+import { heldItemsDigest } from './view-digest';
 
 /*
  * One packet from the network, in the order foca takes it: refuse what isn't for us (changing
@@ -140,7 +141,14 @@ export function handleData<T extends Identity, K extends Invalidates>(
       if (m.lifeguard && m.checks.size > 0) checkNacked(m, src, msg.probeNumber, runtime);
       break;
     case 'announce':
-      if (m.replies?.allow('feed', src) !== false) m.sendFeed(src, 0, runtime);
+      // Protocol 1.6: the announcer's digests say what our Feed would only repeat: the members, when
+      // its view is ours (anti-entropy repairs a difference), and the retained items, when it holds ours.
+      if (m.replies?.allow('feed', src) !== false) {
+        const digest = msg.digest;
+        const sameMembers = digest !== undefined && digest.members === m.antiEntropy?.digest.total(ours);
+        const sameItems = digest !== undefined && digest.items === heldItemsDigest(m);
+        m.sendFeed(src, 0, runtime, !sameMembers, !sameItems);
+      }
       // With statements: an announcer new to us may bring a cluster we don't know (two halves of a
       // room meeting), and our Feed teaches only its side; ask for its Feed too. A signed Feed lists
       // about 7 members a page, so its other side would otherwise learn them one link at a time.

@@ -23,3 +23,4 @@ export * from './statements';
 export { CHECK_ROUNDS, HEARD_SUSPICION_FACTOR } from './suspicion-checks';
 export * from './swim';
 export type { Topology } from './topology';
+export { digestEntry } from './view-digest';

@@ -132,6 +132,8 @@ export class Outbox<T extends Identity, K extends Invalidates> {
    * as foca, with next = 1 when not all fit (keeping room for retained custom broadcasts);
    * otherwise the page of members from `cursor` on in feed-key order, with next = the key of the
    * first member left out (0 on the last page). `intro` (the sender's own signed Alive) goes first.
+   * With `listMembers` false, a Feed of no members (next = 0), and with `repairItems` false, one without
+   * retained custom broadcasts: the answer to a periodic announce that holds them already (protocol 1.6).
    */
   sendFeed(
     from: Sender<T>,
@@ -141,10 +143,15 @@ export class Outbox<T extends Identity, K extends Invalidates> {
     rng: Rng,
     runtime: Runtime<T>,
     intro?: Member<T>,
+    listMembers = true,
+    repairItems = true,
   ): void {
     let candidates: KeyedRecord<T>[] | MemberRecord<T>[];
     let total: number;
-    if (cursor === 0) {
+    if (!listMembers) {
+      candidates = [];
+      total = 0;
+    } else if (cursor === 0) {
       const records: MemberRecord<T>[] = [];
       table.chooseActive(
         this.estimateFeedCapacity(from, dst),
@@ -167,7 +174,7 @@ export class Outbox<T extends Identity, K extends Invalidates> {
       const c = candidates[i]!;
       return 'rec' in c ? c.rec : c;
     };
-    const reserve = cursor === 0 ? this.repairReserve(dst) : 0;
+    const reserve = cursor === 0 && repairItems ? this.repairReserve(dst) : 0;
     // With statements a member is listed as its own signed Alive at the incarnation we hold (Suspect
     // too): a lower one would make the receiver refuse accusations at ours. One we can't prove is
     // passed over, not a reason to end the page.
@@ -198,7 +205,7 @@ export class Outbox<T extends Identity, K extends Invalidates> {
     const next =
       cursor === 0 ? (fit < total ? 1 : 0) : nextCursor(candidates as KeyedRecord<T>[], fit, cursor);
     if (next !== placeholder) ({ header, fit } = fill(next));
-    this.finishAndSend(header, runtime);
+    this.finishAndSend(header, runtime, repairItems);
   }
 
   /** Bytes a packet of `message` to `dst` has for members: what its header and member count leave. */
@@ -253,12 +260,12 @@ export class Outbox<T extends Identity, K extends Invalidates> {
     }
   }
 
-  private finishAndSend(header: Header<T>, runtime: Runtime<T>): void {
+  private finishAndSend(header: Header<T>, runtime: Runtime<T>, repairItems = true): void {
     const customs = this.customs;
     const type = header.message.type;
     // Shoal: a Feed also carries retained items in the room its members left, repairing a member no
     // holder picked (see PROTOCOL.md, "Custom broadcast repair").
-    const repair = type === 'feed' && customs.retainedSize > 0;
+    const repair = type === 'feed' && repairItems && customs.retainedSize > 0;
     if ((customs.size > 0 && allowsCustomBroadcasts(type)) || repair) {
       const should = this.handler?.shouldAddBroadcastData;
       if (should === undefined || should.call(this.handler, header.dst)) {

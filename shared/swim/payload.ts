@@ -24,8 +24,12 @@ export type Message<T extends Identity> =
   | { readonly type: 'forwarded-ack'; readonly origin: T; readonly probeNumber: ProbeNumber }
   /** Carries updates and custom broadcasts only; asks for nothing. */
   | { readonly type: 'gossip' }
-  /** "Let me join": answered with a Feed. May name an older identity of ours as `dst`. */
-  | { readonly type: 'announce' }
+  /**
+   * "Let me join": answered with a Feed. May name an older identity of ours as `dst`. Shoal (protocol
+   * 1.6, a periodic announce with anti-entropy and signed statements): `digest` says what the sender
+   * holds, so the Feed leaves out what it would only repeat (see `AnnounceDigest`).
+   */
+  | { readonly type: 'announce'; readonly digest?: AnnounceDigest }
   /** Active members; `next` is 0 on the last page, else the cursor the receiver asks for with `feed-request`. */
   | { readonly type: 'feed'; readonly next: number }
   /** Asks for the Feed page from `cursor` on. */
@@ -57,6 +61,18 @@ export type Message<T extends Identity> =
    * [`from`, `to`], in key order. `last`: the receiver must not answer it with a page of its own.
    */
   | { readonly type: 'sync-page'; readonly from: number; readonly to: number; readonly last: boolean };
+
+/**
+ * What a periodic announce says the sender holds (protocol 1.6): a receiver whose own `members` digest
+ * equals it answers with a Feed that lists no members, and one whose `items` digest equals it leaves
+ * the retained custom broadcasts out (both are the same set, up to a 32-bit hash).
+ */
+export interface AnnounceDigest {
+  /** `ViewDigest.total`: the addrs of the sender's active members and its own. */
+  readonly members: number;
+  /** `itemsDigest` of the sender's retained custom broadcasts. */
+  readonly items: number;
+}
 
 /** The `type` of a `Message`. */
 export type MessageType = Message<Identity>['type'];

@@ -1,7 +1,9 @@
 import type { Invalidates } from './broadcast';
 import type { Identity } from './identity';
+import type { Message } from './payload';
 import type { Runtime } from './runtime';
 import type { StateMachine } from './state-machine';
+import { heldItemsDigest } from './view-digest';
 
 /** The periodic timers, each on only when its config entry is set. */
 export type PeriodicTask = 'periodic-announce' | 'periodic-gossip' | 'periodic-announce-down';
@@ -26,9 +28,26 @@ export function runPeriodicTask<T extends Identity, K extends Invalidates>(
   if (m.connection !== 'connected' || params === undefined) return;
   runtime.submitAfter({ type: task, token: m.token }, params.frequencyMs);
   switch (task) {
-    case 'periodic-announce':
-      m.chooseAndSend(params.numMembers, { type: 'announce' }, runtime);
+    case 'periodic-announce': {
+      // With signed statements a Feed lists each member as its signed Alive (~117 B) and each retained
+      // metadata item with its proof, so answering every periodic announce with one cost a small room
+      // most of its bytes. Our digests go along (protocol 1.6): a member that holds the same members
+      // lists none, one that holds the same items repeats none; anti-entropy pulls a members'
+      // difference, the Feed's repair an items' one. Unsigned, the announce stays foca's.
+      const ae = m.antiEntropy;
+      const announce: Message<T> =
+        m.statements === undefined || ae === undefined
+          ? { type: 'announce' }
+          : {
+              type: 'announce',
+              digest: {
+                members: ae.digest.total(m.identity.addr),
+                items: heldItemsDigest(m),
+              },
+            };
+      m.chooseAndSend(params.numMembers, announce, runtime);
       return;
+    }
     case 'periodic-gossip':
       if (m.out.updates.size > 0 || m.out.customs.size > 0) {
         // Lifeguard: not to suspects. A suspect may be a starved member, and a burst of gossip is CPU

@@ -111,6 +111,8 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   readonly statementCounters = new StatementCounters();
   /** Our signed Alive at our incarnation, kept so that offering it again costs no signature. */
   private ownAlive: Member<T> | undefined;
+  /** With statements: our signed leave for this life (see `leaveStatement`). */
+  private ownLeave: Member<T> | undefined;
   /** With statements: how many packets to each addr carried `ownAlive` (see `introduction`). */
   private readonly introduced = new Map<string, number>();
   /** `SwimInit.limitReplies`: unasked-for replies at most once per member per probe period. */
@@ -386,7 +388,17 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     if (held !== undefined && held.id === this.identity && held.incarnation === this.incarnation) return held;
     this.introduced.clear();
     this.ownAlive = signed(this, { id: this.identity, incarnation: this.incarnation, state: 'alive' }, false);
+    // Our leave is signed ahead, once per life: `leaveCluster` runs on a closing page, where a signature
+    // would delay the goodbye.
+    if (this.ownLeave?.id !== this.identity) this.ownLeave = signed(this, leaveOf(this.identity), false);
     return this.ownAlive;
+  }
+
+  /** Our leave (our Down at incarnation 0): with statements, signed (ahead, see `ownSignedAlive`). */
+  leaveStatement(): Member<T> {
+    if (this.statements === undefined) return leaveOf(this.identity);
+    if (this.ownLeave?.id !== this.identity) this.ownLeave = signed(this, leaveOf(this.identity), false);
+    return this.ownLeave;
   }
 
   /**
@@ -674,10 +686,14 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
     this.out.send(this, dst, message, runtime, extra, this.introduction(dst, message.type));
   }
 
-  sendFeed(dst: T, cursor: number, runtime: Runtime<T>): void {
+  /**
+   * Sends a Feed (`Outbox.sendFeed`); with `listMembers` false one that lists no members, with
+   * `repairItems` false one without retained custom broadcasts.
+   */
+  sendFeed(dst: T, cursor: number, runtime: Runtime<T>, listMembers = true, repairItems = true): void {
     if (this.holdsBack(dst)) return;
     const intro = this.introduction(dst, 'feed');
-    this.out.sendFeed(this, dst, cursor, this.table, this.rng, runtime, intro);
+    this.out.sendFeed(this, dst, cursor, this.table, this.rng, runtime, intro, listMembers, repairItems);
   }
 
   /** Sends `message` with `records[start, start + count)` in place of the backlog (anti-entropy's pages). */
@@ -725,4 +741,9 @@ export class StateMachine<T extends Identity, K extends Invalidates> implements 
   gossip(runtime: Runtime<T>): void {
     this.chooseAndSend(this.config.numIndirectProbes, { type: 'gossip' }, runtime);
   }
+}
+
+/** `identity`'s leave: its Down at incarnation 0, as `leaveCluster` sends it. */
+function leaveOf<T extends Identity>(identity: T): Member<T> {
+  return { id: identity, incarnation: 0, state: 'down' };
 }

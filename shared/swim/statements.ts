@@ -152,9 +152,12 @@ export function admitUpdate<T extends Identity, K extends Invalidates>(
       return undefined;
     }
     if (aboutUs && update.state === 'alive') return update; // changes nothing
+    // The sender speaking of itself over its own link (a leave, or its Alive as in the header) needs no
+    // proof: links are bound to keys. One it carries is checked by whoever we pass it on to, not here,
+    // so a leave (each member hears it from the leaver) and an introduction cost no verification on
+    // their way in; a bad proof only gets its own signer's statement refused further on.
+    if (id.equals(from) && !aboutUs) return update;
     if (proof === undefined) {
-      // The sender speaking of itself over its own link (a leave, or its Alive as in the header).
-      if (id.equals(from) && !aboutUs) return update;
       c.unsigned++;
       return undefined;
     }

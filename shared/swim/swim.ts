@@ -80,7 +80,7 @@ import type { ReplyStats } from './reply-limits';
 import type { Rng } from './rng';
 import type { Runtime, Timer } from './runtime';
 import { type ConnectionState, StateMachine } from './state-machine';
-import { type StatementAuth, signed } from './statements';
+import type { StatementAuth } from './statements';
 import { endCheckBeforeDown, endCheckBeforeSuspect, suspicionTimedOut } from './suspicion-checks';
 import { chooseReachable, type Topology } from './topology';
 
@@ -453,9 +453,8 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
    */
   leaveCluster(runtime: Runtime<T>): void {
     const m = this.m;
-    const plain: Member<T> = { id: m.identity, incarnation: 0, state: 'down' };
-    // With statements, our leave is signed: others apply it at once, whoever passes it on.
-    const down = m.statements === undefined ? plain : signed(m, plain, false);
+    // With statements, our leave is signed (ahead of time): others apply it at once, whoever passes it on.
+    const down = m.leaveStatement();
     const size = m.measure(down);
     // A goodbye is sent once and never refuted: tell up to LEAVE_FANOUT members directly, rather than
     // foca's few, so a small room (a browser mesh) learns of it in one hop instead of a gossip round.

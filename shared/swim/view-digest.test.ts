@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bucketRange, feedKey } from './feed-page';
 import { seededRng } from './seeded-rng';
-import { digestBits, MAX_DIGEST_BITS, ViewDigest } from './view-digest';
+import { digestBits, itemsDigest, MAX_DIGEST_BITS, ViewDigest } from './view-digest';
 
 const SEED = Number(process.env.SEED ?? 20_261_201);
 console.log(`view-digest: seed ${SEED} (replay with SEED=${SEED})`);
@@ -101,5 +101,16 @@ describe('the view digest', () => {
     expect(digestBits(100)).toBe(2);
     expect(digestBits(1000)).toBe(5);
     expect(digestBits(100_000)).toBe(MAX_DIGEST_BITS);
+  });
+
+  it('an items digest is order-free and tells apart stores that differ by one byte, one item or a split', () => {
+    const item = (...bytes: number[]) => ({ data: new Uint8Array(bytes) });
+    const store = [item(1, 2, 3), item(4, 5), item(6)];
+    expect(itemsDigest(store)).toBe(itemsDigest([...store].reverse()));
+    expect(itemsDigest([])).toBe(0);
+    expect(itemsDigest(store)).not.toBe(itemsDigest([item(1, 2, 3), item(4, 5), item(7)]));
+    expect(itemsDigest(store)).not.toBe(itemsDigest(store.slice(1)));
+    // The same bytes cut into other items.
+    expect(itemsDigest([item(1, 2), item(3)])).not.toBe(itemsDigest([item(1), item(2, 3)]));
   });
 });

@@ -1,4 +1,7 @@
+import type { Invalidates } from './broadcast';
 import { addrHash, keyOfHash } from './feed-page';
+import type { Identity } from './identity';
+import type { StateMachine } from './state-machine';
 
 /** Most bucket bits a digest is cut into on the wire: 256 buckets. */
 export const MAX_DIGEST_BITS = 8;
@@ -69,4 +72,36 @@ function mix(h: number): number {
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35);
   return (x ^ (x >>> 16)) | 0;
+}
+
+/**
+ * An order-free digest of custom broadcast items (a member's retained store, the newest item per
+ * key): two members whose digests agree hold the same items, byte for byte. XOR of each item's
+ * well-mixed FNV-1a; 0 for none.
+ */
+export function itemsDigest(items: Iterable<{ readonly data: Uint8Array }>): number {
+  let x = 0;
+  for (const { data } of items) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data[i]!, 0x01000193);
+    x ^= mix(h ^ data.length);
+  }
+  return x >>> 0;
+}
+
+/** The items digest a periodic announce carries (protocol 1.6): the handler's, or the retained store's. */
+export function heldItemsDigest<T extends Identity, K extends Invalidates>(m: StateMachine<T, K>): number {
+  const own = m.handler?.itemsDigest?.();
+  return own === undefined ? itemsDigest(m.out.customs.peekRetained()) : own >>> 0;
+}
+
+/** A well-mixed u32 of `parts` (strings and u32s), in order: for a handler's `itemsDigest` entries. */
+export function digestEntry(...parts: ReadonlyArray<string | number>): number {
+  let h = 0x811c9dc5;
+  for (const part of parts) {
+    const text = typeof part === 'string' ? part : String(part >>> 0);
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0x1f, 0x01000193);
+  }
+  return mix(h) >>> 0;
 }

@@ -10,8 +10,18 @@ try {
   const { signaling, room: roomName, id, n } = readParams();
   const record = startLog('shoal', id, n);
   // `ae=0`: the bench's variant with anti-entropy off (`--anti-entropy`), measured beside the default.
-  const antiEntropy = new URLSearchParams(location.search).get('ae') !== '0';
-  const room = joinRoom({ signaling, room: roomName, metadata: { id }, expectedSize: n, antiEntropy });
+  const query = new URLSearchParams(location.search);
+  const antiEntropy = query.get('ae') !== '0';
+  // `signed=1` / `signed=0`: signed statements on or off (`--signed`, `--unsigned`); absent, the default.
+  const signed = query.get('signed');
+  const room = joinRoom({
+    signaling,
+    room: roomName,
+    metadata: { id },
+    expectedSize: n,
+    antiEntropy,
+    ...(signed === null ? {} : { signedStatements: signed === '1' }),
+  });
   const visibleIds = (): string[] => {
     const ids: string[] = [];
     for (const m of room.members()) {

@@ -4,7 +4,7 @@
  * sim-bench.ts) so heap figures are not polluted by other rows.
  */
 import { performance } from 'node:perf_hooks';
-import { MESSAGE_TAGS } from '../../swim/binary-codec';
+import { ANNOUNCE_WITH_DIGEST_TAG, MESSAGE_TAGS } from '../../swim/binary-codec';
 import { browser } from '../../swim/config';
 import { runScenario } from '../run-scenario';
 import { simConfig } from '../sim-config';
@@ -80,7 +80,10 @@ export interface RowExtras {
 }
 
 /** Message kinds by wire tag (PROTOCOL.md), for the per-kind byte counts. */
-const KIND_BY_TAG = Object.fromEntries(Object.entries(MESSAGE_TAGS).map(([k, t]) => [t, k]));
+const KIND_BY_TAG: Record<number, string> = {
+  ...Object.fromEntries(Object.entries(MESSAGE_TAGS).map(([k, t]) => [t, k])),
+  [ANNOUNCE_WITH_DIGEST_TAG]: 'announce+digest',
+};
 /** Where a packet's tag sits with 18-byte browser identities: src, u16 incarnation, dst. */
 const TAG_OFFSET = 18 + 2 + 18;
 
