@@ -1,10 +1,14 @@
 /** Small formatting helpers for the demo page. */
 
+/**
+ * A duration as the member list shows it: seconds for the first minute, then whole minutes, then hours
+ * and minutes. Past a minute the text changes once a minute, so a long-lived row costs no redraw a second.
+ */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
+  if (m < 60) return `${m}m`;
   return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 

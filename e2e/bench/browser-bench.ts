@@ -11,7 +11,7 @@ import { chromium } from '@playwright/test';
 import { Command, InvalidArgumentError } from 'commander';
 import { APP_DIR, APP_PAGES, type AppRestResult, buildAppPages, runAppRest } from './app-pages';
 import { type BuiltPage, buildPage, OUT_DIR, type System } from './build-pages';
-import { browserSession, formatProfile } from './cpu';
+import { browserSession, formatProfile, formatThreads } from './cpu';
 import { formatLargeRow, runLargeRoom } from './large-room';
 import {
   cleanupAll,
@@ -463,7 +463,8 @@ function cpuText(c: AppRestResult['cpu']): string {
   const p = (x: number) => `${x.toFixed(2)} %`;
   return (
     `main ${p(c.mainThreadPercent)} (script ${p(c.scriptPercent)}), renderer ${p(c.rendererPercent)}` +
-    `${c.chromiumPercent === null ? '' : `, all Chromium ÷ tabs ${p(c.chromiumPercent)}`}`
+    `${c.chromiumPercent === null ? '' : `, all Chromium ÷ tabs ${p(c.chromiumPercent)}`}` +
+    `${c.rendererThreads === null ? '' : `; renderer threads % ${formatThreads(c.rendererThreads)}`}`
   );
 }
 

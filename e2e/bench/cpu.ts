@@ -7,10 +7,14 @@
  *   network and signaling threads, the compositor, GC). Every tab has its own browser context, hence
  *   its own renderer process;
  * - all of Chromium, divided by the tabs: CDP `SystemInfo.getProcessInfo` (on Linux, each process's
- *   utime + stime from /proc), which adds the browser process, the network service and the GPU process.
+ *   utime + stime from /proc), which adds the browser process, the network service and the GPU process;
+ * - where in the renderer that goes, on Linux: every renderer process's threads by name from
+ *   /proc/<pid>/task (the main thread, WebRTC's network and signaling threads, the compositor, raster
+ *   and GC workers), summed by name and divided by the renderers.
  *
  * And, on request, where a tab's main thread spends that time: a CDP Profiler sample over the window.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser, CDPSession } from '@playwright/test';
 import { sleep } from './processes';
 import type { Tab } from './tabs';
@@ -31,8 +35,19 @@ export interface CpuFigures {
   readonly rendererPercent: number;
   /** Every Chromium process's CPU over the window, divided by the tabs open (null: not readable). */
   readonly chromiumPercent: number | null;
+  /**
+   * The renderers' CPU by thread name, % of one core per renderer, largest first (null: no /proc).
+   * Every renderer process alive over the window counts, a profiled tab's too.
+   */
+  readonly rendererThreads: readonly RendererThread[] | null;
   readonly seconds: number;
   readonly tabs: number;
+}
+
+export interface RendererThread {
+  /** The thread's name with a trailing number replaced by `#` (`ThreadPoolForeg#` for all the pool). */
+  readonly name: string;
+  readonly percent: number;
 }
 
 /** Self time of one function over a profile. */
@@ -109,6 +124,64 @@ async function readChromium(session: CDPSession | null): Promise<Map<number, num
   }
 }
 
+/**
+ * Chromium's renderer processes of web pages now: its own UI's (`--top-chrome-webui`, one per context
+ * in headless mode) and extensions' are left out. Empty when it refuses or there is no /proc.
+ */
+async function rendererPids(session: CDPSession | null): Promise<number[]> {
+  if (session === null) return [];
+  try {
+    const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as {
+      processInfo: { id: number; type: string }[];
+    };
+    return processInfo.filter((p) => p.type === 'renderer' && isPageRenderer(p.id)).map((p) => p.id);
+  } catch {
+    return [];
+  }
+}
+
+function isPageRenderer(pid: number): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return !cmdline.includes('--top-chrome-webui') && !cmdline.includes('--extension-process');
+  } catch {
+    return false;
+  }
+}
+
+/** CPU seconds (utime + stime) by thread name over every thread of `pids`; null without /proc. */
+function threadSeconds(pids: readonly number[]): Map<string, number> | null {
+  const out = new Map<string, number>();
+  let read = false;
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // The thread ended.
+      }
+      read = true;
+      // `pid (comm) state …`: comm may hold spaces; utime and stime are fields 14 and 15 (clock ticks).
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close).replace(/\d+$/, '#');
+      const fields = stat.slice(close + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      out.set(name, (out.get(name) ?? 0) + seconds);
+    }
+  }
+  return read ? out : null;
+}
+
+/** Linux's USER_HZ, the unit of /proc's utime and stime (100 on every mainstream build). */
+const CLOCK_TICKS = 100;
+
 /** The start of a window: call `finish` at its end. Tabs in `skip` (a profiled tab) are not averaged. */
 export interface CpuWindow {
   finish(): Promise<CpuFigures | null>;
@@ -126,10 +199,13 @@ export async function startCpuWindow(
   const measured = tabs.filter((t) => !skip.has(t));
   const before = await Promise.all(measured.map((t) => readTab(t.cdp).catch(() => null)));
   const chromiumBefore = await readChromium(browserSession);
+  const renderers = await rendererPids(browserSession);
+  const threadsBefore = threadSeconds(renderers);
   return {
     async finish() {
       const after = await Promise.all(measured.map((t) => readTab(t.cdp).catch(() => null)));
       const chromiumAfter = await readChromium(browserSession);
+      const threadsAfter = threadSeconds(renderers);
       let main = 0;
       let script = 0;
       let renderer = 0;
@@ -156,12 +232,23 @@ export async function startCpuWindow(
         // Every tab open costs the browser, profiled or not.
         chromiumPercent = (100 * cpu) / seconds / tabs.length;
       }
+      let rendererThreads: RendererThread[] | null = null;
+      if (threadsBefore && threadsAfter) {
+        rendererThreads = [...threadsAfter]
+          .map(([name, t]) => ({
+            name,
+            percent: (100 * (t - (threadsBefore.get(name) ?? 0))) / seconds / renderers.length,
+          }))
+          .filter((t) => t.percent > 0)
+          .sort((a, b) => b.percent - a.percent);
+      }
       const pct = (x: number) => (100 * x) / count;
       return {
         mainThreadPercent: pct(main),
         scriptPercent: pct(script),
         rendererPercent: pct(renderer),
         chromiumPercent,
+        rendererThreads,
         seconds,
         tabs: count,
       };
@@ -236,6 +323,15 @@ export async function startProfile(tab: Tab): Promise<{ stop(): Promise<ProfileS
       };
     },
   };
+}
+
+/** The renderer's busiest threads as one line: `CrRendererMain 0.61, WebRTC_Network 0.42, …` (% per renderer). */
+export function formatThreads(threads: readonly RendererThread[] | null, top = 6): string {
+  if (threads === null) return 'n/a';
+  return threads
+    .slice(0, top)
+    .map((t) => `${t.name} ${t.percent.toFixed(2)}`)
+    .join(', ');
 }
 
 /** A profile as lines for the terminal. */
