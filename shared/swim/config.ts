@@ -202,7 +202,8 @@ export const LONG_TASK_SUSPICION_MS = 1400;
  *   one below 1.7 s is a checker that stalled too and ran its overdue round before the answer queued
  *   behind it (the host loop's late grace ends at the first wake-up booked during it); with that
  *   mended (tried, not in the core), 0 up to 1,650 ± 25 ms before and after. Chromium
- *   (bench:browser --quick, load 8–16): 1,964 ms median, y-webrtc 23,700 ms.
+ *   (bench:browser --quick back to back, N = 8): 2,151 ms median without the two switches (load
+ *   7.5–10.2), 1,925 ms with them (load 5.0–6.1); y-webrtc 22,315 and 22,889 ms in those runs.
  * - But never less than `LONG_TASK_SUSPICION_MS` of suspicion: a tab's main thread can block for
  *   1.5 s (a long task: a heavy render, a big JSON parse), and a member must not be Down sooner than
  *   it can answer again. With 800 ms, members whose loop blocked for 1.2–1.3 s were Down (simulator,
