@@ -664,6 +664,21 @@ describe('HostLoop late grace (the browser runtime)', () => {
     expect(h.pauses).toEqual([]);
   });
 
+  it('keeps the batch for the end of the grace when a packet during the grace re-books the wake-up', () => {
+    // As the page runs it: after each core call the wake-up is re-fitted to the earliest timer.
+    const h = setup(2500, { ...grace, deferIdleTimers: true, coalesceMs: 4 });
+    h.schedule(1, 100); // a check round's verdict
+    h.stall(1200);
+    h.advance(0); // late: the grace begins
+    h.packet(7);
+    h.advance(1); // the re-booked wake-up comes before the next queued packet
+    expect(h.core.ran).toEqual([]);
+    h.packet(8); // the suspect's answer, queued behind the long task
+    h.advance(29);
+    expect(h.core.packets).toEqual([7, 8]);
+    expect(h.core.ran).toEqual([1]);
+  });
+
   it('a poll that finds a late batch handles its packet first', () => {
     const h = setup(2500, grace);
     const order: string[] = [];

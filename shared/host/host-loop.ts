@@ -296,6 +296,13 @@ export class HostLoop<T extends Identity> implements Runtime<T> {
       this.book(now + this.lateGraceMs, now + this.lateGraceMs);
       return;
     }
+    if (this.graceGap > 0 && now < this.graceEndsAt) {
+      // A wake-up booked during the grace (a packet's handler re-booked the overdue batch for now)
+      // waits for the grace's end: the packets still queued behind it go first, or a checker that
+      // stalled would judge a member whose answer sits in its own queue.
+      this.book(this.graceEndsAt, this.graceEndsAt);
+      return;
+    }
     const late = Math.max(gap, this.graceGap);
     this.graceGap = 0;
     const core = this.core;
