@@ -73,6 +73,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     claims: deps.claims,
   });
   const identity = identityStore.next();
+  logger.debug('room: identity ready', { addr: identity.addr });
 
   const signaling = deps.createSignaling({
     url: options.signaling,
@@ -80,6 +81,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     key: identityStore.key,
     token: options.token,
   });
+  logger.debug('room: signaling created');
   let mesh: Mesh;
   let sameBrowser: SameBrowserMesh | undefined;
   try {
@@ -116,6 +118,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     throw e;
   }
 
+  logger.debug('room: mesh created');
   // Signed statements (DESIGN.md §9): the core signs its own and checks others'; the metadata store
   // takes an item only signed by its owner. Both bound to this room.
   const statements = options.signedStatements ? statementAuth(identityStore.key, options.room) : undefined;
@@ -159,6 +162,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     antiEntropy: options.antiEntropy,
     ...(statements === undefined ? {} : { statements }),
   });
+  logger.debug('room: host created');
   // A tab of this browser, heard without the server: ask it to let us in, as a server-given peer.
   sameBrowser?.on('peer-open', (addr) => {
     if (sameBrowser.isSameBrowser(addr) && host.member(addr) === undefined) host.announce(addr);

@@ -4,14 +4,36 @@
  * metadata; a member reported Down or gone is no longer seen.
  */
 import { joinRoom } from '../../../client/index';
-import { fail, readParams, recordListed, recordMilestone, startLog } from './presence-log';
+import { fail, pageNow, readParams, recordListed, recordMilestone, startLog } from './presence-log';
+
+declare global {
+  interface Window {
+    /** `trace=1`: the library's log lines, each with its time on the page's clock (`trace-forming.ts`). */
+    __trace?: [number, string, Record<string, unknown> | undefined][];
+  }
+}
 
 try {
   const { signaling, room: roomName, id, n } = readParams();
   const record = startLog('shoal', id, n);
   // `ae=0`: the bench's variant with anti-entropy off (`--anti-entropy`), measured beside the default.
-  const antiEntropy = new URLSearchParams(location.search).get('ae') !== '0';
-  const room = joinRoom({ signaling, room: roomName, metadata: { id }, expectedSize: n, antiEntropy });
+  const query = new URLSearchParams(location.search);
+  const antiEntropy = query.get('ae') !== '0';
+  // `trace=1`: keep every log line with its time, to see where the forming time goes.
+  const trace: NonNullable<Window['__trace']> = [];
+  const line = (message: string, fields?: Record<string, unknown>) =>
+    trace.push([pageNow(), message, fields]);
+  const logger = { debug: line, info: line, warn: line, error: line };
+  if (query.get('trace') === '1') window.__trace = trace;
+  const room = joinRoom({
+    signaling,
+    room: roomName,
+    metadata: { id },
+    expectedSize: n,
+    antiEntropy,
+    ...(query.get('trace') === '1' ? { logger } : {}),
+  });
+  line('joinRoom returned');
   const visibleIds = (): string[] => {
     const ids: string[] = [];
     for (const m of room.members()) {
