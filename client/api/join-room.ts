@@ -1,3 +1,4 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
 import type { Clock, Logger } from '../../shared/host/index';
 import { OverlayTopology, silentLogger } from '../../shared/host/index';
 import { memberKeyFromSecret } from '../../shared/signaling/member-key';
@@ -28,6 +29,11 @@ function randomSeed(): number {
   globalThis.crypto.getRandomValues(word);
   return word[0]!;
 }
+
+// A tab makes its key on the way into the room, and noble builds its base-point table on that first
+// use: 4-bit windows build that table about twice as fast as its default 6 (measured cold in Node at
+// load 14: a first key in 35 ms against 78), for ~0.3 ms more a signature after. Set before any use.
+ed25519.Point.BASE.precompute(4);
 
 /** The mesh's default link budget (`MeshInit.maxConnections`). */
 const DEFAULT_MAX_CONNECTIONS = 32;
