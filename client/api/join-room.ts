@@ -1,3 +1,4 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
 import type { Clock, Logger } from '../../shared/host/index';
 import { OverlayTopology, silentLogger } from '../../shared/host/index';
 import { memberKeyFromSecret } from '../../shared/signaling/member-key';
@@ -28,6 +29,11 @@ function randomSeed(): number {
   globalThis.crypto.getRandomValues(word);
   return word[0]!;
 }
+
+// A tab makes its key on the way into the room, and noble builds its base-point table on that first
+// use: 4-bit windows build that table about twice as fast as its default 6 (measured cold in Node at
+// load 14: a first key in 35 ms against 78), for ~0.3 ms more a signature after. Set before any use.
+ed25519.Point.BASE.precompute(4);
 
 /** The mesh's default link budget (`MeshInit.maxConnections`). */
 const DEFAULT_MAX_CONNECTIONS = 32;
@@ -73,6 +79,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     claims: deps.claims,
   });
   const identity = identityStore.next();
+  logger.debug('room: identity ready', { addr: identity.addr });
 
   const signaling = deps.createSignaling({
     url: options.signaling,
@@ -80,6 +87,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     key: identityStore.key,
     token: options.token,
   });
+  logger.debug('room: signaling created');
   let mesh: Mesh;
   let sameBrowser: SameBrowserMesh | undefined;
   try {
@@ -116,6 +124,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     throw e;
   }
 
+  logger.debug('room: mesh created');
   // Signed statements (DESIGN.md §9): the core signs its own and checks others'; the metadata store
   // takes an item only signed by its owner. Both bound to this room.
   const statements = options.signedStatements ? statementAuth(identityStore.key, options.room) : undefined;
@@ -159,6 +168,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     antiEntropy: options.antiEntropy,
     ...(statements === undefined ? {} : { statements }),
   });
+  logger.debug('room: host created');
   // A tab of this browser, heard without the server: ask it to let us in, as a server-given peer.
   sameBrowser?.on('peer-open', (addr) => {
     if (sameBrowser.isSameBrowser(addr) && host.member(addr) === undefined) host.announce(addr);

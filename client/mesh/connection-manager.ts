@@ -145,6 +145,7 @@ export class ConnectionManager {
     const id = parseSessionId(sessionId);
     if (id === undefined) return;
     const weInitiate = this.#self < from;
+    this.#logger.debug(`mesh: ${data.type} received`, { peer: from, path });
     switch (data.type) {
       case 'offer':
         if (!weInitiate) this.#onOffer(from, sessionId, id, data.signal, path);

@@ -116,7 +116,13 @@ export class LinkLifecycle {
    * offer. `viaServer`: the peer asked us through the server, so it has no mesh path to us.
    */
   startAttempt(peer: Peer, viaServer = false): void {
-    if (this.#init.self < peer.addr) {
+    const weOffer = this.#init.self < peer.addr;
+    this.#init.logger.debug('mesh: attempt', {
+      peer: peer.addr,
+      kind: weOffer ? 'offer' : 'request',
+      viaServer,
+    });
+    if (weOffer) {
       const session = this.#newSession(peer, 'offer');
       if (viaServer) session.skipMesh();
       this.#signal(peer, session).link = this.#createLink(peer, true);
@@ -236,6 +242,7 @@ export class LinkLifecycle {
           if (!current() || peer.state.phase === 'waiting') return;
           const session = peer.state.session;
           if (session.message !== undefined) return;
+          this.#init.logger.debug(`mesh: ${session.kind} ready`, { peer: peer.addr });
           if (session.kind === 'offer') session.send({ type: 'offer', signal: data });
           else if (session.kind === 'answer') {
             // The stamp orders our later requests after this answer; only a signed one can be

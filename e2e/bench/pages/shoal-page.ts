@@ -4,7 +4,14 @@
  * metadata; a member reported Down or gone is no longer seen.
  */
 import { joinRoom } from '../../../client/index';
-import { fail, readParams, recordListed, recordMilestone, startLog } from './presence-log';
+import { fail, pageNow, readParams, recordListed, recordMilestone, startLog } from './presence-log';
+
+declare global {
+  interface Window {
+    /** `trace=1`: the library's log lines, each with its time on the page's clock (`trace-forming.ts`). */
+    __trace?: [number, string, Record<string, unknown> | undefined][];
+  }
+}
 
 try {
   const { signaling, room: roomName, id, n } = readParams();
@@ -14,6 +21,12 @@ try {
   const antiEntropy = query.get('ae') !== '0';
   // `signed=1` / `signed=0`: signed statements on or off (`--signed`, `--unsigned`); absent, the default.
   const signed = query.get('signed');
+  // `trace=1`: keep every log line with its time, to see where the forming time goes.
+  const trace: NonNullable<Window['__trace']> = [];
+  const line = (message: string, fields?: Record<string, unknown>) =>
+    trace.push([pageNow(), message, fields]);
+  const logger = { debug: line, info: line, warn: line, error: line };
+  if (query.get('trace') === '1') window.__trace = trace;
   const room = joinRoom({
     signaling,
     room: roomName,
@@ -21,7 +34,9 @@ try {
     expectedSize: n,
     antiEntropy,
     ...(signed === null ? {} : { signedStatements: signed === '1' }),
+    ...(query.get('trace') === '1' ? { logger } : {}),
   });
+  line('joinRoom returned');
   const visibleIds = (): string[] => {
     const ids: string[] = [];
     for (const m of room.members()) {
