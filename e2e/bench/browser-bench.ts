@@ -7,7 +7,6 @@
  */
 import { cpus, hostname, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from '@playwright/test';
 import { Command, InvalidArgumentError } from 'commander';
 import { APP_DIR, APP_PAGES, type AppRestResult, buildAppPages, runAppRest } from './app-pages';
 import { type BuiltPage, buildPage, OUT_DIR, type System } from './build-pages';
@@ -35,8 +34,8 @@ import {
   repetitionLines,
   toRow,
 } from './report';
+import { launchBenchChromium } from './tabs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SYSTEMS: readonly System[] = ['shoal', 'y-webrtc'];
 /** y-webrtc with yjs, as measured when this benchmark was written (for the reader's reference). */
 const Y_WEBRTC_REFERENCE_GZIP = '58.6 KB';
@@ -258,20 +257,7 @@ async function main(): Promise<void> {
   }
   const pagesBase = await serveStatic(OUT_DIR);
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchBenchChromium();
   onCleanup(() => browser.close());
   const browserCdp = await browserSession(browser);
   const profiles: string[] = [];
@@ -485,18 +471,7 @@ async function large(opts: Options): Promise<void> {
   const page = await buildPage('shoal-large');
   const signaling = await startShoalSignaling(join(OUT_DIR, 'shoal-large'));
   const pagesBase = await serveStatic(OUT_DIR);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  const browser = await launchBenchChromium();
   onCleanup(() => browser.close());
   const started = Date.now();
   const row = await runLargeRoom({

@@ -4,7 +4,7 @@
  * before its scripts run so the bench can read every RTCPeerConnection's counters, whatever library
  * created it.
  */
-import type { Browser, BrowserContext, CDPSession, Page } from '@playwright/test';
+import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from '@playwright/test';
 import type { BenchState } from './pages/presence-log';
 
 declare global {
@@ -14,6 +14,27 @@ declare global {
     /** Constructions Chrome refused (e.g. "Cannot create so many PeerConnections"). */
     __pcsRefused?: number;
   }
+}
+
+/**
+ * Debian's Chromium (or `CHROMIUM_PATH`), headless, with the background work that would skew the
+ * figures turned off; the bench's own exit handlers close it (Playwright's are off).
+ */
+export function launchBenchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 }
 
 /** Node's side of the common clock: the same expression the pages use, on the same machine. */

@@ -8,12 +8,18 @@
  *   flock /work/browser.lock node --import tsx e2e/bench/trace-forming.ts --n 4 --reps 2
  */
 import { join } from 'node:path';
-import { chromium } from '@playwright/test';
 import { Command } from 'commander';
 import { buildPage, OUT_DIR } from './build-pages';
 import type { BenchState } from './pages/presence-log';
-import { cleanupAll, installExitHandlers, serveStatic, sleep, startShoalSignaling } from './processes';
-import { closeTab, openTab, type Tab } from './tabs';
+import {
+  cleanupAll,
+  installExitHandlers,
+  onCleanup,
+  serveStatic,
+  sleep,
+  startShoalSignaling,
+} from './processes';
+import { closeTab, launchBenchChromium, openTab, type Tab } from './tabs';
 
 type TraceLine = [number, string, Record<string, unknown> | undefined];
 
@@ -74,16 +80,8 @@ async function main(): Promise<void> {
   const page = await buildPage('shoal');
   const signaling = await startShoalSignaling(join(OUT_DIR, 'shoal'));
   const base = await serveStatic(OUT_DIR);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  const browser = await launchBenchChromium();
+  onCleanup(() => browser.close());
   for (let rep = 0; rep < Number(opts.reps); rep++) {
     const ids = Array.from({ length: n }, (_, i) => `t${i}`);
     const tabs: Tab[] = await Promise.all(ids.map((id) => openTab(browser, id)));
