@@ -382,6 +382,33 @@ describe('connection manager', () => {
     expectRelinked();
   });
 
+  it('a request from a reloaded page cuts short our attempt to its old page; one from the page we link to does not', () => {
+    const { mesh, driver, server } = linkedToP2();
+    const first = driver.linkTo(P2)!;
+    first.options.handlers.close('closed'); // the page went (a reload): its link closes
+    expect(mesh.isOpen(P2)).toBe(false);
+    mesh.connect(P2); // re-made at once, toward the old page: it can only time out
+    const toOld = driver.linkTo(P2)!;
+    toOld.options.handlers.signal(OFFER);
+    expect(driver.links).toHaveLength(2);
+    server.deliver(P2, 'bbbbbbbb-7', { type: 'connect' }); // the old page's: crossed our offer
+    expect(driver.links).toHaveLength(2);
+    expect(toOld.destroyed).toBe(false);
+    server.deliver(P2, 'aaaaaaaa-5', { type: 'connect' }); // replayed from an older page: not newer
+    expect(toOld.destroyed).toBe(false);
+    server.deliver(P2, 'cccccccc-100', { type: 'connect' }); // the reloaded page asks
+    expect(toOld.destroyed).toBe(true);
+    expect(driver.links).toHaveLength(3);
+    const toNew = driver.linkTo(P2)!;
+    expect(toNew.options.initiator).toBe(true);
+    toNew.options.handlers.signal(OFFER);
+    const offer = server.sent.at(-1)!;
+    expect(offer).toMatchObject({ to: P2, data: { type: 'offer' } });
+    server.deliver(P2, offer.sessionId, { type: 'answer', signal: ANSWER, instance: 'cccccccc' });
+    toNew.opened();
+    expect(mesh.isOpen(P2)).toBe(true);
+  });
+
   it("a request from the same page made after its answer replaces the link: the peer's side failed", () => {
     const { mesh, driver, server, expectRelinked } = linkedToP2(5_000);
     server.deliver(P2, 'bbbbbbbb-4000', { type: 'connect' }); // sent before its answer: late

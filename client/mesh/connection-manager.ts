@@ -27,6 +27,9 @@ import type { ResolvedMeshInit } from './mesh-init';
 import { parseSessionId, type SessionId, type SignalMessage } from './signal-message';
 import { reply, type SignalPath } from './signal-session';
 
+/** Peers whose page instance `ConnectionManager` remembers (to tell a reloaded page's request). */
+const KNOWN_INSTANCES = 1024;
+
 export type { ConnectionHost } from './link-lifecycle';
 export type { SignalPath } from './signal-session';
 
@@ -50,6 +53,8 @@ export class ConnectionManager {
   readonly #links: LinkLifecycle;
   /** Offers we answered (`from/sessionId`), so a late copy of an old offer starts nothing. */
   readonly #answered = new BoundedSet<string>(1024);
+  /** Peer → its page instance and stamp as last learned (offer, answer, request), kept after its link went. */
+  readonly #instances = new Map<PeerAddr, SessionId>();
   #spare: (() => readonly PeerAddr[]) | undefined;
   #yielded = 0;
   #closed = false;
@@ -169,6 +174,13 @@ export class ConnectionManager {
     }
   }
 
+  /** Remembers `addr`'s page instance past its link's life (bounded: the oldest are forgotten). */
+  #learnInstance(addr: PeerAddr, id: SessionId): void {
+    this.#instances.delete(addr);
+    this.#instances.set(addr, id);
+    if (this.#instances.size > KNOWN_INSTANCES) this.#instances.delete(this.#instances.keys().next().value!);
+  }
+
   #admit(addr: PeerAddr): boolean {
     const held = this.#links.held();
     if (!this.#budget.fits(addr, held) && this.#spare !== undefined) {
@@ -208,6 +220,7 @@ export class ConnectionManager {
     // A newer session from the initiator: its side of any older link is gone, so ours goes too.
     const wasOpen = peer.state.phase === 'open';
     peer.lastOffer = id;
+    this.#learnInstance(from, id);
     const state = this.#links.startAnswer(peer, sessionId, path);
     if (wasOpen) this.#host.linkClosed(from);
     this.#links.answerWithLink(peer, state, offer);
@@ -224,6 +237,9 @@ export class ConnectionManager {
     const session = state.session;
     if (session.id !== sessionId || !session.awaitingAnswer) return;
     session.answered(path, answer.instance, answer.stamp);
+    if (answer.instance !== undefined) {
+      this.#learnInstance(from, { instance: answer.instance, counter: answer.stamp ?? 0 });
+    }
     this.#links.answered(state);
     state.link.signal(answer.signal);
   }
@@ -239,6 +255,17 @@ export class ConnectionManager {
       return;
     }
     const state = peer.state;
+    const known = this.#instances.get(from);
+    if (known === undefined || id.counter > known.counter) this.#learnInstance(from, id);
+    const reloaded = known !== undefined && known.instance !== id.instance && id.counter > known.counter;
+    if (state.phase === 'signaling' && reloaded) {
+      // The peer's page reloaded while we were linking to its old page (a link that closed is
+      // re-made at once): that attempt can only time out. Start again, toward the page that asks.
+      // (Stamps grow across a page's reloads: a replayed request of an older page is not newer.)
+      this.#logger.info('mesh: peer restarted while we linked, re-linking', { peer: from });
+      this.#links.startAttempt(peer, path === 'server');
+      return;
+    }
     if (state.phase === 'open') {
       const instance = state.session.remoteInstance;
       if (instance === undefined) return;
