@@ -72,6 +72,12 @@ test('a reloaded tab keeps its address: the others see a rename, not a leave and
     const log = await tab.page.evaluate(() => window.shoalLog!);
     expect(log.notifications.some((n) => n.type === 'rename' && n.addr === reloaded.id)).toBe(true);
     expect(log.leaves.map((m) => m.id)).not.toContain(reloaded.id);
+    // The reloading page's notice got out before it went (it holds the member's place if its old
+    // life is declared Down before the new one arrives: on a starved machine, a reload outlasts that).
+    const reloads = await tab.page.evaluate(() => window.room!.stats().reloads);
+    expect(reloads.notices).toBe(1);
+    expect(reloads.shownLate).toBe(0);
+    console.log(`reload seen by a peer: ${JSON.stringify(reloads)}`);
   }
 
   // A reload from the browser itself can't be told from a close (no navigate event): the tab says

@@ -2,7 +2,8 @@
  * What the room puts inside the mesh's app frames: a 1-byte kind, then the body. Apps send JSON values
  * or bytes; the room also sends its metadata directly to members that just came up, asks a linked
  * member for the metadata of members it holds without any (a large room: `metadata-pull.ts`), and
- * answers such asks with copies of the items it holds.
+ * answers such asks with copies of the items it holds. A page that reloads itself tells its linked
+ * members so (`reloading`, no body): they hold its place while it comes back.
  */
 
 const KIND_JSON = 0;
@@ -10,6 +11,7 @@ const KIND_BYTES = 1;
 const KIND_METADATA = 2;
 const KIND_METADATA_WANT = 3;
 const KIND_METADATA_COPIES = 4;
+const KIND_RELOADING = 5;
 
 /** Bytes of one addr in a `metadata-want` frame. */
 const WANT_ADDR_BYTES = 16;
@@ -23,7 +25,9 @@ export type AppFrame =
   /** The sender asks for the items it lacks of these members (hex addrs). */
   | { readonly kind: 'metadata-want'; readonly addrs: readonly string[] }
   /** Copies of members' items, answering our `metadata-want`: relayed copies, checked as such. */
-  | { readonly kind: 'metadata-copies'; readonly items: readonly Uint8Array[] };
+  | { readonly kind: 'metadata-copies'; readonly items: readonly Uint8Array[] }
+  /** The sender's page is reloading itself: its next generation comes back soon. */
+  | { readonly kind: 'reloading' };
 
 /** A message that can't be sent: not JSON-serializable, or too big. Nothing was sent. */
 export class MessageError extends Error {
@@ -72,6 +76,11 @@ export function encodeMetadataFrame(item: Uint8Array): Uint8Array {
   frame[0] = KIND_METADATA;
   frame.set(item, 1);
   return frame;
+}
+
+/** Frames the notice a page sends its links as it reloads itself (one byte). */
+export function encodeReloadingFrame(): Uint8Array {
+  return Uint8Array.of(KIND_RELOADING);
 }
 
 /** Frames an ask for the items of `addrs` (hex, 1..`MAX_METADATA_WANTS`). Throws `RangeError` otherwise. */
@@ -174,6 +183,8 @@ export function decodeAppFrame(bytes: Uint8Array): AppFrame | undefined {
       return decodeWants(body);
     case KIND_METADATA_COPIES:
       return decodeCopies(body);
+    case KIND_RELOADING:
+      return body.length === 0 ? { kind: 'reloading' } : undefined;
     default:
       return undefined;
   }

@@ -64,6 +64,9 @@ export class AppInbox {
   /** Asks for metadata copies (`metadata-want`) go here; none: they are ignored. */
   onWant: ((from: string, addrs: readonly string[]) => void) | undefined;
 
+  /** A linked member's notice that its page is reloading (`reloading`) goes here; none: ignored. */
+  onReloading: ((from: string) => void) | undefined;
+
   /** Frames dropped because they were malformed or spoofed. */
   get dropped(): number {
     return this.droppedFrames;
@@ -101,6 +104,9 @@ export class AppInbox {
         return;
       case 'metadata-copies':
         this.takeMetadata(from, frame.items, false);
+        return;
+      case 'reloading':
+        this.onReloading?.(from);
         return;
     }
   }

@@ -12,6 +12,7 @@ import type { CoreStats, HostStats } from '../runtime/swim-host';
 import type { AppInboxStats } from './app-inbox';
 import type { MetadataStoreStats } from './metadata';
 import type { MetadataPullStats } from './metadata-pull';
+import type { ReloadStats } from './reload-holds';
 
 export type { LifecycleTarget } from '../runtime/lifecycle';
 
@@ -72,4 +73,6 @@ export interface RoomStats extends HostStats, Omit<CoreStats, 'connectionState' 
   readonly bounds: RoomBoundStats;
   /** Metadata asked for and answered (members held without their metadata: `metadata-pull.ts`). */
   readonly metadataPull: MetadataPullStats;
+  /** Members that said they reload, and their Downs held back meanwhile (`reload-holds.ts`). */
+  readonly reloads: ReloadStats;
 }

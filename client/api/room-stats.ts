@@ -13,7 +13,7 @@ export function buildRoomStats(
   inbox: AppInbox,
   metadata: MetadataStore,
   bootstrap: Bootstrapper<MetadataKey>,
-): Omit<RoomStats, 'metadataPull'> {
+): Omit<RoomStats, 'metadataPull' | 'reloads'> {
   const core = host.coreStats();
   const { appDropped, ...app } = inbox.stats();
   return {

@@ -3,6 +3,7 @@ import { PausableClock } from '../runtime/test-support/pausable-clock';
 import { makeJoinRoom } from './join-room';
 import { MetadataError } from './metadata';
 import { RoomOptionsError } from './options';
+import { RELOAD_GRACE_MS } from './reload-holds';
 import { RoomClosedError } from './room';
 import { ids, MemoryStorage, TestCluster } from './test-support/cluster';
 
@@ -235,6 +236,88 @@ describe('Room on the in-memory mesh', () => {
       () => others.every(({ room }) => room.members().find((m) => m.id === before.id)?.metadata?.v === 2),
       'new metadata after reload',
     );
+  });
+
+  it('a reload that outlasts crash detection: the notice holds its place, so others see a rename, not a leave', async () => {
+    const c = new TestCluster(newSeed());
+    const storage = new MemoryStorage();
+    const first = c.join('room', { v: 1 }, { storage });
+    const others = Array.from({ length: 2 }, (_, i) => c.join('room', { n: i }));
+    const all = [first, ...others];
+    await until(() => all.every(({ room }) => room.members().length === 3), 'converges');
+    const before = first.room.self;
+    c.reload(first.room);
+    // Longer than crash detection: every other core declares the old life Down meanwhile.
+    await until(
+      () =>
+        others.every(({ seen }) =>
+          seen.notifications.some((n) => n.type === 'member-down' && n.id.addr === before.id),
+        ),
+      'the old life Down everywhere',
+      RELOAD_GRACE_MS / 2,
+    );
+    for (const { room, seen } of others) {
+      expect(seen.notifications.some((n) => n.type === 'member-down' && n.id.addr === before.id)).toBe(true);
+      expect(ids(room)).toContain(before.id);
+      expect(seen.leaves).toEqual([]);
+    }
+    const joinsBefore = others.map(({ seen }) => seen.joins.length);
+    const again = c.join('room', { v: 2 }, { storage });
+    await until(
+      () =>
+        others.every(
+          ({ room }) => room.members().find((m) => m.id === before.id)?.generation === before.generation + 1,
+        ),
+      'others see the new generation',
+    );
+    await until(
+      () => others.every(({ room }) => room.members().find((m) => m.id === before.id)?.metadata?.v === 2),
+      'new metadata after reload',
+    );
+    for (const [i, { seen }] of others.entries()) {
+      expect(seen.leaves).toEqual([]);
+      expect(seen.joins.length).toBe(joinsBefore[i]);
+      expect(seen.updates.some((m) => m.id === before.id && m.generation === before.generation + 1)).toBe(
+        true,
+      );
+    }
+    // Long after the grace: still there, in its new life.
+    await vi.advanceTimersByTimeAsync(15_000);
+    for (const { room, seen } of others) {
+      expect(ids(room)).toEqual(ids(again.room));
+      expect(seen.leaves).toEqual([]);
+      expect(room.stats().reloads).toEqual({ notices: 1, downsHeld: 1, back: 1, shownLate: 0 });
+    }
+  });
+
+  it('a reload notice with no new life after it: the leave comes when the grace ends', async () => {
+    const c = new TestCluster(newSeed());
+    const tabs = Array.from({ length: 3 }, (_, i) => c.join('room', { n: i }));
+    await until(() => tabs.every(({ room }) => room.members().length === 3), 'converges');
+    const gone = tabs[0]!.room.self.id;
+    c.reload(tabs[0]!.room);
+    const rest = tabs.slice(1);
+    await vi.advanceTimersByTimeAsync(RELOAD_GRACE_MS - 500);
+    for (const { room, seen } of rest) {
+      expect(ids(room)).toContain(gone);
+      expect(seen.leaves).toEqual([]);
+    }
+    await vi.advanceTimersByTimeAsync(1_000);
+    for (const { room, seen } of rest) {
+      expect(ids(room)).not.toContain(gone);
+      expect(seen.leaves.map((m) => m.id)).toEqual([gone]);
+      expect(room.stats().reloads).toEqual({ notices: 1, downsHeld: 1, back: 0, shownLate: 1 });
+    }
+  });
+
+  it('without the notice (a crash), the silent member leaves at crash-detection speed', async () => {
+    const c = new TestCluster(newSeed());
+    const tabs = Array.from({ length: 3 }, (_, i) => c.join('room', { n: i }));
+    await until(() => tabs.every(({ room }) => room.members().length === 3), 'converges');
+    const gone = tabs[0]!.room.self.id;
+    c.kill(tabs[0]!.room);
+    await vi.advanceTimersByTimeAsync(6_000);
+    for (const { seen } of tabs.slice(1)) expect(seen.leaves.map((m) => m.id)).toEqual([gone]);
   });
 
   it('a handler that throws does not stop the room or the other handlers', async () => {

@@ -1,4 +1,5 @@
 import type { Clock, Logger } from '../../shared/host/index';
+import type { BrowserIdentity } from '../../shared/swim/index';
 import { isMemberAddr } from '../../shared/swim/index';
 import { MAX_FRAME_PAYLOAD_BYTES } from '../mesh/limits';
 import type { Mesh } from '../mesh/mesh';
@@ -8,11 +9,12 @@ import type { IdentityStore } from '../runtime/identity-store';
 import type { LifecycleTarget } from '../runtime/lifecycle';
 import type { SignalingClient } from '../runtime/signaling-client';
 import type { SwimHost } from '../runtime/swim-host';
-import { encodeMessage } from './app-frames';
+import { encodeMessage, encodeReloadingFrame } from './app-frames';
 import { AppInbox, type AppInboxLimits } from './app-inbox';
 import type { MemberTable } from './member-table';
 import { type Metadata, MetadataError, type MetadataKey, type MetadataStore } from './metadata';
 import { MetadataPull } from './metadata-pull';
+import { ReloadHolds } from './reload-holds';
 import type { RoomStats } from './room-deps';
 import type {
   PacketEvent,
@@ -77,6 +79,7 @@ export class Room<M extends Metadata = Metadata> {
   private readonly selfMetadata: SelfMetadata<M>;
   private readonly inbox: AppInbox;
   private readonly metadataPull: MetadataPull;
+  private readonly reloadHolds: ReloadHolds;
   private readonly metadataStore: MetadataStore;
   private readonly statusMachine = new StatusMachine();
   private readonly history: RawNotification[] = [];
@@ -114,6 +117,11 @@ export class Room<M extends Metadata = Metadata> {
     );
     this.metadataPull = new MetadataPull(parts.metadataStore, this.mesh, clock);
     this.inbox.onWant = (from, addrs) => this.metadataPull.answer(from, addrs);
+    this.reloadHolds = new ReloadHolds(clock, (id) => this.showDown(id));
+    // Only a member we list, about itself (the notice came on its own link).
+    this.inbox.onReloading = (from) => {
+      if (this.table.view(from) !== undefined) this.reloadHolds.notice(from);
+    };
     this.joinedAt = this.clock.wallNow();
 
     this.host.on('notification', (n) => this.onNotification(n));
@@ -135,6 +143,7 @@ export class Room<M extends Metadata = Metadata> {
     if (parts.attachLifecycle !== undefined) {
       this.detachLifecycle = parts.attachLifecycle({
         leaveNow: () => this.leaveNow(),
+        reloadNow: () => this.reloadNow(),
         checkPause: () => this.host.checkPause(),
       });
     }
@@ -235,6 +244,7 @@ export class Room<M extends Metadata = Metadata> {
         this.bootstrap,
       ),
       metadataPull: this.metadataPull.stats(),
+      reloads: this.reloadHolds.stats(),
     };
   }
 
@@ -284,11 +294,23 @@ export class Room<M extends Metadata = Metadata> {
     this.updateStatus();
   }
 
+  /**
+   * For `pagehide` when the page reloads itself: no goodbye (the reloaded page is this member's next
+   * life), but a `reloading` notice on every open link, so a member that declares this life Down
+   * before the next one reaches it keeps us listed meanwhile (`ReloadHolds`). Synchronous.
+   */
+  private reloadNow(): void {
+    if (this.leaving || this.closed) return;
+    const frame = encodeReloadingFrame();
+    for (const addr of this.mesh.openPeers()) this.mesh.sendApp(addr, frame);
+  }
+
   private shutdown(): void {
     if (this.closed) return;
     this.closed = true;
     this.selfMetadata.stop();
     this.metadataPull.stop();
+    this.reloadHolds.stop();
     this.bootstrap.stop();
     this.host.stop();
     this.mesh.close();
@@ -317,20 +339,23 @@ export class Room<M extends Metadata = Metadata> {
         // Its metadata may have come before its join, and waited.
         this.metadataStore.admit(n.id.addr);
         this.metadataPull.memberUp(n.id.addr);
-        const member = this.table.up(n.id, this.clock.wallNow());
         this.selfMetadata.owe(n.id.addr);
-        this.events.emit('join', member);
+        // A reloading member whose Down we held back: still listed, so no join (its rename told).
+        if (this.reloadHolds.back(n.id.addr) || this.table.view(n.id.addr) !== undefined) {
+          this.table.rename(n.id);
+          return;
+        }
+        this.events.emit('join', this.table.up(n.id, this.clock.wallNow()));
         return;
       }
       case 'member-down': {
-        const gone = this.table.down(n.id);
-        this.selfMetadata.forget(n.id.addr);
-        this.metadataPull.memberDown(n.id.addr);
-        if (gone !== undefined) this.events.emit('leave', gone);
+        if (this.reloadHolds.deferDown(n.id)) return;
+        this.showDown(n.id);
         return;
       }
       case 'rename': {
         if (n.new.addr === self) return;
+        this.reloadHolds.back(n.new.addr);
         const renamed = this.table.rename(n.new);
         if (renamed === undefined) return;
         // A reloaded tab knows nothing of us yet.
@@ -352,6 +377,14 @@ export class Room<M extends Metadata = Metadata> {
       default:
         return;
     }
+  }
+
+  /** A member is Down for the app: off the table, with a `leave`. */
+  private showDown(id: BrowserIdentity): void {
+    const gone = this.table.down(id);
+    this.selfMetadata.forget(id.addr);
+    this.metadataPull.memberDown(id.addr);
+    if (gone !== undefined) this.events.emit('leave', gone);
   }
 
   private afterDrain(): void {

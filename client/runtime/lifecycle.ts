@@ -2,6 +2,8 @@
 export interface LifecycleTarget {
   /** Leaves at once, synchronously: the page is going away. */
   leaveNow(): void;
+  /** The page reloads itself: tells the linked members, synchronously, to hold our place a while. */
+  reloadNow(): void;
   /** Looks for a hang/freeze/sleep now. */
   checkPause(): void;
 }
@@ -14,7 +16,9 @@ interface NavigateEventLike extends Event {
  * Ties a room to its page's life:
  * - `pagehide`: leave at once (the goodbye is sent synchronously, before the page goes), unless the
  *   page is reloading itself: the reloaded page comes back with the same address and the next
- *   generation, which peers see as a Rename of a member that never left. (A reload from the browser's
+ *   generation, which peers see as a Rename of a member that never left. The page tells its linked
+ *   members it is reloading, so one that declares the old life Down before the new one reaches it
+ *   holds the member listed until it is back (or a grace passes). (A reload from the browser's
  *   own button fires no `navigate` event, so it is a leave then a join of the same address.)
  * - `resume` (after a freeze) and `visibilitychange` to visible: look for a pause at once, so a tab
  *   that was frozen or asleep refutes or rejoins before its next timer would have noticed.
@@ -28,7 +32,8 @@ export function attachPageLifecycle(target: LifecycleTarget): () => void {
     if ((e as NavigateEventLike).navigationType === 'reload') reloading = true;
   };
   const onPageHide = () => {
-    if (!reloading) target.leaveNow();
+    if (reloading) target.reloadNow();
+    else target.leaveNow();
   };
   const onWake = () => {
     if (document.visibilityState !== 'hidden') target.checkPause();

@@ -3,6 +3,7 @@ import { createInMemoryNetwork, type InMemoryNetwork } from '../../mesh/in-memor
 import type { MeshNode } from '../../mesh/mesh-node';
 import type { Clock } from '../../runtime/clock';
 import type { KeyValueStorage } from '../../runtime/identity-store';
+import type { LifecycleTarget } from '../../runtime/lifecycle';
 import { FakeSignalingServer } from '../../runtime/test-support/fake-signaling';
 import { makeJoinRoom } from '../join-room';
 import type { Metadata } from '../metadata';
@@ -41,6 +42,7 @@ export class TestCluster {
   private readonly rng;
   readonly rooms: Room[] = [];
   private readonly meshes = new Map<Room, MeshNode>();
+  private readonly lifecycles = new Map<Room, LifecycleTarget>();
 
   constructor(readonly seed: number) {
     this.network = createInMemoryNetwork({ delayMs: 1 });
@@ -55,7 +57,12 @@ export class TestCluster {
   ): { room: Room; seen: Seen } {
     const { clock, ...options } = extra;
     let mesh: MeshNode | undefined;
+    let lifecycle: LifecycleTarget | undefined;
     const joinRoom = makeJoinRoom({
+      attachLifecycle: (target) => {
+        lifecycle = target;
+        return () => {};
+      },
       createMesh: (init) => {
         mesh = this.network.createMesh({
           self: init.self,
@@ -84,6 +91,7 @@ export class TestCluster {
     });
     this.rooms.push(r);
     this.meshes.set(r, mesh!);
+    if (lifecycle !== undefined) this.lifecycles.set(r, lifecycle);
     const seen: Seen = { joins: [], leaves: [], updates: [], statuses: [], notifications: [], messages: [] };
     r.on('join', (m) => seen.joins.push(m));
     r.on('leave', (m) => seen.leaves.push(m));
@@ -101,19 +109,25 @@ export class TestCluster {
     return key;
   }
 
-  /**
-   * The tab dies without a goodbye, as a crashed or reloading page: nothing it sends gets out and its
-   * links close (peers see the close later, as the browser tears the page down).
-   */
   /** The mesh of a room, to cut it off the network for a while (`setLoss(1)`). */
   meshOf(room: Room): MeshNode {
     return this.meshes.get(room)!;
   }
 
+  /**
+   * The tab dies without a goodbye, as a crashed or reloading page: nothing it sends gets out and its
+   * links close (peers see the close later, as the browser tears the page down).
+   */
   kill(room: Room): void {
     const mesh = this.meshes.get(room);
     mesh?.setLoss(1);
     mesh?.close();
+  }
+
+  /** The page reloads itself (`pagehide` of a `location.reload()`): its `reloading` notice, then it dies. */
+  reload(room: Room): void {
+    this.lifecycles.get(room)!.reloadNow();
+    this.kill(room);
   }
 }
 
