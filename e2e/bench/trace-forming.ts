@@ -64,8 +64,14 @@ const opts = new Command()
   .option('--n <n>', 'tabs forming the room', '4')
   .option('--reps <reps>', 'repetitions', '2')
   .option('--timeout <ms>', 'wait at most this long for a room to form', '30000')
+  .option(
+    '--join',
+    'once the room has formed, open one more tab and trace its join (as the bench does)',
+    false,
+  )
+  .option('--settle <ms>', '--join: wait this long after forming (the bench waits 0)', '0')
   .parse()
-  .opts<{ n: string; reps: string; timeout: string }>();
+  .opts<{ n: string; reps: string; timeout: string; join: boolean; settle: string }>();
 
 const median = (xs: number[]): number | undefined => {
   if (xs.length === 0) return undefined;
@@ -88,7 +94,7 @@ async function main(): Promise<void> {
     await Promise.all(tabs.map((t) => t.page.addInitScript({ content: TRACE_ICE })));
     const room = `trace-${Date.now()}-${rep}`;
     const url = (id: string) =>
-      `${base}${page.path}?${new URLSearchParams({ signaling, room, id, n: String(n), trace: '1' })}`;
+      `${base}${page.path}?${new URLSearchParams({ signaling, room, id, n: String(opts.join ? n + 1 : n), trace: '1' })}`;
     await Promise.all(tabs.map((t) => t.page.goto(url(t.id), { waitUntil: 'load' })));
     const deadline = Date.now() + Number(opts.timeout);
     let states: (BenchState | null)[] = [];
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
     }
     const traces = await Promise.all(tabs.map((t) => t.page.evaluate(() => window.__trace ?? [])));
     report(rep, ids, states, traces as TraceLine[][]);
+    if (opts.join) await traceJoin(tabs, ids, url);
     const wsTimes = await Promise.all(
       tabs.map((t) => t.page.evaluate(() => (window as unknown as { __ws: Record<string, number> }).__ws)),
     );
@@ -136,6 +143,73 @@ async function main(): Promise<void> {
     await Promise.all(tabs.map(closeTab));
   }
   await browser.close();
+}
+
+/**
+ * The bench's join: a settled room, then one more tab. Prints the joiner's steps from its script start,
+ * when each older tab first listed it, and its links' phases.
+ */
+async function traceJoin(tabs: Tab[], ids: string[], url: (id: string) => string): Promise<void> {
+  await sleep(Number(opts.settle));
+  const id = 'tj';
+  const joiner = await openTab(tabs[0]!.page.context().browser()!, id);
+  await joiner.page.addInitScript({ content: TRACE_ICE });
+  const all = [...tabs, joiner];
+  const allIds = [...ids, id];
+  await joiner.page.goto(url(id), { waitUntil: 'load' });
+  const deadline = Date.now() + Number(opts.timeout);
+  let states: (BenchState | null)[] = [];
+  while (Date.now() < deadline) {
+    states = await Promise.all(all.map((t) => t.page.evaluate(() => window.__bench ?? null)));
+    if (states.every((s) => s !== null && allIds.every((x) => s.visible.includes(x)))) break;
+    await sleep(50);
+  }
+  const traces = (await Promise.all(
+    all.map((t) => t.page.evaluate(() => window.__trace ?? [])),
+  )) as TraceLine[][];
+  const js = states.at(-1);
+  if (js === null || js === undefined) {
+    console.log('  the joiner never reported');
+    return;
+  }
+  const start = js.startedAt;
+  const at = (lines: TraceLine[], message: string) => lines.find((x) => x[1] === message)?.[0];
+  const jl = traces.at(-1)!;
+  const steps: [string, number | undefined][] = [
+    ['identity', at(jl, 'room: identity ready')],
+    ['host', at(jl, 'room: host created')],
+    ['joined', at(jl, 'joined the room on the server')],
+    ['1st attempt', at(jl, 'mesh: attempt')],
+    ['1st offer in', at(jl, 'mesh: offer received')],
+    ['1st open', at(jl, 'mesh: link open')],
+    ['1st listed', js.milestones.firstListed],
+    ['all listed', js.milestones[`listed${allIds.length}`]],
+    ['all seen', js.allSeenAt ?? undefined],
+  ];
+  console.log(
+    `  joiner: ${steps.map(([k, t]) => `${k} ${fmt(t === undefined ? undefined : t - start)}`).join(', ')}`,
+  );
+  const opens = jl.filter((x) => x[1] === 'mesh: link open').map((x) => fmt(x[0] - start));
+  console.log(`  joiner links open at: ${opens.join(' ')}`);
+  const seen = states
+    .slice(0, -1)
+    .map((s, i) => `${ids[i]} ${fmt(s?.seenAt[id] === undefined ? undefined : s.seenAt[id] - start)}`);
+  console.log(`  the others saw it at: ${seen.join(', ')}`);
+  for (const [i, lines] of traces.slice(0, -1).entries()) {
+    const mine = lines.filter((x) => x[0] >= start);
+    const brief = mine
+      .filter((x) => x[1].startsWith('mesh:') || x[1].startsWith('room:') || x[1].startsWith('swim'))
+      .slice(0, 12)
+      .map((x) => `${fmt(x[0] - start)} ${x[1]}`);
+    console.log(`  ${ids[i]} after the joiner's start: ${brief.join(' | ')}`);
+  }
+  console.log(
+    `  joiner trace: ${jl
+      .slice(0, 60)
+      .map((x) => `${fmt(x[0] - start)} ${x[1]}`)
+      .join(' | ')}`,
+  );
+  await closeTab(joiner);
 }
 
 function report(rep: number, ids: string[], states: (BenchState | null)[], traces: TraceLine[][]): void {
