@@ -64,6 +64,13 @@ export class AppInbox {
   /** Asks for metadata copies (`metadata-want`) go here; none: they are ignored. */
   onWant: ((from: string, addrs: readonly string[]) => void) | undefined;
 
+  /**
+   * Takes a metadata item that came on `from`'s link through the core, so it is passed on by gossip
+   * like one in `from`'s packets (the host's `relayBroadcast`); returns whether it was taken. None:
+   * the store takes it and nobody else hears of it from us.
+   */
+  relayMetadata: ((bytes: Uint8Array, from: string) => boolean) | undefined;
+
   /** A linked member's notice that its page is reloading (`reloading`) goes here; none: ignored. */
   onReloading: ((from: string) => void) | undefined;
 
@@ -127,7 +134,8 @@ export class AppInbox {
           this.droppedFrames++;
           continue;
         }
-        this.metadata.apply(item, own);
+        if (this.relayMetadata === undefined) this.metadata.apply(item, own);
+        else this.relayMetadata(bytes, from);
         taken = true;
       } catch {
         this.droppedFrames++;

@@ -117,6 +117,9 @@ export class Room<M extends Metadata = Metadata> {
     );
     this.metadataPull = new MetadataPull(parts.metadataStore, this.mesh, clock);
     this.inbox.onWant = (from, addrs) => this.metadataPull.answer(from, addrs);
+    // A member's metadata sent straight to us when our link opened is passed on by our gossip too:
+    // its gossiped copy reaches us after it, as a duplicate, and would not be.
+    this.inbox.relayMetadata = (bytes, from) => this.host.relayBroadcast(bytes, from);
     this.reloadHolds = new ReloadHolds(clock, (id) => this.showDown(id));
     // Only a member we list, about itself (the notice came on its own link).
     this.inbox.onReloading = (from) => {

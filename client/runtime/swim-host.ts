@@ -282,6 +282,20 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
   }
 
   /** Asks `addr` (whose generation we don't know: announces go by address) to let us join. */
+  /**
+   * A custom broadcast item that member `from` sent us on its link, outside SWIM (an app frame): taken
+   * and passed on as if it had come in one of `from`'s packets, so members we gossip to get it too.
+   * Returns whether the handler took it; a malformed or oversized item is refused (false).
+   */
+  relayBroadcast(item: Uint8Array, from: PeerAddr): boolean {
+    const sender = this.core.member(from)?.id ?? BrowserIdentity.fromHex(from, 0);
+    try {
+      return this.call(() => this.core.relayBroadcast(item, sender)) === true;
+    } catch {
+      return false;
+    }
+  }
+
   announce(addr: PeerAddr): void {
     if (addr === this.identity.addr) return;
     const dst = this.core.member(addr)?.id ?? BrowserIdentity.fromHex(addr, 0);

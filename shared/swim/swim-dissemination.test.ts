@@ -146,6 +146,24 @@ describe('custom broadcasts', () => {
     expect(swim.customBroadcastBacklog).toBe(2);
   });
 
+  it('one that came outside a packet (relayBroadcast) is handled as from its sender and passed on by gossip', () => {
+    const handler = new VersionedHandler();
+    const { swim, rt } = withHandler(ME, handler);
+    swim.applyMany([member(id(2)), member(id(3))], false, rt);
+    expect(swim.relayBroadcast(new VersionedKey(420, 1).bytes(), id(2))).toBe(true);
+    expect(handler.received.map((r) => r.sender)).toEqual(['m2#0']);
+    expect(swim.relayBroadcast(new VersionedKey(420, 1).bytes(), id(2))).toBe(false); // held already
+    expect(swim.customBroadcastBacklog).toBe(1);
+    const otherHandler = new VersionedHandler();
+    const other = withHandler(id(3), otherHandler);
+    rt.clear();
+    swim.gossip(rt);
+    const toOther = rt.sends.find((s) => s.to.equals(id(3)))!;
+    expect(other.swim.handleData(toOther.bytes, other.rt)).toEqual({ ok: true });
+    expect(otherHandler.received.map((r) => r.sender)).toEqual(['m1#0']);
+    expect(other.swim.customBroadcastBacklog).toBe(1);
+  });
+
   it('ride on gossip to members the handler accepts, and Broadcast messages skip the others', () => {
     const { swim, rt } = withHandler(ME, new VersionedHandler(new Set(['m3'])));
     swim.addBroadcast(new VersionedKey(420, 1).bytes());

@@ -49,6 +49,7 @@
  * | `changeIdentity`    | ours: new identity, Disconnected, old one queued Down | a Gossip                        |
  * | `reuseDownIdentity` | ours: Undead → Disconnected                          | nothing                          |
  * | `addBroadcast`      | the custom broadcast backlog                         | nothing                          |
+ * | `relayBroadcast`    | the custom broadcast backlog                         | nothing                          |
  * | `setConfig`         | the config                                           | nothing                          |
  *
  * Modules: state-machine.ts (the state and every transition), inbound.ts (one packet),
@@ -507,6 +508,19 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
    * handler, or when the handler throws; nothing changed then.
    */
   addBroadcast(bytes: Uint8Array): boolean {
+    return this.queueBroadcast(bytes, undefined);
+  }
+
+  /**
+   * A custom broadcast from `sender` that reached the host some other way than in a packet (a direct
+   * send on its link): handled and passed on exactly as one piggybacked on a packet of `sender`'s would
+   * be. Returns whether the handler took it. Throws `BroadcastError` as `addBroadcast` does.
+   */
+  relayBroadcast(bytes: Uint8Array, sender: T): boolean {
+    return this.queueBroadcast(bytes, sender);
+  }
+
+  private queueBroadcast(bytes: Uint8Array, sender: T | undefined): boolean {
     const m = this.m;
     if (bytes.length === 0) throw new BroadcastError('a custom broadcast cannot be empty');
     const room = m.out.broadcastRoom(m);
@@ -518,7 +532,7 @@ export class Swim<T extends Identity, K extends Invalidates = Invalidates> {
     if (m.handler === undefined) throw new BroadcastError('no broadcast handler');
     let key: K | undefined;
     try {
-      key = m.handler.receiveItem(bytes, undefined);
+      key = m.handler.receiveItem(bytes, sender);
     } catch (e) {
       throw new BroadcastError(`handler refused the item: ${e instanceof Error ? e.message : String(e)}`);
     }
