@@ -195,6 +195,11 @@ async function traceJoin(tabs: Tab[], ids: string[], url: (id: string) => string
     .slice(0, -1)
     .map((s, i) => `${ids[i]} ${fmt(s?.seenAt[id] === undefined ? undefined : s.seenAt[id] - start)}`);
   console.log(`  the others saw it at: ${seen.join(', ')}`);
+  const listed = traces.slice(0, -1).map((lines, i) => {
+    const j = lines.find((x) => x[0] >= start && x[1] === 'page: join');
+    return `${ids[i]} ${fmt(j === undefined ? undefined : j[0] - start)}${j?.[2]?.metadata ? '+md' : ''}`;
+  });
+  console.log(`  the others listed it (join event) at: ${listed.join(', ')}`);
   for (const [i, lines] of traces.slice(0, -1).entries()) {
     const mine = lines.filter((x) => x[0] >= start);
     const brief = mine

@@ -50,6 +50,10 @@ try {
     record(visibleIds());
   };
   room.on('join', refresh);
+  if (query.get('trace') === '1') {
+    room.on('join', (m) => line('page: join', { addr: m.id, metadata: m.metadata !== undefined }));
+    room.on('update', (m) => line('page: update', { addr: m.id, metadata: m.metadata !== undefined }));
+  }
   room.on('leave', refresh);
   room.on('update', refresh);
   room.on('error', (e) => fail(e));
