@@ -33,10 +33,12 @@ export function runPeriodicTask<T extends Identity, K extends Invalidates>(
       // metadata item with its proof, so answering every periodic announce with one cost a small room
       // most of its bytes. Our digests go along (protocol 1.6): a member that holds the same members
       // lists none, one that holds the same items repeats none; anti-entropy pulls a members'
-      // difference, the Feed's repair an items' one. Unsigned, the announce stays foca's.
+      // difference, the Feed's repair an items' one. Unsigned rooms with anti-entropy (the tabs'
+      // default) send them too: their Feeds repeat every retained item. Without anti-entropy (foca's
+      // presets) the announce stays foca's.
       const ae = m.antiEntropy;
       const announce: Message<T> =
-        m.statements === undefined || ae === undefined
+        ae === undefined
           ? { type: 'announce' }
           : {
               type: 'announce',

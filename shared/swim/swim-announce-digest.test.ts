@@ -126,18 +126,24 @@ describe('periodic announce with digests (protocol 1.6)', () => {
     ]);
   });
 
-  it("unsigned, or without anti-entropy, the periodic announce stays foca's plain one", () => {
-    for (const opts of [{ signed: false }, { antiEntropy: false }]) {
+  it("without anti-entropy (foca's presets) the periodic announce stays foca's plain one, signed or not", () => {
+    for (const signed of [false, true]) {
       const a = makeNode(A, {
         config,
         downIsAccusation: true,
-        antiEntropy: opts.antiEntropy ?? true,
-        ...(opts.signed === false ? {} : { statements: testAuth(A) }),
+        antiEntropy: false,
+        ...(signed ? { statements: testAuth(A) } : {}),
       });
-      const alive = opts.signed === false ? [member(B), member(C)] : [signedAlive(B), signedAlive(C)];
-      a.swim.applyMany(alive, false, a.rt);
+      a.swim.applyMany(signed ? [signedAlive(B), signedAlive(C)] : [member(B), member(C)], false, a.rt);
       expect(periodicAnnounces(a)).toEqual([{ type: 'announce' }]);
     }
+  });
+
+  it('unsigned with anti-entropy (the tabs by default), the periodic announce carries the digests too', () => {
+    const a = makeNode(A, { config, downIsAccusation: true, antiEntropy: true });
+    a.swim.applyMany([member(B), member(C)], false, a.rt);
+    const [announce] = periodicAnnounces(a);
+    expect(announce).toMatchObject({ type: 'announce', digest: { members: expect.any(Number), items: 0 } });
   });
 
   it('a member that holds what the announcer holds answers with a Feed that lists no members and no items', () => {
