@@ -78,16 +78,26 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
     key: options.key === undefined ? undefined : memberKeyFromSecret(options.key),
     claims: deps.claims,
   });
-  const identity = identityStore.next();
-  logger.debug('room: identity ready', { addr: identity.addr });
-
+  let made: ReturnType<IdentityStore['next']> | undefined;
+  const makeIdentity = () => {
+    made ??= identityStore.next();
+    return made;
+  };
+  // The socket first: its connection runs in the browser's network process while this thread makes
+  // the key (a new tab's first Ed25519 use builds noble's table); the key is read when the server's
+  // challenge is answered.
   const signaling = deps.createSignaling({
     url: options.signaling,
     room: options.room,
-    key: identityStore.key,
+    get key() {
+      makeIdentity();
+      return identityStore.key;
+    },
     token: options.token,
   });
   logger.debug('room: signaling created');
+  const identity = makeIdentity();
+  logger.debug('room: identity ready', { addr: identity.addr });
   let mesh: Mesh;
   let sameBrowser: SameBrowserMesh | undefined;
   try {

@@ -64,7 +64,10 @@ export interface SocketSignalingInit {
    */
   readonly url: string | readonly string[];
   readonly room: string;
-  /** `key.addr` is the address we join as; the key signs the server's challenge. */
+  /**
+   * `key.addr` is the address we join as; the key signs the server's challenge. Read only then (at
+   * each join), so it may be a getter that makes the key while the socket connects.
+   */
   readonly key: MemberKey;
   readonly token?: TokenSource | undefined;
   readonly ackTimeoutMs?: number;
