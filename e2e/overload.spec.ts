@@ -23,7 +23,7 @@ const env = serverPerFile();
  * 39 of a kind-1 frame, 1 of a link-form frame), so a figure says what a flapping tab sends most. A string, not a function: tsx would add helpers the page lacks.
  */
 const COUNT_SENDS = `(() => {
-  const names = ['ping','ack','ping-req','indirect-ping','indirect-ack','forwarded-ack','gossip','announce','feed','feed-request','broadcast','turn-undead','nack','sync','sync-page'];
+  const names = ['ping','ack','ping-req','indirect-ping','indirect-ack','forwarded-ack','gossip','announce','feed','feed-request','broadcast','turn-undead','nack','sync','sync-page','announce-digest'];
   const sent = {};
   const send = RTCDataChannel.prototype.send;
   RTCDataChannel.prototype.send = function (data) {
