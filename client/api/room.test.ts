@@ -290,13 +290,17 @@ describe('Room on the in-memory mesh', () => {
     }
   });
 
-  it('a reload notice with no new life after it: the leave comes when the grace ends', async () => {
+  /** Three members that see each other; the first is the one that goes. */
+  async function roomOfThree() {
     const c = new TestCluster(newSeed());
     const tabs = Array.from({ length: 3 }, (_, i) => c.join('room', { n: i }));
     await until(() => tabs.every(({ room }) => room.members().length === 3), 'converges');
-    const gone = tabs[0]!.room.self.id;
-    c.reload(tabs[0]!.room);
-    const rest = tabs.slice(1);
+    return { c, goer: tabs[0]!.room, gone: tabs[0]!.room.self.id, rest: tabs.slice(1) };
+  }
+
+  it('a reload notice with no new life after it: the leave comes when the grace ends', async () => {
+    const { c, goer, gone, rest } = await roomOfThree();
+    c.reload(goer);
     await vi.advanceTimersByTimeAsync(RELOAD_GRACE_MS - 500);
     for (const { room, seen } of rest) {
       expect(ids(room)).toContain(gone);
@@ -311,13 +315,10 @@ describe('Room on the in-memory mesh', () => {
   });
 
   it('without the notice (a crash), the silent member leaves at crash-detection speed', async () => {
-    const c = new TestCluster(newSeed());
-    const tabs = Array.from({ length: 3 }, (_, i) => c.join('room', { n: i }));
-    await until(() => tabs.every(({ room }) => room.members().length === 3), 'converges');
-    const gone = tabs[0]!.room.self.id;
-    c.kill(tabs[0]!.room);
+    const { c, goer, gone, rest } = await roomOfThree();
+    c.kill(goer);
     await vi.advanceTimersByTimeAsync(6_000);
-    for (const { seen } of tabs.slice(1)) expect(seen.leaves.map((m) => m.id)).toEqual([gone]);
+    for (const { seen } of rest) expect(seen.leaves.map((m) => m.id)).toEqual([gone]);
   });
 
   it('a handler that throws does not stop the room or the other handlers', async () => {
