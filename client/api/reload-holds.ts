@@ -7,14 +7,9 @@ import type { BrowserIdentity } from '../../shared/swim/index';
  */
 export const RELOAD_GRACE_MS = 10_000;
 
-/**
- * Members whose page told us, over their own link, that it is reloading itself (app frame
- * `reloading`). The core may declare the old life Down before the new one reaches us (a reload on a
- * busy machine outlasts crash detection); for such a member the room's `leave` waits until the new
- * life comes (then the app sees only an `update`, as for any reload) or the grace ends (then the
- * `leave`, late by at most the grace). The core's view is untouched: the old life is Down for it.
- * Holds only members the room lists, one each: bounded by the room's own size.
- */
+/** Notices held before expired ones are swept out (each is a member we list). */
+const STALE_SWEEP_AT = 64;
+
 /** What `ReloadHolds` saw, for `room.stats().reloads`. */
 export interface ReloadStats {
   /** `reloading` notices taken from members we list. */
@@ -27,6 +22,14 @@ export interface ReloadStats {
   readonly shownLate: number;
 }
 
+/**
+ * Members whose page told us, over their own link, that it is reloading itself (app frame
+ * `reloading`). The core may declare the old life Down before the new one reaches us (a reload on a
+ * busy machine outlasts crash detection); for such a member the room's `leave` waits until the new
+ * life comes (then the app sees only an `update`, as for any reload) or the grace ends (then the
+ * `leave`, late by at most the grace). The core's view is untouched: the old life is Down for it.
+ * Holds only members the room lists, one each: bounded by the room's own size.
+ */
 export class ReloadHolds {
   private counts = { notices: 0, downsHeld: 0, back: 0, shownLate: 0 };
   /** Member → when its notice stops counting (the clock's ms). */
@@ -43,7 +46,12 @@ export class ReloadHolds {
 
   /** `addr`'s page said it is reloading. */
   notice(addr: string): void {
-    this.noticed.set(addr, this.clock.now() + this.graceMs);
+    const now = this.clock.now();
+    // Notices of members that never went Down (nor came back) would stay: past a few, drop the stale.
+    if (this.noticed.size >= STALE_SWEEP_AT) {
+      for (const [member, until] of this.noticed) if (until <= now) this.noticed.delete(member);
+    }
+    this.noticed.set(addr, now + this.graceMs);
     this.counts.notices++;
   }
 
