@@ -281,7 +281,6 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     return this.core.member(addr);
   }
 
-  /** Asks `addr` (whose generation we don't know: announces go by address) to let us join. */
   /**
    * A custom broadcast item that member `from` sent us on its link, outside SWIM (an app frame): taken
    * and passed on as if it had come in one of `from`'s packets, so members we gossip to get it too.
@@ -296,6 +295,7 @@ export class SwimHost<K extends Invalidates = Invalidates> implements HostPort<I
     }
   }
 
+  /** Asks `addr` (whose generation we don't know: announces go by address) to let us join. */
   announce(addr: PeerAddr): void {
     if (addr === this.identity.addr) return;
     const dst = this.core.member(addr)?.id ?? BrowserIdentity.fromHex(addr, 0);

@@ -96,13 +96,7 @@ async function main(): Promise<void> {
     const url = (id: string) =>
       `${base}${page.path}?${new URLSearchParams({ signaling, room, id, n: String(opts.join ? n + 1 : n), trace: '1' })}`;
     await Promise.all(tabs.map((t) => t.page.goto(url(t.id), { waitUntil: 'load' })));
-    const deadline = Date.now() + Number(opts.timeout);
-    let states: (BenchState | null)[] = [];
-    while (Date.now() < deadline) {
-      states = await Promise.all(tabs.map((t) => t.page.evaluate(() => window.__bench ?? null)));
-      if (states.every((s) => s !== null && ids.every((id) => s.visible.includes(id)))) break;
-      await sleep(50);
-    }
+    const states = await untilAllSee(tabs, ids);
     const traces = await Promise.all(tabs.map((t) => t.page.evaluate(() => window.__trace ?? [])));
     report(rep, ids, states, traces as TraceLine[][]);
     if (opts.join) await traceJoin(tabs, ids, url);
@@ -147,7 +141,7 @@ async function main(): Promise<void> {
 
 /**
  * The bench's join: a settled room, then one more tab. Prints the joiner's steps from its script start,
- * when each older tab first listed it, and its links' phases.
+ * when each of its links opened, and when each older tab first listed it and first saw it.
  */
 async function traceJoin(tabs: Tab[], ids: string[], url: (id: string) => string): Promise<void> {
   await sleep(Number(opts.settle));
@@ -157,13 +151,7 @@ async function traceJoin(tabs: Tab[], ids: string[], url: (id: string) => string
   const all = [...tabs, joiner];
   const allIds = [...ids, id];
   await joiner.page.goto(url(id), { waitUntil: 'load' });
-  const deadline = Date.now() + Number(opts.timeout);
-  let states: (BenchState | null)[] = [];
-  while (Date.now() < deadline) {
-    states = await Promise.all(all.map((t) => t.page.evaluate(() => window.__bench ?? null)));
-    if (states.every((s) => s !== null && allIds.every((x) => s.visible.includes(x)))) break;
-    await sleep(50);
-  }
+  const states = await untilAllSee(all, allIds);
   const traces = (await Promise.all(
     all.map((t) => t.page.evaluate(() => window.__trace ?? [])),
   )) as TraceLine[][];
@@ -215,6 +203,18 @@ async function traceJoin(tabs: Tab[], ids: string[], url: (id: string) => string
       .join(' | ')}`,
   );
   await closeTab(joiner);
+}
+
+/** Polls the tabs' bench states until each sees every one of `ids` (or `--timeout` passes); the last read. */
+async function untilAllSee(tabs: Tab[], ids: string[]): Promise<(BenchState | null)[]> {
+  const deadline = Date.now() + Number(opts.timeout);
+  let states: (BenchState | null)[] = [];
+  while (Date.now() < deadline) {
+    states = await Promise.all(tabs.map((t) => t.page.evaluate(() => window.__bench ?? null)));
+    if (states.every((s) => s !== null && ids.every((id) => s.visible.includes(id)))) break;
+    await sleep(50);
+  }
+  return states;
 }
 
 function report(rep: number, ids: string[], states: (BenchState | null)[], traces: TraceLine[][]): void {
