@@ -14,6 +14,7 @@ import { defaultStorage } from './runtime/identity-store';
 import { pageClaims } from './runtime/key-claims';
 import { attachPageLifecycle } from './runtime/lifecycle';
 import { SocketSignalingClient } from './runtime/signaling-client';
+import { webCryptoVerifier } from './runtime/webcrypto-ed25519';
 
 export * from './public-api';
 
@@ -28,6 +29,7 @@ export const joinRoom = makeJoinRoom({
   attachLifecycle: attachPageLifecycle,
   storage: defaultStorage(),
   claims: pageClaims(),
+  verifySignature: webCryptoVerifier(),
   ...(typeof BroadcastChannel === 'function'
     ? { sameBrowser: { openChannel: (name: string) => new BroadcastChannel(name), onByDefault: true } }
     : {}),

@@ -109,7 +109,7 @@ function buildRoom<M extends Metadata>(options: ResolvedOptions<M>, deps: RoomDe
       ...(options.iceTransportPolicy === undefined ? {} : { iceTransportPolicy: options.iceTransportPolicy }),
       maxPacketSize: options.config.maxPacketSize,
       ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
-      identity: { key: identityStore.key, room: options.room },
+      identity: { key: identityStore.key, room: options.room, verify: deps.verifySignature },
       logger,
       rng,
       clock,

@@ -9,6 +9,7 @@ import type { KeyClaims } from '../runtime/key-claims';
 import type { LifecycleTarget } from '../runtime/lifecycle';
 import type { SignalingClient, SocketSignalingInit } from '../runtime/signaling-client';
 import type { CoreStats, HostStats } from '../runtime/swim-host';
+import type { AsyncSignatureVerifier } from '../runtime/webcrypto-ed25519';
 import type { AppInboxStats } from './app-inbox';
 import type { MetadataStoreStats } from './metadata';
 import type { MetadataPullStats } from './metadata-pull';
@@ -47,6 +48,8 @@ export interface RoomDeps {
   readonly rng: Rng;
   /** BroadcastChannel for tabs of one browser (`sameBrowser`); absent where there is none. */
   readonly sameBrowser?: SameBrowserEnv;
+  /** Checks peers' signal signatures off the main thread (WebCrypto); absent: noble, at once. */
+  readonly verifySignature?: AsyncSignatureVerifier | undefined;
 }
 
 /** How an environment opens BroadcastChannels, and whether rooms use them unless told otherwise. */

@@ -15,6 +15,12 @@ import { parseSignalMessage, type SignalMessage } from './signal-message';
 import { SignalRouter } from './signal-router';
 import { SwimLinkForm } from './swim-link-form';
 
+/**
+ * Signals that may wait for an asynchronous signature check at once. A link set-up brings one or two;
+ * the relay and server rate limits keep honest traffic far below this, so only a flood reaches it.
+ */
+export const MAX_SIGNALS_VERIFYING = 256;
+
 export type { MeshStatsDetail } from './mesh';
 
 /** A `Mesh` over any `LinkDriver`. Use `createWebRtcMesh` or `InMemoryNetwork.createMesh`. */
@@ -35,12 +41,16 @@ export class MeshNode implements Mesh {
     signaledViaServer: 0,
     spoofedDropped: 0,
     lossDropped: 0,
+    signalsVerifyDropped: 0,
     malformedDropped: 0,
     signalsViaServer: 0,
   };
   readonly #unsubscribeServer: () => void;
   #loss = 0;
   #closed = false;
+  /** Signals waiting for their signature's verification (or behind one that is), in arrival order. */
+  #signalsWaiting = 0;
+  #signalQueue: Promise<unknown> = Promise.resolve();
   #routes: SignalRoutes | undefined;
 
   /** Throws `InvalidMeshInitError` on a bad option (nothing is created then). */
@@ -164,6 +174,7 @@ export class MeshNode implements Mesh {
       signalsVerified: this.#auth.stats.verified,
       signalsVerifyCached: this.#auth.stats.verifyCached,
       signalsRejected: this.#auth.stats.rejected,
+      signalsVerifyDropped: this.#counters.signalsVerifyDropped,
     };
   }
 
@@ -299,9 +310,36 @@ export class MeshNode implements Mesh {
     this.#signalForUs(from, sessionId, message, 'server');
   }
 
-  /** A signal addressed to us, by either path: acted on only when its sender's proof holds. */
+  /**
+   * A signal addressed to us, by either path: acted on only when its sender's proof holds. While an
+   * asynchronous verification runs, later signals queue behind it, so the connection manager sees them
+   * in the order they came (an answer never overtakes its offer's busy, say); past
+   * `MAX_SIGNALS_VERIFYING` waiting, more are dropped (`signalsVerifyDropped`).
+   */
   #signalForUs(from: PeerAddr, sessionId: string, data: SignalMessage, path: SignalPath): void {
-    if (!this.#auth.accept(from, sessionId, data)) {
+    const verdict = this.#auth.accept(from, sessionId, data);
+    if (this.#signalsWaiting === 0 && typeof verdict === 'boolean') {
+      this.#actOnSignal(verdict, from, sessionId, data, path);
+      return;
+    }
+    if (this.#signalsWaiting >= MAX_SIGNALS_VERIFYING) {
+      this.#counters.signalsVerifyDropped += 1;
+      return;
+    }
+    this.#signalsWaiting += 1;
+    this.#signalQueue = Promise.all([this.#signalQueue, verdict]).then(([, ok]) => {
+      this.#signalsWaiting -= 1;
+      if (this.#closed) return;
+      try {
+        this.#actOnSignal(ok, from, sessionId, data, path);
+      } catch (error) {
+        this.#init.logger.warn('mesh: a verified signal failed', { peer: from, error: String(error) });
+      }
+    });
+  }
+
+  #actOnSignal(ok: boolean, from: PeerAddr, sessionId: string, data: SignalMessage, path: SignalPath): void {
+    if (!ok) {
       this.#init.logger.debug('mesh: signal without a valid signature dropped', { peer: from, path });
       return;
     }

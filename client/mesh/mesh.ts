@@ -89,6 +89,8 @@ export interface MeshStatsDetail extends MeshStats {
    * elsewhere). They never open, replace or close a link.
    */
   readonly signalsRejected: number;
+  /** Signals to us dropped unread because `MAX_SIGNALS_VERIFYING` were already waiting for their check. */
+  readonly signalsVerifyDropped: number;
 }
 
 /**

@@ -11,9 +11,11 @@ import type { MemberKey } from '../../shared/signaling/member-key';
 import {
   type SignalSigningFields,
   signalBinding,
+  signalProofParts,
   signalSigningMessage,
   verifySignalProof,
 } from '../../shared/signaling/signed-signal';
+import type { AsyncSignatureVerifier } from '../runtime/webcrypto-ed25519';
 import { BoundedSet } from './bounded-set';
 import type { PeerAddr } from './mesh';
 import type { SignalMessage } from './signal-message';
@@ -22,6 +24,11 @@ import type { SignalMessage } from './signal-message';
 export interface LinkIdentity {
   readonly key: MemberKey;
   readonly room: string;
+  /**
+   * Verifies peers' signatures off this thread (the browser's WebCrypto); signals then wait for it,
+   * in the order they came. Without it, noble verifies them at once.
+   */
+  readonly verify?: AsyncSignatureVerifier | undefined;
 }
 
 /** Counters kept by `SignalAuth`, read into the mesh's stats. */
@@ -45,6 +52,8 @@ export class SignalAuth {
   /** Our signed copy of each message object (a session resends the same object). */
   readonly #signed = new WeakMap<SignalMessage, { key: string; message: SignalMessage }>();
   readonly #verified = new BoundedSet<string>(VERIFIED_CAPACITY);
+  /** Signatures the asynchronous verifier is checking, by the same key as `#verified`. */
+  readonly #verifying = new Map<string, Promise<boolean>>();
 
   /** Without `identity`, signals are neither signed nor checked (meshes of hand-made test addrs). */
   constructor(self: PeerAddr, identity: LinkIdentity | undefined) {
@@ -77,16 +86,15 @@ export class SignalAuth {
 
   /**
    * Whether a signal that says it is from `from` and reached us may be acted on: always without an
-   * identity; else only when its proof verifies for our room and addr. Counts what it decides.
+   * identity; else only when its proof verifies for our room and addr. Counts what it decides. A
+   * promise when the identity's asynchronous verifier has to check a signature (copies of one signal
+   * that come while it does share its answer); a boolean when decided at once.
    */
-  accept(from: PeerAddr, sessionId: string, message: SignalMessage): boolean {
+  accept(from: PeerAddr, sessionId: string, message: SignalMessage): boolean | Promise<boolean> {
     const identity = this.#identity;
     if (identity === undefined || message.type === 'unreachable') return true;
     const { publicKey, signature } = message;
-    if (publicKey === undefined || signature === undefined) {
-      this.stats.rejected += 1;
-      return false;
-    }
+    if (publicKey === undefined || signature === undefined) return this.#rejected();
     const fields = signingFields(message, identity.room, from, this.#self, sessionId);
     // Every signed field is in the key (room and `to` are ours, fixed): a hit is the same statement.
     const cacheKey = `${publicKey}/${signature}/${fields.type}/${from}/${sessionId}/${fields.instance}/${fields.binding}`;
@@ -94,13 +102,37 @@ export class SignalAuth {
       this.stats.verifyCached += 1;
       return true;
     }
-    if (!verifySignalProof(publicKey, signature, fields)) {
-      this.stats.rejected += 1;
-      return false;
+    const verify = identity.verify;
+    if (verify === undefined) {
+      return verifySignalProof(publicKey, signature, fields) ? this.#accepted(cacheKey) : this.#rejected();
     }
+    const pending = this.#verifying.get(cacheKey);
+    if (pending !== undefined) return pending;
+    const parts = signalProofParts(publicKey, signature, fields);
+    if (parts === undefined) return this.#rejected();
+    const verdict = verify(parts.publicKey, parts.message, parts.signature).then(
+      (ok) => {
+        this.#verifying.delete(cacheKey);
+        return ok ? this.#accepted(cacheKey) : this.#rejected();
+      },
+      () => {
+        this.#verifying.delete(cacheKey);
+        return this.#rejected();
+      },
+    );
+    this.#verifying.set(cacheKey, verdict);
+    return verdict;
+  }
+
+  #accepted(cacheKey: string): true {
     this.stats.verified += 1;
     this.#verified.add(cacheKey);
     return true;
+  }
+
+  #rejected(): false {
+    this.stats.rejected += 1;
+    return false;
   }
 }
 

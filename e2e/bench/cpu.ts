@@ -14,7 +14,7 @@
  *
  * And, on request, where a tab's main thread spends that time: a CDP Profiler sample over the window.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Browser, CDPSession } from '@playwright/test';
 import { sleep } from './processes';
 import type { Tab } from './tabs';
@@ -267,7 +267,7 @@ interface ProfileNode {
 }
 
 /** Starts sampling `tab`'s main thread (every 0.2 ms); `stop` returns the hottest functions by self time. */
-export async function startProfile(tab: Tab): Promise<{ stop(): Promise<ProfileSummary> }> {
+export async function startProfile(tab: Tab, top = 12): Promise<{ stop(): Promise<ProfileSummary> }> {
   await tab.cdp.send('Profiler.enable');
   await tab.cdp.send('Profiler.setSamplingInterval', { interval: 200 });
   await tab.cdp.send('Profiler.start');
@@ -287,6 +287,8 @@ export async function startProfile(tab: Tab): Promise<{ stop(): Promise<ProfileS
           endTime: number;
         };
       };
+      if (process.env.SHOAL_PROFILE_OUT)
+        writeFileSync(process.env.SHOAL_PROFILE_OUT, JSON.stringify(profile));
       const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
       const self = new Map<string, { frame: ProfileNode['callFrame']; us: number }>();
       let busy = 0;
@@ -301,11 +303,11 @@ export async function startProfile(tab: Tab): Promise<{ stop(): Promise<ProfileS
         entry.us += us;
         self.set(key, entry);
       }
-      const ranked = [...self.values()].sort((a, b) => b.us - a.us).slice(0, 12);
-      const top: HotFunction[] = [];
+      const ranked = [...self.values()].sort((a, b) => b.us - a.us).slice(0, top);
+      const hottest: HotFunction[] = [];
       for (const { frame, us } of ranked) {
         const file = frame.url ? frame.url.split('/').at(-1)! : '';
-        top.push({
+        hottest.push({
           name: frame.functionName || '(anonymous)',
           where: file ? `${file}:${frame.lineNumber + 1}` : '(native)',
           selfMs: us / 1000,
@@ -317,7 +319,7 @@ export async function startProfile(tab: Tab): Promise<{ stop(): Promise<ProfileS
         tab: tab.id,
         busyMs: busy / 1000,
         seconds: (profile.endTime - profile.startTime) / 1e6,
-        top,
+        top: hottest,
         timersPerSecond: calls?.timers ?? null,
         sendsPerSecond: calls?.sends ?? null,
       };

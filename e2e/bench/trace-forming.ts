@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { buildPage, OUT_DIR } from './build-pages';
+import { formatProfile, startProfile } from './cpu';
 import type { BenchState } from './pages/presence-log';
 import {
   cleanupAll,
@@ -70,8 +71,13 @@ const opts = new Command()
     false,
   )
   .option('--settle <ms>', '--join: wait this long after forming (the bench waits 0)', '0')
+  .option(
+    '--profile',
+    "sample the first tab's main thread from before its page loads until all see all (page built unminified)",
+    false,
+  )
   .parse()
-  .opts<{ n: string; reps: string; timeout: string; join: boolean; settle: string }>();
+  .opts<{ n: string; reps: string; timeout: string; join: boolean; settle: string; profile: boolean }>();
 
 const median = (xs: number[]): number | undefined => {
   if (xs.length === 0) return undefined;
@@ -83,7 +89,7 @@ const fmt = (x: number | undefined) => (x === undefined ? '—' : String(Math.ro
 async function main(): Promise<void> {
   installExitHandlers();
   const n = Number(opts.n);
-  const page = await buildPage('shoal');
+  const page = await buildPage('shoal', !opts.profile);
   const signaling = await startShoalSignaling(join(OUT_DIR, 'shoal'));
   const base = await serveStatic(OUT_DIR);
   const browser = await launchBenchChromium();
@@ -92,11 +98,15 @@ async function main(): Promise<void> {
     const ids = Array.from({ length: n }, (_, i) => `t${i}`);
     const tabs: Tab[] = await Promise.all(ids.map((id) => openTab(browser, id)));
     await Promise.all(tabs.map((t) => t.page.addInitScript({ content: TRACE_ICE })));
+    const profiling = opts.profile ? await startProfile(tabs[0]!, 30) : null;
     const room = `trace-${Date.now()}-${rep}`;
     const url = (id: string) =>
       `${base}${page.path}?${new URLSearchParams({ signaling, room, id, n: String(opts.join ? n + 1 : n), trace: '1' })}`;
     await Promise.all(tabs.map((t) => t.page.goto(url(t.id), { waitUntil: 'load' })));
     const states = await untilAllSee(tabs, ids);
+    if (profiling)
+      for (const line of formatProfile(`forming, until all see all`, await profiling.stop()))
+        console.log(line);
     const traces = await Promise.all(tabs.map((t) => t.page.evaluate(() => window.__trace ?? [])));
     report(rep, ids, states, traces as TraceLine[][]);
     if (opts.join) await traceJoin(tabs, ids, url);

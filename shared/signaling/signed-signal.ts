@@ -77,10 +77,31 @@ export function verifySignalProof(
   signature: string,
   fields: SignalSigningFields,
 ): boolean {
-  if (!PUBLIC_KEY_PATTERN.test(publicKey) || !SIGNATURE_PATTERN.test(signature)) return false;
+  const parts = signalProofParts(publicKey, signature, fields);
+  return parts !== undefined && verifySignature(parts.publicKey, parts.message, parts.signature);
+}
+
+/** The bytes a signal's Ed25519 verification takes, once a proof passes `verifySignalProof`'s cheap checks. */
+export interface SignalProofParts {
+  readonly publicKey: Uint8Array;
+  readonly message: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/**
+ * `verifySignalProof` up to the signature itself: the public key and signature well-formed and the key
+ * hashing to `from`. Returns what the verification takes, or `undefined` when a cheap check already
+ * fails. For a caller that verifies elsewhere (the platform's WebCrypto). Doesn't change state.
+ */
+export function signalProofParts(
+  publicKey: string,
+  signature: string,
+  fields: SignalSigningFields,
+): SignalProofParts | undefined {
+  if (!PUBLIC_KEY_PATTERN.test(publicKey) || !SIGNATURE_PATTERN.test(signature)) return undefined;
   const keyBytes = hexToBytes(publicKey);
-  if (addrOfPublicKey(keyBytes) !== fields.from) return false;
-  return verifySignature(keyBytes, signalSigningMessage(fields), hexToBytes(signature));
+  if (addrOfPublicKey(keyBytes) !== fields.from) return undefined;
+  return { publicKey: keyBytes, message: signalSigningMessage(fields), signature: hexToBytes(signature) };
 }
 
 /**
