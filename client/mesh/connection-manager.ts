@@ -43,6 +43,11 @@ export interface ConnectionStats {
   readonly linksCreated: number;
   /** Spare links closed to make room for a new one at the budget (`setSpare`). */
   readonly yielded: number;
+  /** Our attempts that may run at once now (`attempt-window.ts`), and those waiting for it. */
+  readonly attemptWindow: number;
+  readonly attemptsQueued: number;
+  /** Times the attempt window shrank (an attempt of ours timed out or its connection failed). */
+  readonly attemptWindowShrunk: number;
 }
 
 export class ConnectionManager {
@@ -73,6 +78,9 @@ export class ConnectionManager {
       failedAttempts: this.#links.failedAttempts,
       linksCreated: this.#links.linksCreated,
       yielded: this.#yielded,
+      attemptWindow: this.#links.attemptWindow.limit,
+      attemptsQueued: this.#links.attemptsQueued,
+      attemptWindowShrunk: this.#links.attemptWindow.shrunk,
     };
   }
 

@@ -12,6 +12,8 @@
  * puts the new state in place and then releases what the old one held (its timer, its session, its
  * link), so a handler that fires during the release sees the new state and does nothing.
  */
+
+import { AttemptWindow } from './attempt-window';
 import { retryDelay } from './backoff';
 import type { Link, LinkDriver } from './link';
 import type { PeerAddr } from './mesh';
@@ -68,6 +70,11 @@ export class LinkLifecycle {
   linksCreated = 0;
   /** This mesh's page instance: named in our session ids and answers (see `SessionId`). */
   readonly instance: string;
+  /** How many of our attempts may run at once (`attempt-window.ts`); past it, attempts wait their turn. */
+  readonly attemptWindow: AttemptWindow;
+  /** Peers whose attempt waits for the window, in order, with whether the peer asked via the server. */
+  readonly #queued = new Map<Peer, boolean>();
+  #pumpArmed = false;
   readonly #init: ResolvedMeshInit;
   readonly #driver: LinkDriver;
   readonly #host: ConnectionHost;
@@ -83,6 +90,12 @@ export class LinkLifecycle {
     let instance = '';
     for (let i = 0; i < 8; i++) instance += Math.floor(init.rng.next() * 16).toString(16);
     this.instance = instance;
+    this.attemptWindow = new AttemptWindow(init.maxConnections);
+  }
+
+  /** Attempts waiting for the window now. */
+  get attemptsQueued(): number {
+    return this.#queued.size;
   }
 
   get(addr: PeerAddr): Peer | undefined {
@@ -122,6 +135,13 @@ export class LinkLifecycle {
       kind: weOffer ? 'offer' : 'request',
       viaServer,
     });
+    if (this.#attemptsUnderWay() >= this.attemptWindow.limit) {
+      // Our attempts already fill the window: this one starts when one of them ends (`#pump`).
+      this.#enter(peer, { phase: 'waiting', retry: undefined });
+      this.#queued.set(peer, viaServer || (this.#queued.get(peer) ?? false));
+      return;
+    }
+    this.#queued.delete(peer);
     if (weOffer) {
       const session = this.#newSession(peer, 'offer');
       if (viaServer) session.skipMesh();
@@ -166,21 +186,26 @@ export class LinkLifecycle {
   fail(peer: Peer, reason: string): void {
     if (this.#peers.get(peer.addr) !== peer || peer.state.phase !== 'signaling') return;
     this.failedAttempts += 1;
+    const kind = peer.state.session.kind;
+    if (kind !== 'answer' && (reason.startsWith('timed out') || reason.startsWith('channel'))) {
+      this.attemptWindow.failed(peer.failures);
+    }
     if (!peer.wanted) {
-      this.#init.logger.debug('mesh: attempt failed, peer forgotten', { peer: peer.addr, reason });
+      this.#init.logger.debug('mesh: attempt failed, peer forgotten', { peer: peer.addr, kind, reason });
       this.forget(peer);
       return;
     }
     peer.failures += 1;
     const { backoffBaseMs, backoffMaxMs, rng, clock } = this.#init;
     const delay = retryDelay({ baseMs: backoffBaseMs, maxMs: backoffMaxMs, rng }, peer.failures);
-    this.#init.logger.debug('mesh: attempt failed, retrying', { peer: peer.addr, reason, delay });
+    this.#init.logger.debug('mesh: attempt failed, retrying', { peer: peer.addr, kind, reason, delay });
     this.#enter(peer, { phase: 'waiting', retry: clock.setTimeout(() => this.startAttempt(peer), delay) });
   }
 
   /** Drops the peer and whatever it held (timer, session, link). */
   forget(peer: Peer): void {
     if (this.#peers.get(peer.addr) === peer) this.#peers.delete(peer.addr);
+    this.#queued.delete(peer);
     this.#enter(peer, { phase: 'waiting', retry: undefined });
   }
 
@@ -196,11 +221,41 @@ export class LinkLifecycle {
         this.#init.clock.clearTimeout(previous.timeout);
         previous.session.stop();
         previous.link?.destroy();
+        if (previous.session.kind !== 'answer') this.#armPump();
         return;
       case 'open':
         previous.session.stop();
         previous.link.destroy();
         return;
+    }
+  }
+
+  /** Our attempts under way (offers and requests negotiating): what the window bounds. */
+  #attemptsUnderWay(): number {
+    let n = 0;
+    for (const peer of this.#peers.values()) {
+      if (peer.state.phase === 'signaling' && peer.state.session.kind !== 'answer') n += 1;
+    }
+    return n;
+  }
+
+  /** Starts waiting attempts soon (not inside the transition that freed a place). */
+  #armPump(): void {
+    if (this.#queued.size === 0 || this.#pumpArmed) return;
+    this.#pumpArmed = true;
+    this.#init.clock.setTimeout(() => this.#pump(), 0);
+  }
+
+  /** Starts waiting attempts, oldest first, while the window has room; drops peers no longer held. */
+  #pump(): void {
+    this.#pumpArmed = false;
+    for (const [peer, viaServer] of this.#queued) {
+      if (this.#peers.get(peer.addr) !== peer || peer.state.phase !== 'waiting') {
+        this.#queued.delete(peer);
+        continue;
+      }
+      if (this.#attemptsUnderWay() >= this.attemptWindow.limit) return;
+      this.startAttempt(peer, viaServer);
     }
   }
 
@@ -258,6 +313,8 @@ export class LinkLifecycle {
           state.session.stopResending();
           peer.state = { phase: 'open', session: state.session, link };
           peer.failures = 0;
+          this.attemptWindow.opened();
+          this.#armPump();
           this.#init.logger.info('mesh: link open', { peer: peer.addr, via: state.session.path });
           this.#host.linkOpened(peer.addr, state.session.path ?? 'server');
           for (const bytes of state.early) if (current()) this.#host.frameReceived(peer.addr, bytes);

@@ -69,6 +69,15 @@ export interface MeshStatsDetail extends MeshStats {
   readonly linksCreated: number;
   /** Spare links (`setSpare`) closed to give their slot to a new link at the budget. */
   readonly yielded: number;
+  /**
+   * Our link attempts (offers, requests) that may be under way at once now: halves when one times out
+   * or its connection fails, grows by one per link opened, up to `maxConnections` (`attempt-window.ts`).
+   */
+  readonly attemptWindow: number;
+  /** Our attempts waiting for the window. */
+  readonly attemptsQueued: number;
+  /** Times the attempt window shrank. */
+  readonly attemptWindowShrunk: number;
   /** Signals (ours and relayed) sent straight to their target on our link to it. */
   readonly signalsDirect: number;
   /** Signals (ours and relayed) sent one hop closer along a route over the overlay. */
