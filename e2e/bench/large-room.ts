@@ -70,6 +70,21 @@ async function taskSeconds(tab: Tab): Promise<number> {
   return metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0;
 }
 
+/** A member's failed attempts by reason, most first: `timed out 12, busy 3`. */
+function failureSummary(failures: Record<string, number>): string {
+  const entries = Object.entries(failures).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? 'none' : entries.map(([reason, n]) => `${reason} ${n}`).join(', ');
+}
+
+/** The members' failed attempts by reason, added up. */
+function sumFailures(members: readonly { failures?: Record<string, number> }[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const m of members) {
+    for (const [reason, n] of Object.entries(m.failures ?? {})) total[reason] = (total[reason] ?? 0) + n;
+  }
+  return total;
+}
+
 /** Runs the large room once; never throws (problems go into the row). */
 export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
   const n = plan.pages * plan.perPage;
@@ -138,7 +153,8 @@ export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
           `links ${Math.min(...members.map((m) => m.openLinks))}..${Math.max(...members.map((m) => m.openLinks))}; ` +
           `signals server ${sum((m) => m.signalsViaServer)} routed ${sum((m) => m.signalsRouted)} flooded ${sum((m) => m.signalsFlooded)}; ` +
           `RTCPeerConnections per page: created ≤ ${Math.max(...pcs.map((c) => c.created))}, ` +
-          `not yet collected ≤ ${Math.max(...pcs.map((c) => c.held))}, refused ${pcs.reduce((a, c) => a + c.refused, 0)}`,
+          `not yet collected ≤ ${Math.max(...pcs.map((c) => c.held))}, refused ${pcs.reduce((a, c) => a + c.refused, 0)}; ` +
+          `attempts failed: ${failureSummary(sumFailures(members))}`,
       );
       if (process.env.SHOAL_BENCH_GC === '1') {
         // Diagnostic: force a GC on the first page and count what is still held (a leak, not lazy GC).
@@ -157,7 +173,8 @@ export async function runLargeRoom(plan: LargePlan): Promise<LargeRow> {
         for (const m of behind) {
           plan.progress(
             `  behind: ${m.id} sees ${m.visible} (holds ${m.known}), links open ${m.openLinks} pending ${m.pendingLinks} ` +
-              `backing off ${m.backingOff}, refused ${m.refused}, yielded ${m.yielded}, created ${m.linksCreated}`,
+              `backing off ${m.backingOff}, refused ${m.refused}, yielded ${m.yielded}, created ${m.linksCreated}; ` +
+              `attempts failed: ${failureSummary(m.failures ?? {})}`,
           );
         }
         throw new Error(

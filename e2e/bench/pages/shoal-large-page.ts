@@ -33,6 +33,8 @@ export interface LargeMemberState {
   backingOff: number;
   refused: number;
   yielded: number;
+  /** Failed link attempts by the reason the mesh logged (`mesh: attempt failed…`), reason → count. */
+  readonly failures: Record<string, number>;
 }
 
 export interface LargePageState {
@@ -64,10 +66,18 @@ window.__largeRooms = [];
 try {
   for (let i = 0; i < perPage; i++) {
     const id = `p${page}m${i}`;
+    const failures: Record<string, number> = {};
+    const tally = (message: string, fields?: Record<string, unknown>) => {
+      if (!message.startsWith('mesh: attempt failed')) return;
+      // By kind (offer, request, answer) and reason, the reason cut short (it may end in an error message).
+      const reason = `${String(fields?.kind ?? '?')} ${String(fields?.reason ?? '?').slice(0, 50)}`;
+      failures[reason] = (failures[reason] ?? 0) + 1;
+    };
     const room = joinRoom({
       signaling,
       room: roomName,
       metadata: { id },
+      logger: { debug: tally, info: tally, warn: tally, error: tally },
       expectedSize: expected,
       storage: null,
       ...(maxConnections === undefined ? {} : { maxConnections }),
@@ -91,6 +101,7 @@ try {
       backingOff: 0,
       refused: 0,
       yielded: 0,
+      failures,
     };
     state.members.push(me);
     const refresh = () => {
