@@ -92,6 +92,12 @@ test('the piped agent prints joins and leaves as JSON lines, and leaves graceful
     await expect
       .poll(() => bob.page.evaluate(() => window.room!.members().length), { timeout: 30_000 })
       .toBe(3);
+    // Bob may list the agent through Ada's gossip before their own link opens; a goodbye travels only
+    // on links, so wait for it (without it, closing Ada left the agent `lost`, with no link to say
+    // goodbye on: bob then saw a crash ~1.5 s later, in 1 of ~10 runs on a loaded machine).
+    await expect
+      .poll(() => bob.page.evaluate(() => window.room!.stats().mesh.open), { timeout: 30_000 })
+      .toBe(2);
 
     // A tab that closes: the agent prints its leave.
     await ada.context.close();
