@@ -33,14 +33,16 @@ describe('AttemptWindow', () => {
 describe("a mesh's attempts under the window", () => {
   const peers = [2, 3, 4, 5, 6, 7, 8, 9].map(testAddr) as PeerAddr[];
 
-  function setup() {
+  /** A mesh at `self` (by default the smallest addr: it offers to every peer). */
+  function setup(self = testAddr(1)) {
     const driver = new FakeDriver();
+    const server = new FakeServer();
     const clock = new ManualClock();
     const mesh = new MeshNode(
       {
-        self: testAddr(1), // the smallest addr: it offers to every peer
+        self,
         swimSrcAddr: fakeSwimSrcAddr,
-        server: new FakeServer(),
+        server,
         clock,
         rng: { next: () => 0.5 },
         connectTimeoutMs: 10_000,
@@ -54,7 +56,7 @@ describe("a mesh's attempts under the window", () => {
         const link = driver.linkTo(p);
         return link !== undefined && !link.destroyed && !link.open;
       });
-    return { mesh, driver, clock, underWay };
+    return { mesh, driver, server, clock, underWay };
   }
 
   it('on a quiet machine every attempt starts at once', () => {
@@ -100,28 +102,11 @@ describe("a mesh's attempts under the window", () => {
     clock.advance(1_000);
     expect(driver.links.length).toBe(created);
   });
-});
 
-describe('requests (we ask a smaller peer to offer) count in the window too', () => {
-  it('after the requests time out, two are sent at a time until a link opens', () => {
-    const driver = new FakeDriver();
-    const server = new FakeServer();
-    const clock = new ManualClock();
-    const smaller = [2, 3, 4, 5].map(testAddr) as PeerAddr[];
-    const mesh = new MeshNode(
-      {
-        self: testAddr(9),
-        swimSrcAddr: fakeSwimSrcAddr,
-        server,
-        clock,
-        rng: { next: () => 0.5 },
-        connectTimeoutMs: 10_000,
-        backoffBaseMs: 100,
-        backoffMaxMs: 400,
-      },
-      driver,
-    );
+  it('requests (we ask a smaller peer to offer) count too: after they time out, two go at a time', () => {
+    const { mesh, driver, server, clock } = setup(testAddr(10)); // the largest addr: it asks everyone
     const requests = () => server.sent.filter((s) => (s.data as { type?: string }).type === 'connect');
+    const smaller = peers.slice(0, 4);
     for (const p of smaller) mesh.connect(p);
     expect(requests()).toHaveLength(4);
     clock.advance(10_000); // no offer came: 4 first failures, 32 → 2
@@ -129,12 +114,26 @@ describe('requests (we ask a smaller peer to offer) count in the window too', ()
     clock.advance(400);
     expect(requests()).toHaveLength(6);
     expect(mesh.stats()).toMatchObject({ pending: 2, attemptsQueued: 2 });
-    // The first asked peer offers: we answer, the link opens, the window grows and the queue moves.
+    // The first asked peer offers: we answer, the link opens, the window grows and the queue moves
+    // (the two waiting requests go through the new link, which can relay them).
     const first = requests()[4]!;
     server.deliver(first.to, 'bbbbbbbb-1', { type: 'offer', signal: { type: 'offer', sdp: 'x' } });
     driver.linkTo(first.to)!.opened();
     clock.advance(0);
-    // The two waiting requests start (through the new link, which can relay them).
     expect(mesh.stats()).toMatchObject({ open: 1, pending: 3, attemptWindow: 3, attemptsQueued: 0 });
+  });
+
+  it('a waiting request whose peer offers meanwhile is answered and leaves the queue', () => {
+    const { mesh, driver, server, clock } = setup(testAddr(10));
+    const smaller = peers.slice(0, 4);
+    for (const p of smaller) mesh.connect(p);
+    clock.advance(10_400); // 4 timeouts (window 2), retries: 2 under way, 2 waiting
+    const waiting = smaller.filter((p) => !server.sent.slice(4).some((s) => s.to === p));
+    expect(waiting).toHaveLength(2);
+    server.deliver(waiting[0]!, 'cccccccc-1', { type: 'offer', signal: { type: 'offer', sdp: 'y' } });
+    expect(mesh.stats()).toMatchObject({ pending: 3, attemptsQueued: 1 });
+    driver.linkTo(waiting[0]!)!.opened();
+    clock.advance(0); // window 3, two requests under way: the last waiting one starts
+    expect(mesh.stats()).toMatchObject({ open: 1, pending: 3, attemptsQueued: 0 });
   });
 });

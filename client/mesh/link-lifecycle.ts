@@ -141,7 +141,6 @@ export class LinkLifecycle {
       this.#queued.set(peer, viaServer || (this.#queued.get(peer) ?? false));
       return;
     }
-    this.#queued.delete(peer);
     if (weOffer) {
       const session = this.#newSession(peer, 'offer');
       if (viaServer) session.skipMesh();
@@ -213,6 +212,8 @@ export class LinkLifecycle {
   #enter(peer: Peer, next: PeerState): void {
     const previous = peer.state;
     peer.state = next;
+    // Only a peer waiting with no retry armed waits for the window; any other state leaves the queue.
+    if (next.phase !== 'waiting' || next.retry !== undefined) this.#queued.delete(peer);
     switch (previous.phase) {
       case 'waiting':
         this.#init.clock.clearTimeout(previous.retry);
