@@ -24,6 +24,17 @@ describe('AttemptWindow', () => {
     expect(w.limit).toBe(32);
   });
 
+  it('gives attempts twice the connect timeout once the window is down to a quarter', () => {
+    const w = new AttemptWindow(32);
+    expect(w.timeoutScale).toBe(1);
+    w.failed(0); // 16
+    expect(w.timeoutScale).toBe(1);
+    w.failed(0); // 8
+    expect(w.timeoutScale).toBe(2);
+    w.opened(); // 9
+    expect(w.timeoutScale).toBe(1);
+  });
+
   it('refuses a max that is not a positive integer', () => {
     expect(() => new AttemptWindow(0)).toThrow(RangeError);
     expect(() => new AttemptWindow(1.5)).toThrow(RangeError);
@@ -88,6 +99,19 @@ describe("a mesh's attempts under the window", () => {
     driver.linkTo(underWay()[0]!)!.opened();
     expect(peers.every((p) => mesh.isOpen(p))).toBe(true);
     expect(mesh.stats()).toMatchObject({ attemptWindow: 9, attemptsQueued: 0, failedAttempts: 8 });
+  });
+
+  it('once the window is down to a quarter, an attempt is given 20 s instead of 10', () => {
+    const { mesh, driver, clock, underWay } = setup();
+    for (const p of peers) mesh.connect(p);
+    clock.advance(10_400); // 8 timeouts: window 1, one retry under way
+    const [retrying] = underWay();
+    clock.advance(10_000);
+    expect(driver.linkTo(retrying!)!.destroyed).toBe(false);
+    expect(mesh.stats().failedAttempts).toBe(8);
+    clock.advance(10_000);
+    expect(driver.linkTo(retrying!)!.destroyed).toBe(true);
+    expect(mesh.stats().failedAttempts).toBe(9);
   });
 
   it('a waiting attempt to a peer that is dropped meanwhile never starts', () => {

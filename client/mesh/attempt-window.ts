@@ -30,6 +30,15 @@ export class AttemptWindow {
   /** Times the window shrank (counted in the mesh's stats as `attemptWindowShrunk`). */
   shrunk = 0;
 
+  /**
+   * How much longer than the connect timeout an attempt may take now: 2 once the window is down to a
+   * quarter of `max` or less (attempts kept timing out: a starved machine, where a handshake that is
+   * given up is started again from nothing), else 1.
+   */
+  get timeoutScale(): number {
+    return this.limit * 4 <= this.max ? 2 : 1;
+  }
+
   /** A link opened (ours or a peer's): one more attempt may run at once, up to `max`. */
   opened(): void {
     this.#size = Math.min(this.max, this.#size + 1);

@@ -178,7 +178,10 @@ export class LinkLifecycle {
     const peer = this.#peers.get(state.session.peer);
     if (peer === undefined || peer.state !== state) return;
     clock.clearTimeout(state.timeout);
-    state.timeout = clock.setTimeout(() => this.fail(peer, 'timed out after the answer'), connectTimeoutMs);
+    state.timeout = clock.setTimeout(
+      () => this.fail(peer, 'timed out after the answer'),
+      connectTimeoutMs * this.attemptWindow.timeoutScale,
+    );
   }
 
   /** Abandons the current attempt: retries later when the runtime wants the peer, else forgets it. */
@@ -274,7 +277,10 @@ export class LinkLifecycle {
   /** Enters `signaling` with `session` and arms the connect timeout. */
   #signal(peer: Peer, session: SignalSession): Signaling {
     const { clock, connectTimeoutMs } = this.#init;
-    const timeout = clock.setTimeout(() => this.fail(peer, 'timed out'), connectTimeoutMs);
+    const timeout = clock.setTimeout(
+      () => this.fail(peer, 'timed out'),
+      connectTimeoutMs * this.attemptWindow.timeoutScale,
+    );
     const state: Signaling = { phase: 'signaling', session, link: undefined, timeout, early: [] };
     this.#enter(peer, state);
     return state;
