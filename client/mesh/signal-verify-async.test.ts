@@ -73,16 +73,22 @@ function world() {
   return { clock, network, member };
 }
 
+/** A offers to B, whose check of A's offer is held: the state both tests of one pair start from. */
+async function offerHeldAtB() {
+  const { clock, member } = world();
+  const [k0, k1] = sortedKeys(2) as [MemberKey, MemberKey];
+  const checks = heldVerifier();
+  const a = member(k0);
+  const b = member(k1, { verify: checks.verify });
+  a.connect(b.self);
+  clock.advance(100);
+  await settle();
+  return { clock, checks, a, b };
+}
+
 describe('a mesh whose signatures are checked asynchronously', () => {
   it('answers an offer only once its check passed, and then the link opens', async () => {
-    const { clock, member } = world();
-    const [k0, k1] = sortedKeys(2) as [MemberKey, MemberKey];
-    const checks = heldVerifier();
-    const a = member(k0);
-    const b = member(k1, { verify: checks.verify });
-    a.connect(b.self);
-    clock.advance(100);
-    await settle();
+    const { clock, checks, a, b } = await offerHeldAtB();
     expect(checks.state.calls).toBe(1);
     expect(b.isOpen(a.self) || a.isOpen(b.self)).toBe(false);
     for (const release of checks.held.splice(0)) release();
@@ -144,14 +150,7 @@ describe('a mesh whose signatures are checked asynchronously', () => {
   });
 
   it('does nothing with a signal whose check ends after the mesh closed', async () => {
-    const { clock, member } = world();
-    const [k0, k1] = sortedKeys(2) as [MemberKey, MemberKey];
-    const checks = heldVerifier();
-    const a = member(k0);
-    const b = member(k1, { verify: checks.verify });
-    a.connect(b.self);
-    clock.advance(100);
-    await settle();
+    const { clock, checks, a, b } = await offerHeldAtB();
     b.close();
     for (const release of checks.held.splice(0)) release();
     await settle();

@@ -5,6 +5,7 @@
  * of one tab's main thread while a room of 7 formed), the platform's well under a millisecond, off the
  * main thread. Where WebCrypto lacks Ed25519, it falls back to noble (same answers, slower).
  */
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { verifySignature } from '../../shared/signaling/member-key';
 
 /** Verifies an Ed25519 signature; resolves false (never rejects) on anything malformed. */
@@ -30,8 +31,7 @@ export function webCryptoVerifier(
   if (subtle === null) return undefined;
   const keys = new Map<string, Promise<CryptoKey>>();
   let unsupported = false;
-  const keyOf = (publicKey: Uint8Array): Promise<CryptoKey> => {
-    const id = publicKey.join(',');
+  const keyOf = (id: string, publicKey: Uint8Array): Promise<CryptoKey> => {
     let key = keys.get(id);
     if (key === undefined) {
       key = subtle.importKey('raw', publicKey as BufferSource, ED25519, false, ['verify']);
@@ -42,16 +42,17 @@ export function webCryptoVerifier(
   };
   return async (publicKey, message, signature) => {
     if (!unsupported) {
+      const id = bytesToHex(publicKey);
       try {
         return await subtle.verify(
           ED25519,
-          await keyOf(publicKey),
+          await keyOf(id, publicKey),
           signature as BufferSource,
           message as BufferSource,
         );
       } catch (error) {
         if ((error as { name?: unknown } | null)?.name !== 'NotSupportedError') {
-          keys.delete(publicKey.join(','));
+          keys.delete(id);
           return false; // A key that is not a curve point, a signature of the wrong length.
         }
         unsupported = true;
