@@ -11,7 +11,14 @@ import {
 } from './app-frames';
 import { AppInbox } from './app-inbox';
 import { encodeMetadataItem, encodeMetadataJson, MetadataStore } from './metadata';
-import { ANSWER_EVERY_MS, MetadataPull, PULL_AFTER_MS, PULL_EVERY_MS } from './metadata-pull';
+import {
+  ANSWER_EVERY_MS,
+  BURST_AFTER_MS,
+  BURST_MISSING,
+  MetadataPull,
+  PULL_AFTER_MS,
+  PULL_EVERY_MS,
+} from './metadata-pull';
 
 const alice = BrowserIdentity.fromHex('0a'.repeat(16), 3);
 const bob = BrowserIdentity.fromHex('0b'.repeat(16), 0);
@@ -102,6 +109,43 @@ describe('metadata pull: members held without metadata are asked for', () => {
     clock.advance(10 * PULL_EVERY_MS);
     expect(sent).toHaveLength(2);
     expect(clock.waiting).toBe(0); // no timer while nobody is missing
+  });
+
+  it('a burst (members up without metadata at once: a join) is asked for after BURST_AFTER_MS, one ask a PULL_EVERY_MS', () => {
+    const clock = new ManualClock();
+    const s = store();
+    const link = 'p1'.padEnd(32, '1');
+    const { mesh, sent } = fakeMesh([link]);
+    const pull = new MetadataPull(s, mesh, clock);
+    const asks = () => sent.map((x) => decodeAppFrame(x.bytes));
+    expect(BURST_MISSING).toBe(3); // the three members of `store()`
+    // Two apart: no burst, the regular pace.
+    pull.memberUp(alice.addr);
+    clock.advance(BURST_AFTER_MS + 1);
+    pull.memberUp(bob.addr);
+    clock.advance(BURST_AFTER_MS + 1);
+    expect(sent).toEqual([]);
+    pull.memberDown(alice.addr);
+    pull.memberDown(bob.addr);
+    // Three within BURST_AFTER_MS: asked for BURST_AFTER_MS after the third, all three in one ask.
+    pull.memberUp(alice.addr);
+    clock.advance(BURST_AFTER_MS / 2);
+    pull.memberUp(bob.addr);
+    pull.memberUp(carol.addr);
+    clock.advance(BURST_AFTER_MS - 1);
+    expect(sent).toEqual([]);
+    clock.advance(1);
+    expect(asks()).toEqual([{ kind: 'metadata-want', addrs: [alice.addr, bob.addr, carol.addr] }]);
+    // Bob's item came; another burst of three inside PULL_EVERY_MS waits for the regular pace.
+    s.receiveItem(item(bob, 1, { n: 'bob' }), bob);
+    const dave = BrowserIdentity.fromHex('0c'.repeat(16), 0);
+    for (const id of [alice, carol]) pull.memberDown(id.addr);
+    for (const id of [alice, carol, dave]) pull.memberUp(id.addr);
+    clock.advance(BURST_AFTER_MS);
+    expect(sent).toHaveLength(1);
+    // The regular pull still asks for those missing PULL_AFTER_MS (bob's is held: not asked).
+    clock.advance(PULL_AFTER_MS + PULL_EVERY_MS);
+    expect(asks().at(-1)).toEqual({ kind: 'metadata-want', addrs: [alice.addr, carol.addr, dave.addr] });
   });
 
   it('answers with copies of the items it holds, at most once per link per ANSWER_EVERY_MS', () => {

@@ -7,6 +7,16 @@ import { type MetadataStore, rawItemOf } from './metadata';
 export const PULL_AFTER_MS = 2_000;
 /** How often the missing are asked for, while any are. */
 export const PULL_EVERY_MS = 1_000;
+/**
+ * So many members held without metadata at once is a burst: we joined (a Feed listed the room), or
+ * met another half of it. Their items are one ask away at the member that listed them, and a Feed
+ * has room for few of them (a quarter of a packet; signed items take ~150 bytes each), so a burst is
+ * asked for after `BURST_AFTER_MS`, not `PULL_AFTER_MS`. One member missing is a join the room's own
+ * paths (its link, its gossip) bring within a period or two.
+ */
+export const BURST_MISSING = 3;
+/** How long a burst waits for the items already on their way (the same packet, the next one). */
+export const BURST_AFTER_MS = 150;
 /** A link's asks answered at most once per this many ms (the rest are ignored and counted). */
 export const ANSWER_EVERY_MS = 500;
 /** Links whose last answer time is kept; past it the oldest is forgotten. */
@@ -40,6 +50,11 @@ export class MetadataPull {
   readonly #missingSince = new Map<string, number>();
   readonly #answeredAt = new Map<string, number>();
   #timer: unknown;
+  #burstTimer: unknown;
+  /** Members that came up missing since `#windowStart` (a burst's window), and the last burst's ask. */
+  #windowStart = Number.NEGATIVE_INFINITY;
+  #windowCount = 0;
+  #lastBurstAt = Number.NEGATIVE_INFINITY;
   #turn = 0;
   #stopped = false;
   #wantsSent = 0;
@@ -59,6 +74,7 @@ export class MetadataPull {
     if (this.#stopped || this.store.has(addr)) return;
     if (!this.#missingSince.has(addr)) this.#missingSince.set(addr, this.clock.now());
     this.#arm();
+    this.#noteBurst();
   }
 
   /** A member went Down: no longer asked for. */
@@ -107,7 +123,35 @@ export class MetadataPull {
   stop(): void {
     this.#stopped = true;
     if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
+    if (this.#burstTimer !== undefined) this.clock.clearTimeout(this.#burstTimer);
     this.#timer = undefined;
+    this.#burstTimer = undefined;
+  }
+
+  /**
+   * Counts a member that came up missing; the `BURST_MISSING`th within `BURST_AFTER_MS` arms a burst's
+   * ask, at most one per `PULL_EVERY_MS` (a large room whose members keep coming up asks at the
+   * regular pace).
+   */
+  #noteBurst(): void {
+    const now = this.clock.now();
+    if (now - this.#windowStart > BURST_AFTER_MS) {
+      this.#windowStart = now;
+      this.#windowCount = 0;
+    }
+    this.#windowCount++;
+    if (
+      this.#windowCount < BURST_MISSING ||
+      this.#burstTimer !== undefined ||
+      now - this.#lastBurstAt < PULL_EVERY_MS
+    ) {
+      return;
+    }
+    this.#lastBurstAt = now;
+    this.#burstTimer = this.clock.setTimeout(() => {
+      this.#burstTimer = undefined;
+      this.#pull(BURST_AFTER_MS);
+    }, BURST_AFTER_MS);
   }
 
   // One timer while anyone is missing; none otherwise (no wake-ups in a room at rest).
@@ -115,20 +159,20 @@ export class MetadataPull {
     if (this.#timer !== undefined || this.#stopped) return;
     this.#timer = this.clock.setTimeout(() => {
       this.#timer = undefined;
-      this.#tick();
+      this.#pull(PULL_AFTER_MS);
+      if (this.#missingSince.size > 0) this.#arm();
     }, PULL_EVERY_MS);
   }
 
-  #tick(): void {
+  /** Asks one linked member, in turn, for those missing `age` ms or more (the regular pull or a burst's). */
+  #pull(age: number): void {
     if (this.#stopped) return;
     const now = this.clock.now();
     const due: string[] = [];
     for (const [addr, since] of this.#missingSince) {
       if (this.store.has(addr)) this.#missingSince.delete(addr);
-      else if (now - since >= PULL_AFTER_MS && due.length < MAX_METADATA_WANTS) due.push(addr);
+      else if (now - since >= age && due.length < MAX_METADATA_WANTS) due.push(addr);
     }
-    if (this.#missingSince.size === 0) return;
-    this.#arm();
     const peers = this.mesh.openPeers();
     if (due.length === 0 || peers.length === 0) return;
     const peer = peers[this.#turn++ % peers.length]!;

@@ -71,13 +71,22 @@ const opts = new Command()
     false,
   )
   .option('--settle <ms>', '--join: wait this long after forming (the bench waits 0)', '0')
+  .option('--signed', 'signed statements on (the bench page with signed=1)', false)
   .option(
     '--profile',
     "sample the first tab's main thread from before its page loads until all see all (page built unminified)",
     false,
   )
   .parse()
-  .opts<{ n: string; reps: string; timeout: string; join: boolean; settle: string; profile: boolean }>();
+  .opts<{
+    n: string;
+    reps: string;
+    timeout: string;
+    join: boolean;
+    settle: string;
+    signed: boolean;
+    profile: boolean;
+  }>();
 
 const median = (xs: number[]): number | undefined => {
   if (xs.length === 0) return undefined;
@@ -101,7 +110,7 @@ async function main(): Promise<void> {
     const profiling = opts.profile ? await startProfile(tabs[0]!, 30) : null;
     const room = `trace-${Date.now()}-${rep}`;
     const url = (id: string) =>
-      `${base}${page.path}?${new URLSearchParams({ signaling, room, id, n: String(opts.join ? n + 1 : n), trace: '1' })}`;
+      `${base}${page.path}?${new URLSearchParams({ signaling, room, id, n: String(opts.join ? n + 1 : n), trace: '1', ...(opts.signed ? { signed: '1' } : {}) })}`;
     await Promise.all(tabs.map((t) => t.page.goto(url(t.id), { waitUntil: 'load' })));
     const states = await untilAllSee(tabs, ids);
     if (profiling)
