@@ -134,7 +134,7 @@ export class AppInbox {
           this.droppedFrames++;
           continue;
         }
-        if (this.relayMetadata === undefined) this.metadata.apply(item, own);
+        if (this.relayMetadata === undefined) this.metadata.apply(item, own, from);
         else this.relayMetadata(bytes, from);
         taken = true;
       } catch {

@@ -84,6 +84,36 @@ describe('MetadataStore bounds (DESIGN.md §9)', () => {
     s.admit(carol.addr); // dropped first, as the oldest
     expect(s.get(carol.addr)).toBeUndefined();
   });
+
+  it('a pending item, once its member comes up, goes to `relay` with the member that sent it (to be passed on)', () => {
+    const { s, held } = store();
+    const dave = BrowserIdentity.fromHex('0e'.repeat(16), 0);
+    const erin = BrowserIdentity.fromHex('0f'.repeat(16), 0);
+    const daveItem = item(dave, 1, { n: 'dave' });
+    const erinItem = item(erin, 2, { n: 'erin' });
+    s.receiveItem(daveItem, dave); // its own word
+    s.receiveItem(erinItem, bob); // relayed by bob
+    const relayed: [Uint8Array, string][] = [];
+    const relay = (bytes: Uint8Array, from: string) => {
+      relayed.push([bytes, from]);
+      s.receiveItem(bytes, from === dave.addr ? dave : bob); // as the core's relayBroadcast does
+    };
+    held.set(dave.addr, 0);
+    held.set(erin.addr, 0);
+    s.admit(dave.addr, relay);
+    s.admit(erin.addr, relay);
+    expect(relayed).toEqual([
+      [daveItem, dave.addr],
+      [erinItem, bob.addr],
+    ]);
+    expect(s.get(dave.addr)?.metadata).toEqual({ n: 'dave' });
+    expect(s.get(erin.addr)?.metadata).toEqual({ n: 'erin' });
+    s.admit(dave.addr, relay); // taken once
+    expect(relayed).toHaveLength(2);
+    // Dave's was its own word: a relayed copy can't outrun it past the relay window.
+    expect(s.receiveItem(item(dave, 1 + METADATA_RELAY_WINDOW + 1, { n: 'Mallory' }), bob)).toBeUndefined();
+    expect(s.get(dave.addr)?.metadata).toEqual({ n: 'dave' });
+  });
 });
 
 describe('AppInbox bounds', () => {

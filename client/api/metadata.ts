@@ -225,8 +225,8 @@ interface Held {
  */
 export class MetadataStore implements BroadcastHandler<BrowserIdentity, MetadataKey> {
   private readonly items = new Map<string, Held>();
-  /** Items for members the core doesn't hold, oldest first. */
-  private readonly pending = new Map<string, MetadataItem>();
+  /** Items for members the core doesn't hold, oldest first, with the member that sent each (if known). */
+  private readonly pending = new Map<string, { item: MetadataItem; from: string | undefined }>();
   private readonly maxPending: number;
   private refused = 0;
   private pendingDropped = 0;
@@ -254,14 +254,15 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
       this.apply(item, true);
       return key;
     }
-    return this.apply(item, sender.addr === item.addr) ? key : undefined;
+    return this.apply(item, sender.addr === item.addr, sender.addr) ? key : undefined;
   }
 
   /**
    * Keeps `item` if it is newer than what we hold for its member (`own`: the member sent it itself,
-   * see the class doc); returns whether it was taken to be passed on.
+   * see the class doc); returns whether it was taken to be passed on. `from`, the member that sent it,
+   * is kept with an item that waits for its member (`admit`).
    */
-  apply(item: MetadataItem, own = false): boolean {
+  apply(item: MetadataItem, own = false, from: string | undefined = own ? item.addr : undefined): boolean {
     if (this.isGone(item)) return false;
     const policy = this.policy;
     if (policy !== undefined && item.addr === policy.selfAddr) {
@@ -277,7 +278,7 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
     } else if (policy !== undefined) {
       const generation = policy.generationOf(item.addr);
       if (generation === undefined) {
-        if (this.isNewerPending(item) && this.ownerSigned(item)) this.holdPending(item);
+        if (this.isNewerPending(item) && this.ownerSigned(item)) this.holdPending(item, from);
         return false;
       }
       if (item.generation > generation) {
@@ -337,13 +338,18 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
 
   /**
    * The core now holds `addr` (it came up): a pending item for it, if any, is taken as if it had just
-   * arrived. Call on member-up.
+   * arrived from the member that sent it. With `relay` (the core's `relayBroadcast`) it goes that way,
+   * so it is also passed on as that member's broadcast would have been; without (or when we don't
+   * know the item's bytes or sender) it is only applied here. Call on member-up.
    */
-  admit(addr: string): void {
-    const item = this.pending.get(addr);
-    if (item === undefined) return;
+  admit(addr: string, relay?: (bytes: Uint8Array, from: string) => void): void {
+    const pending = this.pending.get(addr);
+    if (pending === undefined) return;
     this.pending.delete(addr);
-    this.apply(item);
+    const { item, from } = pending;
+    const bytes = rawItemOf(item);
+    if (relay !== undefined && bytes !== undefined && from !== undefined) relay(bytes, from);
+    else this.apply(item, from === item.addr);
   }
 
   /** Forgets a member's metadata (it went Down). */
@@ -386,14 +392,14 @@ export class MetadataStore implements BroadcastHandler<BrowserIdentity, Metadata
 
   private isNewerPending(item: MetadataItem): boolean {
     const known = this.pending.get(item.addr);
-    return known === undefined || compare(item, known) > 0;
+    return known === undefined || compare(item, known.item) > 0;
   }
 
-  private holdPending(item: MetadataItem): void {
+  private holdPending(item: MetadataItem, from: string | undefined): void {
     const known = this.pending.get(item.addr);
-    if (known !== undefined && compare(item, known) <= 0) return;
+    if (known !== undefined && compare(item, known.item) <= 0) return;
     this.pending.delete(item.addr);
-    this.pending.set(item.addr, item);
+    this.pending.set(item.addr, { item, from });
     if (this.pending.size > this.maxPending) {
       const oldest = this.pending.keys().next();
       if (oldest.done !== true) this.pending.delete(oldest.value);

@@ -340,7 +340,7 @@ export class Room<M extends Metadata = Metadata> {
       case 'member-up': {
         if (n.id.addr === self) return;
         // Its metadata may have come before its join, and waited.
-        this.metadataStore.admit(n.id.addr);
+        this.metadataStore.admit(n.id.addr, (bytes, from) => this.host.relayBroadcast(bytes, from));
         this.metadataPull.memberUp(n.id.addr);
         this.selfMetadata.owe(n.id.addr);
         // A reloading member whose Down we held back: still listed, so no join (its rename told).
